@@ -1,0 +1,68 @@
+//! Stage 5: reporters. Each is a pure function of the run's findings and
+//! check records; one file per format.
+
+pub mod github;
+pub mod human;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
+pub mod short;
+
+use crate::findings::{CheckRecord, Counts, Finding, RepoId};
+use std::sync::Arc;
+
+/// One repo as reported: name, where it was read from, which commit.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RepoInfo {
+    pub name: RepoId,
+    pub path: String,
+    pub commit: Option<String>,
+    pub snapshot: String,
+}
+
+/// Everything a reporter may use.
+pub struct Report<'a> {
+    /// Sorted (see `findings::sort_findings`), including waived ones.
+    pub findings: &'a [Finding],
+    pub checks: &'a [CheckRecord],
+    pub repos: &'a [RepoInfo],
+    pub files_read: usize,
+    pub elapsed_ms: u128,
+    /// Findings hidden because they already existed at `--new-since REV`.
+    pub hidden_old: usize,
+    /// Source text lookup for snippets.
+    pub source: &'a (dyn Fn(RepoId, &str) -> Option<Arc<str>> + Sync),
+}
+
+impl Report<'_> {
+    pub fn counts(&self) -> Counts {
+        Counts::of(self.findings)
+    }
+
+    /// `12 files read · 3 errors, 1 warning, 0 info (2 waived) · 41 ms`
+    pub fn summary_line(&self) -> String {
+        let c = self.counts();
+        let mut s = format!(
+            "{} files read · {} error{}, {} warning{}, {} info",
+            self.files_read,
+            c.error,
+            if c.error == 1 { "" } else { "s" },
+            c.warning,
+            if c.warning == 1 { "" } else { "s" },
+            c.info
+        );
+        if c.waived > 0 {
+            s.push_str(&format!(" ({} waived)", c.waived));
+        }
+        if self.hidden_old > 0 {
+            s.push_str(&format!(
+                " · {} pre-existing finding{} hidden",
+                self.hidden_old,
+                if self.hidden_old == 1 { "" } else { "s" }
+            ));
+        }
+        s.push_str(&format!(" · {} ms", self.elapsed_ms));
+        s
+    }
+}

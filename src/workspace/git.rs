@@ -1,0 +1,176 @@
+//! Revision and index snapshots through gix.
+
+use super::{FileSlot, Limits, OpenError, Repo, Snapshot, Source};
+use crate::findings::{Finding, Location, RepoId, Severity};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn git_err(path: &Path, what: impl std::fmt::Display) -> OpenError {
+    OpenError::Git {
+        path: path.to_path_buf(),
+        what: what.to_string(),
+    }
+}
+
+/// Opens the repository at `path` (work tree or bare), honouring the git
+/// environment (`GIT_DIR`, `GIT_INDEX_FILE`) the way a hook sees it.
+fn open(path: &Path) -> Result<gix::ThreadSafeRepository, OpenError> {
+    gix::ThreadSafeRepository::open_with_environment_overrides(path, Default::default())
+        .map_err(|e| git_err(path, format!("not a git repository ({e})")))
+}
+
+/// HEAD commit id of the repo containing `dir`, if any (unborn → None).
+pub fn head_commit_of_dir(dir: &Path) -> Option<String> {
+    let repo = gix::discover(dir).ok()?;
+    let id = repo.head_id().ok()?;
+    Some(id.to_string())
+}
+
+/// Files of the tree of `rev` (any rev-spec), read from git objects.
+pub fn open_rev(
+    id: RepoId,
+    path: &Path,
+    rev: &str,
+    limits: &Limits,
+) -> Result<(Repo, Vec<Finding>), OpenError> {
+    let ts = open(path)?;
+    let repo = ts.to_thread_local();
+    let obj = repo
+        .rev_parse_single(rev)
+        .map_err(|e| git_err(path, format!("cannot resolve revision `{rev}`: {e}")))?;
+    let commit_id = obj.detach();
+    let object = obj
+        .object()
+        .map_err(|e| git_err(path, format!("cannot read `{rev}`: {e}")))?;
+    let commit_str = object
+        .clone()
+        .try_into_commit()
+        .ok()
+        .map(|c| c.id.to_string())
+        .unwrap_or_else(|| commit_id.to_string());
+    let tree = object
+        .peel_to_tree()
+        .map_err(|e| git_err(path, format!("`{rev}` has no tree: {e}")))?;
+    let entries = tree
+        .traverse()
+        .breadthfirst
+        .files()
+        .map_err(|e| git_err(path, format!("cannot walk the tree of `{rev}`: {e}")))?;
+    let mut files = BTreeMap::new();
+    let mut notes = Vec::new();
+    for e in entries {
+        let p = e.filepath.to_string();
+        if e.mode.is_link() {
+            notes.push(symlink_note(id, &p));
+            continue;
+        }
+        if !e.mode.is_blob() {
+            continue;
+        }
+        let size = repo.find_header(e.oid).map(|h| h.size()).unwrap_or(0);
+        files.insert(
+            p,
+            FileSlot::new(
+                Source::Blob(e.oid),
+                size,
+                Some(e.oid),
+                e.mode.is_executable(),
+            ),
+        );
+    }
+    let root = repo
+        .workdir()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| repo.git_dir().to_path_buf());
+    drop(tree);
+    Ok((
+        Repo::new(
+            id,
+            root,
+            Snapshot::Rev(rev.to_string()),
+            Some(commit_str),
+            files,
+            Some(ts),
+            limits.clone(),
+        ),
+        notes,
+    ))
+}
+
+/// Files of the index (what `git commit` would record).
+pub fn open_staged(
+    id: RepoId,
+    path: &Path,
+    limits: &Limits,
+) -> Result<(Repo, Vec<Finding>), OpenError> {
+    let ts = open(path)?;
+    let repo = ts.to_thread_local();
+    let index = repo
+        .index_or_empty()
+        .map_err(|e| git_err(path, format!("cannot read the index: {e}")))?;
+    let mut files = BTreeMap::new();
+    let mut notes = Vec::new();
+    for entry in index.entries() {
+        if entry.stage_raw() != 0 {
+            continue; // unmerged paths: the commit would be refused anyway
+        }
+        let p = entry.path(&index).to_string();
+        let mode = entry.mode;
+        if mode == gix::index::entry::Mode::SYMLINK {
+            notes.push(symlink_note(id, &p));
+            continue;
+        }
+        if !(mode == gix::index::entry::Mode::FILE
+            || mode == gix::index::entry::Mode::FILE_EXECUTABLE)
+        {
+            continue;
+        }
+        let size = repo
+            .find_header(entry.id)
+            .map(|h| h.size())
+            .unwrap_or(entry.stat.size as u64);
+        files.insert(
+            p,
+            FileSlot::new(
+                Source::Blob(entry.id),
+                size,
+                Some(entry.id),
+                mode == gix::index::entry::Mode::FILE_EXECUTABLE,
+            ),
+        );
+    }
+    let commit = repo.head_id().ok().map(|i| i.to_string());
+    let root = repo
+        .workdir()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| repo.git_dir().to_path_buf());
+    drop(index);
+    drop(repo);
+    Ok((
+        Repo::new(
+            id,
+            root,
+            Snapshot::Staged,
+            commit,
+            files,
+            Some(ts),
+            limits.clone(),
+        ),
+        notes,
+    ))
+}
+
+fn symlink_note(id: RepoId, p: &str) -> Finding {
+    Finding::new(
+        "io/symlink",
+        Severity::Info,
+        Location::file(id, p),
+        "symlink not followed",
+    )
+}
+
+pub fn read_blob(repo: &gix::ThreadSafeRepository, oid: gix::ObjectId) -> Result<Vec<u8>, String> {
+    let r = repo.to_thread_local();
+    let obj = r.find_object(oid).map_err(|e| e.to_string())?;
+    Ok(obj.detach().data)
+}
