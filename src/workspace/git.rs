@@ -15,7 +15,15 @@ fn git_err(path: &Path, what: impl std::fmt::Display) -> OpenError {
 /// Opens the repository at `path` (work tree or bare), honouring the git
 /// environment (`GIT_DIR`, `GIT_INDEX_FILE`) the way a hook sees it.
 fn open(path: &Path) -> Result<gix::ThreadSafeRepository, OpenError> {
-    gix::ThreadSafeRepository::open_with_environment_overrides(path, Default::default())
+    // A work tree is opened through its `.git` (a dir, or a file for linked
+    // worktrees); a bare repo directly.
+    let dot_git = path.join(".git");
+    let target = if dot_git.exists() {
+        dot_git
+    } else {
+        path.to_path_buf()
+    };
+    gix::ThreadSafeRepository::open_with_environment_overrides(target, Default::default())
         .map_err(|e| git_err(path, format!("not a git repository ({e})")))
 }
 
