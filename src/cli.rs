@@ -31,6 +31,30 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Cross-repo parity audit: spine vs workbench vs legacy.
     Parity(ParityArgs),
+    /// Install or remove the git pre-commit hook (`check --staged`).
+    #[command(subcommand)]
+    Hook(HookCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HookCommand {
+    /// Write .git/hooks/pre-commit (an existing hook is kept and run first).
+    Install {
+        /// Replace an existing hook instead of chaining it.
+        #[arg(long)]
+        force: bool,
+        /// Repository (default: the current directory).
+        #[arg(long, value_name = "PATH")]
+        repo: Option<PathBuf>,
+        /// Extra arguments for `driftgate check --staged` (e.g. --no-exec).
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+    /// Remove the driftgate hook (restoring a chained one).
+    Uninstall {
+        #[arg(long, value_name = "PATH")]
+        repo: Option<PathBuf>,
+    },
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -126,6 +150,12 @@ pub struct CheckArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Report only findings that do not exist at REV (fingerprints ignore line numbers).
+    #[arg(long, value_name = "REV")]
+    pub new_since: Option<String>,
+    /// With --staged: run only gates whose inputs the commit touches (not also gates without declared inputs).
+    #[arg(long)]
+    pub affected_only: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -224,10 +254,11 @@ pub fn check_options(a: &CheckArgs) -> Result<CheckOptions, String> {
                 None
             },
             affected: None,
-            affected_only: false,
+            affected_only: a.affected_only,
         },
         fail_on: a.fail_on.clone(),
         max_file_bytes: a.repos.max_file_bytes,
+        new_since: a.new_since.clone(),
     })
 }
 
@@ -324,6 +355,26 @@ fn cmd_check(a: &CheckArgs) -> i32 {
     }
 }
 
+fn cmd_hook(h: &HookCommand) -> i32 {
+    let here = |p: &Option<PathBuf>| p.clone().unwrap_or_else(|| PathBuf::from("."));
+    let res = match h {
+        HookCommand::Install { force, repo, args } => {
+            crate::hook::install(&here(repo), *force, args)
+        }
+        HookCommand::Uninstall { repo } => crate::hook::uninstall(&here(repo)),
+    };
+    match res {
+        Ok(msg) => {
+            println!("driftgate: {msg}");
+            0
+        }
+        Err(e) => {
+            eprintln!("driftgate: {e}");
+            2
+        }
+    }
+}
+
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -338,5 +389,6 @@ pub fn main() -> i32 {
         Command::Gates(a) => crate::gates::cmd_gates(a),
         Command::Explain(a) => crate::gates::cmd_explain(a),
         Command::Parity(a) => crate::parity::cmd_parity(a),
+        Command::Hook(h) => cmd_hook(h),
     }
 }
