@@ -46,6 +46,22 @@ pub struct Run {
 }
 
 impl Run {
+    /// A run that produced nothing but one (internal) finding.
+    pub fn failed(finding: Finding) -> Run {
+        Run {
+            ws: Workspace {
+                repos: Vec::new(),
+                notes: Vec::new(),
+            },
+            config: LoadedConfig::default(),
+            findings: vec![finding],
+            checks: Vec::new(),
+            elapsed_ms: 0,
+            fail_on: Some(Severity::Error),
+            hidden_old: 0,
+        }
+    }
+
     /// 0 clean, 1 findings at or above fail-on, 2 internal/config error.
     pub fn exit_code(&self) -> i32 {
         if self.findings.iter().any(|f| f.internal && f.is_active()) {
@@ -174,20 +190,7 @@ fn run_once(opts: &CheckOptions) -> Run {
     let t0 = Instant::now();
     let (ws, config) = match open_workspace(opts) {
         Ok(x) => x,
-        Err(f) => {
-            return Run {
-                ws: Workspace {
-                    repos: Vec::new(),
-                    notes: Vec::new(),
-                },
-                config: LoadedConfig::default(),
-                findings: vec![*f],
-                checks: Vec::new(),
-                elapsed_ms: t0.elapsed().as_millis(),
-                fail_on: Some(Severity::Error),
-                hidden_old: 0,
-            }
-        }
+        Err(f) => return Run::failed(*f),
     };
     let mut findings: Vec<Finding> = ws.notes.clone();
     findings.extend(config.problems.iter().cloned());

@@ -156,6 +156,9 @@ pub struct CheckArgs {
     /// With --staged: run only gates whose inputs the commit touches (not also gates without declared inputs).
     #[arg(long)]
     pub affected_only: bool,
+    /// Give up after this many seconds (exit 2, reports still written).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -345,7 +348,28 @@ fn cmd_check(a: &CheckArgs) -> i32 {
             return 2;
         }
     };
-    let run = check::run(&opts);
+    let run =
+        match a.timeout {
+            None => check::run(&opts),
+            Some(secs) => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let o = opts.clone();
+                std::thread::spawn(move || {
+                    let _ = tx.send(check::run(&o));
+                });
+                match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
+                Ok(run) => run,
+                Err(_) => check::Run::failed(crate::findings::Finding::new(
+                    "internal/timeout",
+                    crate::findings::Severity::Error,
+                    crate::findings::Location::file(RepoId::Spine, ""),
+                    format!("the run did not finish within --timeout {secs}s; nothing was judged"),
+                )
+                .with_help("raise --timeout, or find the slow gate with --select/--ignore")
+                .internal()),
+            }
+            }
+        };
     let wrote = emit(&run, a);
     let code = run.exit_code();
     if !wrote {
