@@ -32,6 +32,8 @@ pub struct CheckOptions {
     pub max_file_bytes: Option<u64>,
     /// Report only findings absent at this revision (`--new-since`).
     pub new_since: Option<String>,
+    /// Do not use the parse cache.
+    pub no_cache: bool,
 }
 
 pub struct Run {
@@ -111,6 +113,7 @@ pub fn open_workspace(opts: &CheckOptions) -> Result<(Workspace, LoadedConfig), 
         max_file_bytes: opts
             .max_file_bytes
             .unwrap_or(crate::workspace::DEFAULT_MAX_FILE_BYTES),
+        cache: !opts.no_cache,
     };
     let (spine, notes) = Repo::open(RepoId::Spine, &opts.sources.spine, &opts.snapshot, &limits)
         .map_err(|e| {
@@ -136,6 +139,7 @@ pub fn open_workspace(opts: &CheckOptions) -> Result<(Workspace, LoadedConfig), 
             .max_file_bytes
             .or(config.config.max_file_bytes)
             .unwrap_or(limits.max_file_bytes),
+        cache: limits.cache,
     };
     let root = spine.root.clone();
     let pick = |cli: &Option<PathBuf>, cfg: &Option<String>| -> Option<PathBuf> {

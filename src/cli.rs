@@ -80,6 +80,9 @@ pub struct RepoArgs {
     /// Files larger than this are refused, not read.
     #[arg(long, value_name = "BYTES")]
     pub max_file_bytes: Option<u64>,
+    /// Do not read or write the parse cache.
+    #[arg(long, env = "DRIFTGATE_NO_CACHE")]
+    pub no_cache: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -262,6 +265,7 @@ pub fn check_options(a: &CheckArgs) -> Result<CheckOptions, String> {
         fail_on: a.fail_on.clone(),
         max_file_bytes: a.repos.max_file_bytes,
         new_since: a.new_since.clone(),
+        no_cache: a.repos.no_cache,
     })
 }
 
