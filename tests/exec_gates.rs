@@ -37,12 +37,17 @@ fn spine(scripts: &[Script<'_>]) -> tempfile::TempDir {
     let root = dir.path();
     std::fs::create_dir_all(root.join("gates")).expect("mkdir");
     std::fs::create_dir_all(root.join("surfaces/verify")).expect("mkdir");
-    std::fs::write(root.join("driftgate.yaml"), "gates_dir: gates\nregistry: false\n").expect("write");
+    std::fs::write(
+        root.join("driftgate.yaml"),
+        "gates_dir: gates\nregistry: false\n",
+    )
+    .expect("write");
     for s in scripts {
         let path = root.join("surfaces/verify").join(s.file);
         if !path.exists() {
             std::fs::write(&path, s.body).expect("write");
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(s.mode)).expect("chmod");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(s.mode))
+                .expect("chmod");
         }
         std::fs::write(
             root.join("gates").join(format!("{}-t.yaml", s.id)),
@@ -105,7 +110,10 @@ fn hanging_script_is_killed_at_its_timeout_with_its_grandchild() {
     }]);
     let t0 = Instant::now();
     let r = check(dir.path(), 2);
-    assert!(t0.elapsed() < Duration::from_secs(60), "sanity bound: the script hangs for 300 s");
+    assert!(
+        t0.elapsed() < Duration::from_secs(60),
+        "sanity bound: the script hangs for 300 s"
+    );
     assert!(
         matches!(status(&r, "D901"), CheckStatus::Errored(w) if w.contains("timed out after 1s")),
         "{:?}",
@@ -113,7 +121,11 @@ fn hanging_script_is_killed_at_its_timeout_with_its_grandchild() {
     );
     let f = findings(&r, "D901");
     assert_eq!(f.len(), 1);
-    assert!(f[0].message.contains("timed out after 1s"), "{}", f[0].message);
+    assert!(
+        f[0].message.contains("timed out after 1s"),
+        "{}",
+        f[0].message
+    );
     assert_eq!(f[0].location.path, "surfaces/verify/hang.sh");
     let pid: u32 = std::fs::read_to_string(dir.path().join("grandchild.pid"))
         .expect("the script wrote its grandchild's pid")
@@ -154,7 +166,10 @@ fn script_printing_100_mb_is_capped_and_finishes() {
     assert_eq!(status(&r, "D902"), &CheckStatus::Ran);
     let f = findings(&r, "D902");
     assert_eq!(f.len(), 1, "{f:#?}");
-    assert_eq!(f[0].message, "D902 FAIL: after the flood", "the tail is kept");
+    assert_eq!(
+        f[0].message, "D902 FAIL: after the flood",
+        "the tail is kept"
+    );
     // 100 MB went through; the process grew by far less (head 1 MiB + tail).
     assert!(
         after.saturating_sub(before) < 48 * 1024,
@@ -187,7 +202,10 @@ fn twenty_sleeping_gates_run_in_parallel_bounded_by_jobs() {
         assert_eq!(f.len(), 1, "{id}");
         assert_eq!(f[0].message, format!("{id} FAIL: slept"));
     }
-    assert!(took < Duration::from_secs(15), "sanity bound only: took {took:?}");
+    assert!(
+        took < Duration::from_secs(15),
+        "sanity bound only: took {took:?}"
+    );
     // Concurrency from the scripts' own start/end stamps: never above 8.
     let log = std::fs::read_to_string(dir.path().join("log")).expect("log");
     let mut events: Vec<(f64, i32)> = log
@@ -265,7 +283,10 @@ fn broken_scripts_are_the_gates_own_error() {
     assert_eq!(status(&r, "D905"), &CheckStatus::Ran);
     let f = findings(&r, "D905");
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0].message, "D905 failed (exit 3):\nchecking things\nsomething broke");
+    assert_eq!(
+        f[0].message,
+        "D905 failed (exit 3):\nchecking things\nsomething broke"
+    );
 
     let root = std::fs::canonicalize(dir.path()).expect("canonical");
     let f = findings(&r, "D906");
@@ -282,7 +303,9 @@ fn broken_scripts_are_the_gates_own_error() {
     assert_eq!(status(&r, "D907"), &CheckStatus::Ran);
     assert!(findings(&r, "D907").is_empty());
 
-    assert!(matches!(status(&r, "D908"), CheckStatus::Errored(w) if w.contains("missing.sh not found")));
+    assert!(
+        matches!(status(&r, "D908"), CheckStatus::Errored(w) if w.contains("missing.sh not found"))
+    );
     assert_eq!(r.exit_code(), 1);
 }
 
@@ -319,7 +342,10 @@ fn exec_gates_are_skipped_off_the_work_tree_and_with_no_exec() {
     o.snapshot = Snapshot::WorkTree;
     o.gates.exec = false;
     let r = run(&o);
-    assert_eq!(status(&r, "D909"), &CheckStatus::Skipped("exec disabled (--no-exec)".into()));
+    assert_eq!(
+        status(&r, "D909"),
+        &CheckStatus::Skipped("exec disabled (--no-exec)".into())
+    );
     o.gates.exec = true;
     let r = run(&o);
     assert_eq!(findings(&r, "D909").len(), 1);

@@ -105,14 +105,11 @@ fn judged(run: &Run) -> BTreeSet<Row> {
         .iter()
         .filter(|f| f.is_active())
         .filter(|f| {
-            RULE_GATES.contains(&f.code.as_str())
-                || f.code == "D43"
-                || f.code == "waiver/expired"
+            RULE_GATES.contains(&f.code.as_str()) || f.code == "D43" || f.code == "waiver/expired"
         })
         .filter(|f| {
             !(f.code == "D85"
-                && f
-                    .subject
+                && f.subject
                     .as_deref()
                     .and_then(|s| s.strip_prefix("gate:"))
                     .is_some_and(|id| missing.contains(id)))
@@ -122,8 +119,7 @@ fn judged(run: &Run) -> BTreeSet<Row> {
 }
 
 fn status<'a>(run: &'a Run, code: &str) -> &'a CheckStatus {
-    &run
-        .checks
+    &run.checks
         .iter()
         .find(|c| c.code == code)
         .unwrap_or_else(|| panic!("no record for {code}"))
@@ -135,7 +131,11 @@ fn demo_fails_exactly_at_the_drift_rows_of_rule_gates() {
     let dir = demo_copy(false);
     let r = run(&opts(dir.path(), |_| {}));
     let expected = expected_rows();
-    assert_eq!(expected.len(), 13, "DRIFT.md rows for this engine: {expected:#?}");
+    assert_eq!(
+        expected.len(),
+        13,
+        "DRIFT.md rows for this engine: {expected:#?}"
+    );
     assert_eq!(judged(&r), expected);
     for code in RULE_GATES {
         assert_eq!(status(&r, code), &CheckStatus::Ran, "{code}");
@@ -146,12 +146,22 @@ fn demo_fails_exactly_at_the_drift_rows_of_rule_gates() {
         d86.message,
         "active VM 209 (download-stack) has no entry in ops/bindings/vm.operating.profile.yaml"
     );
-    assert!(d86.help.as_deref().is_some_and(|h| h.contains("vm.operating.profile.yaml")));
+    assert!(d86
+        .help
+        .as_deref()
+        .is_some_and(|h| h.contains("vm.operating.profile.yaml")));
     let d402 = r.findings.iter().find(|f| f.code == "D402").expect("D402");
     let diff = d402.help.as_deref().expect("diff in help");
-    assert!(diff.contains("+- id: 207") && diff.contains("+  hostname: ai-consolidation"), "{diff}");
+    assert!(
+        diff.contains("+- id: 207") && diff.contains("+  hostname: ai-consolidation"),
+        "{diff}"
+    );
     let d407 = r.findings.iter().find(|f| f.code == "D407").expect("D407");
-    assert!(!d407.message.contains("kQ7mB3"), "the secret is not repeated: {}", d407.message);
+    assert!(
+        !d407.message.contains("kQ7mB3"),
+        "the secret is not repeated: {}",
+        d407.message
+    );
     // Exactly one D407 finding although the line is both a token and a literal.
     assert_eq!(r.findings.iter().filter(|f| f.code == "D407").count(), 1);
     assert_eq!(r.exit_code(), 1);
@@ -171,7 +181,9 @@ fn fixed_demo_passes_every_rule_gate() {
         assert!(!r.findings.iter().any(|f| f.code == code), "{code}");
     }
     assert!(
-        !r.findings.iter().any(|f| f.code.starts_with("waiver/") || f.internal),
+        !r.findings
+            .iter()
+            .any(|f| f.code.starts_with("waiver/") || f.internal),
         "{:#?}",
         r.findings
             .iter()
@@ -181,7 +193,10 @@ fn fixed_demo_passes_every_rule_gate() {
     // Once every native gate is in the catalogue, the whole run is clean.
     if missing_natives().is_empty() {
         let active: Vec<_> = r.findings.iter().filter(|f| f.is_active()).collect();
-        assert!(active.iter().all(|f| f.severity < Severity::Error), "{active:#?}");
+        assert!(
+            active.iter().all(|f| f.severity < Severity::Error),
+            "{active:#?}"
+        );
         assert_eq!(r.exit_code(), 0);
     }
 }
@@ -202,7 +217,11 @@ fn select_ignore_and_ring() {
         &CheckStatus::Skipped("not selected (--ignore D402)".into())
     );
     for code in ["D58", "D59", "D85", "D332", "D43"] {
-        assert_eq!(status(&r, code), &CheckStatus::Skipped("not selected".into()), "{code}");
+        assert_eq!(
+            status(&r, code),
+            &CheckStatus::Skipped("not selected".into()),
+            "{code}"
+        );
     }
     let gate_codes: BTreeSet<&str> = r
         .findings
@@ -210,7 +229,12 @@ fn select_ignore_and_ring() {
         .filter(|f| f.code.starts_with('D') && !NATIVE_GATES.contains(&f.code.as_str()))
         .map(|f| f.code.as_str())
         .collect();
-    assert_eq!(gate_codes, ["D401", "D404", "D405", "D407", "D86"].into_iter().collect());
+    assert_eq!(
+        gate_codes,
+        ["D401", "D404", "D405", "D407", "D86"]
+            .into_iter()
+            .collect()
+    );
 
     // Rings are cumulative: instant runs instant gates only.
     let r = run(&opts(dir.path(), |g| {
@@ -227,7 +251,10 @@ fn select_ignore_and_ring() {
     }));
     assert_eq!(status(&r, "D58"), &CheckStatus::Ran);
     assert_eq!(status(&r, "D59"), &CheckStatus::Ran);
-    assert_eq!(status(&r, "D86"), &CheckStatus::Skipped("not selected".into()));
+    assert_eq!(
+        status(&r, "D86"),
+        &CheckStatus::Skipped("not selected".into())
+    );
     // A typo in a selector is said out loud.
     let r = run(&opts(dir.path(), |g| {
         g.select = vec!["D86".into(), "infra-hygeine".into()];
@@ -276,7 +303,10 @@ fn waivers_used_expired_and_unused() {
     assert_eq!(unused.location.line(), line_of("gate: D401"));
     assert_eq!(unused.severity, Severity::Warning);
     assert_eq!(
-        r.findings.iter().filter(|f| f.code == "waiver/unused").count(),
+        r.findings
+            .iter()
+            .filter(|f| f.code == "waiver/unused")
+            .count(),
         1,
         "the D52 waiver belongs to a gate that did not run here"
     );
@@ -332,7 +362,10 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
     let dir = registry_spine(
         REGISTRY,
         &[
-            ("d93.sh", "#!/bin/sh\necho 'D93 FAIL: no tenant contract'\nexit 1\n"),
+            (
+                "d93.sh",
+                "#!/bin/sh\necho 'D93 FAIL: no tenant contract'\nexit 1\n",
+            ),
             ("d300.sh", "#!/bin/sh\necho 'D300 PASS: fine'\n"),
             ("drift-gate.sh", "#!/bin/sh\nexit 0\n"),
         ],
@@ -351,25 +384,42 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
         ..Default::default()
     };
     let r = run(&o);
-    assert_eq!(status(&r, "D21"), &CheckStatus::Skipped("retired in the gate registry".into()));
+    assert_eq!(
+        status(&r, "D21"),
+        &CheckStatus::Skipped("retired in the gate registry".into())
+    );
     assert!(matches!(status(&r, "D8"), CheckStatus::Skipped(w) if w.starts_with("inline gate")));
     assert_eq!(status(&r, "D300"), &CheckStatus::Ran);
     assert_eq!(status(&r, "D93"), &CheckStatus::Ran);
-    let d93 = r.findings.iter().find(|f| f.code == "D93").expect("D93 finding");
+    let d93 = r
+        .findings
+        .iter()
+        .find(|f| f.code == "D93")
+        .expect("D93 finding");
     assert_eq!(d93.message, "D93 FAIL: no tenant contract");
-    assert_eq!(d93.severity, Severity::Warning, "warn_only caps the severity");
+    assert_eq!(
+        d93.severity,
+        Severity::Warning,
+        "warn_only caps the severity"
+    );
     // D86 is in the catalogue: it runs as the rule gate (its inputs are
     // missing here, so it is skipped with a reason), not the script.
     assert!(matches!(status(&r, "D86"), CheckStatus::Skipped(w) if w.contains("not found")));
     assert!(!r.findings.iter().any(|f| f.code == "D86"));
-    assert!(!r.findings.iter().any(|f| f.code == "D85"), "every script exists");
+    assert!(
+        !r.findings.iter().any(|f| f.code == "D85"),
+        "every script exists"
+    );
     assert_eq!(r.exit_code(), 0, "{:#?}", r.findings);
 
     // The same failure without warn_only fails the run.
     let dir2 = registry_spine(
         &REGISTRY.replace("    warn_only: true\n", ""),
         &[
-            ("d93.sh", "#!/bin/sh\necho 'D93 FAIL: no tenant contract'\nexit 1\n"),
+            (
+                "d93.sh",
+                "#!/bin/sh\necho 'D93 FAIL: no tenant contract'\nexit 1\n",
+            ),
             ("d300.sh", "#!/bin/sh\n"),
             ("drift-gate.sh", "#!/bin/sh\n"),
         ],
@@ -378,7 +428,10 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
     o2.sources.spine = dir2.path().join("spine");
     let r2 = run(&o2);
     assert_eq!(
-        r2.findings.iter().find(|f| f.code == "D93").map(|f| f.severity),
+        r2.findings
+            .iter()
+            .find(|f| f.code == "D93")
+            .map(|f| f.severity),
         Some(Severity::Error)
     );
     assert_eq!(r2.exit_code(), 1);
@@ -388,7 +441,10 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
     o3.gates.exec = false;
     let r3 = run(&o3);
     for code in ["D93", "D300"] {
-        assert_eq!(status(&r3, code), &CheckStatus::Skipped("exec disabled (--no-exec)".into()));
+        assert_eq!(
+            status(&r3, code),
+            &CheckStatus::Skipped("exec disabled (--no-exec)".into())
+        );
     }
     // Registry severity and ring apply to the catalogue gate.
     let mut o4 = o.clone();
@@ -437,7 +493,11 @@ fn broken_gate_file_in_gates_dir_is_a_config_error_at_its_line_and_others_run() 
     )
     .expect("write");
     let r = run(&opts(dir.path(), |g| g.exec = false));
-    let bad: Vec<&Finding> = r.findings.iter().filter(|f| f.code == "config/gate").collect();
+    let bad: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == "config/gate")
+        .collect();
     assert_eq!(bad.len(), 2, "{bad:#?}");
     let schema_err = bad
         .iter()
@@ -451,10 +511,18 @@ fn broken_gate_file_in_gates_dir_is_a_config_error_at_its_line_and_others_run() 
         .find(|f| f.location.path == "ops/gates/D901-bad-jq.yaml")
         .expect("D901 finding");
     assert_eq!(jq_err.location.line(), 9, "points at `key`");
-    assert!(jq_err.message.contains("does not compile"), "{}", jq_err.message);
+    assert!(
+        jq_err.message.contains("does not compile"),
+        "{}",
+        jq_err.message
+    );
     assert!(matches!(status(&r, "D901"), CheckStatus::Errored(_)));
     // The good spine gate and the built-in gates still ran.
-    let d902 = r.findings.iter().find(|f| f.code == "D902").expect("D902 ran");
+    let d902 = r
+        .findings
+        .iter()
+        .find(|f| f.code == "D902")
+        .expect("D902 ran");
     assert_eq!(d902.message, "target user user is ronadmin");
     assert_eq!(d902.location.line(), 156);
     assert!(r.findings.iter().any(|f| f.code == "D86"));
@@ -492,7 +560,10 @@ fn jq_runtime_error_on_one_item_is_the_gates_own_finding() {
         .map(|f| f.message.as_str())
         .collect();
     missing.sort();
-    assert_eq!(missing, vec!["VM 103 has no profile", "VM 209 has no profile"]);
+    assert_eq!(
+        missing,
+        vec!["VM 103 has no profile", "VM 209 has no profile"]
+    );
     assert!(matches!(status(&r, "D910"), CheckStatus::Errored(w) if w.contains("no key for 212")));
 }
 
@@ -509,4 +580,88 @@ fn gate_options_override_rule_fields() {
     }));
     assert_eq!(status(&r, "D58"), &CheckStatus::Ran);
     assert!(!r.findings.iter().any(|f| f.code == "D58"));
+}
+
+#[test]
+fn gates_command_lists_catalogue_and_registry_gates() {
+    let out = common::driftgate()
+        .args(["gates", "--json"])
+        .arg(fixtures().join("demo"))
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = common::json_of(&out);
+    let rows = v.as_array().expect("array");
+    let get = |id: &str| {
+        rows.iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id}"))
+    };
+    assert_eq!(get("D86")["kind"], "rule");
+    assert_eq!(get("D86")["severity"], "medium");
+    assert_eq!(
+        get("D86")["inputs"],
+        serde_json::json!([
+            "spine:ops/bindings/vm.lifecycle.yaml",
+            "spine:ops/bindings/vm.operating.profile.yaml"
+        ])
+    );
+    assert_eq!(get("D43")["kind"], "exec", "registry gate without a port");
+    assert_eq!(
+        get("D21")["status"],
+        "skipped: retired in the gate registry"
+    );
+    // Without a spine (an empty directory) only the built-in catalogue.
+    let empty = tempfile::tempdir().expect("tempdir");
+    let out = common::driftgate()
+        .args(["gates"])
+        .arg(empty.path())
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("ID "), "{text}");
+    assert!(
+        text.contains("D402   vm-lifecycle-derived-current"),
+        "{text}"
+    );
+    assert!(!text.contains("D43 "), "{text}");
+}
+
+#[test]
+fn explain_prints_gate_sections_and_builtin_codes() {
+    let out = common::driftgate()
+        .args(["explain", "d086"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("D86 vm-operating-profile-parity-lock\n"),
+        "{text}"
+    );
+    for section in ["What it checks", "Why", "Inputs", "Fix", "Failing example"] {
+        assert!(
+            text.contains(&format!("\n{section}\n")),
+            "{section} in {text}"
+        );
+    }
+    assert!(
+        text.contains("  spine:ops/bindings/vm.operating.profile.yaml\n"),
+        "{text}"
+    );
+    let out = common::driftgate()
+        .args(["explain", "waiver/expired"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("expires"));
+    let out = common::driftgate()
+        .args(["explain", "D9999"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
 }

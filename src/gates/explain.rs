@@ -99,6 +99,9 @@ pub fn cmd_gates(a: &GatesArgs) -> i32 {
         ));
         for g in &cat.gates {
             let mut inputs = g.meta.inputs.join(", ");
+            if let (true, Implementation::Exec(e)) = (inputs.is_empty(), &g.meta.implementation) {
+                inputs = format!("(runs {})", e.command.join(" "));
+            }
             if let Some(CheckStatus::Skipped(why)) | Some(CheckStatus::Errored(why)) = &g.preset {
                 inputs = format!("({why}) {inputs}");
             }
@@ -174,10 +177,9 @@ fn indent(text: &str) -> String {
 pub fn explain_gate(g: &Gate) -> String {
     let m = &g.meta;
     let mut s = format!(
-        "{} {} — {}\n  severity {}{}, ring {}, class {}, category {}\n  implemented as {}; defined in {}\n",
+        "{} {}\n  severity {}{}, ring {}, class {}, category {}\n  implemented as {}; defined in {}\n",
         m.id,
         m.name,
-        m.description.lines().next().unwrap_or_default(),
         m.severity,
         if m.warn_only { " (warn only)" } else { "" },
         m.ring,

@@ -11,8 +11,24 @@ use crate::config::LoadedConfig;
 use crate::findings::{CheckRecord, CheckStatus, Disposition, Finding, Severity};
 use globset::{Glob, GlobMatcher};
 
-fn matcher(pattern: &str) -> Option<GlobMatcher> {
-    Glob::new(pattern).ok().map(|g| g.compile_matcher())
+/// Exact text, or a glob (`vm:pve/*`): subjects like `x.yaml:vms[id=2]`
+/// contain glob metacharacters and must still match themselves.
+struct Pattern {
+    text: String,
+    glob: Option<GlobMatcher>,
+}
+
+impl Pattern {
+    fn is_match(&self, s: &str) -> bool {
+        s == self.text || self.glob.as_ref().is_some_and(|g| g.is_match(s))
+    }
+}
+
+fn matcher(pattern: &str) -> Option<Pattern> {
+    Some(Pattern {
+        text: pattern.to_string(),
+        glob: Glob::new(pattern).ok().map(|g| g.compile_matcher()),
+    })
 }
 
 /// Does waiver gate word `w` name finding code `code`?
@@ -176,6 +192,21 @@ mod tests {
             help: None,
             millis: 0,
         }
+    }
+
+    #[test]
+    fn subjects_with_glob_metacharacters_match_themselves() {
+        let lc = lc("waivers:\n  - gate: D9\n    subject: \"x.yaml:vms[id=2]\"\n    reason: r\n  - gate: D9\n    subject: \"vm:pve/*\"\n    reason: glob\n");
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let mut fs = vec![
+            f("D9", "x.yaml:vms[id=2]"),
+            f("D9", "vm:pve/7"),
+            f("D9", "vm:home/7"),
+        ];
+        apply(&mut fs, &lc, now, &[ran("D9")]);
+        assert!(!fs[0].is_active());
+        assert!(!fs[1].is_active());
+        assert!(fs[2].is_active());
     }
 
     const CFG: &str = "waivers:\n  - gate: D052\n    subject: \"vm:pve/205\"\n    reason: lease\n    gap: GAP-OP-1\n    expires: 2027-06-30\n  - gate: D60\n    subject: \"file:docs/*.md\"\n    reason: old\n    expires: 2026-01-31\n  - gate: D86\n    path: \"spine:ops/bindings/*.yaml\"\n    reason: nothing\n";

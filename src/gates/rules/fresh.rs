@@ -125,27 +125,33 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
         if target.has_syntax_error() || target.format == Format::Opaque {
             continue;
         }
-        let loaded = Loaded {
-            val: if bytes == 0 {
-                cx.shared.value(&target)
-            } else {
-                target
-                    .value()
-                    .map(super::jq::from_json)
-                    .unwrap_or(jaq_json::Val::Null)
-            },
-            doc: target,
-        };
-        let items = match cx.items(&items_f, &loaded) {
-            Ok(i) => i,
-            Err(e) => {
-                cx.item_error(&mut out, &doc, "", &e);
-                continue;
+        // The whole document (the default) needs no jq and no conversion.
+        let root_only = spec.items.as_deref().is_none_or(|i| i.trim() == ".");
+        let pointers: Vec<String> = if root_only {
+            vec![String::new()]
+        } else {
+            let loaded = Loaded {
+                val: if bytes == 0 {
+                    cx.shared.value(&target)
+                } else {
+                    target
+                        .value()
+                        .map(super::jq::from_json)
+                        .unwrap_or(jaq_json::Val::Null)
+                },
+                doc: target.clone(),
+            };
+            match cx.items(&items_f, &loaded) {
+                Ok(i) => i.into_iter().map(|i| i.pointer).collect(),
+                Err(e) => {
+                    cx.item_error(&mut out, &doc, "", &e);
+                    continue;
+                }
             }
         };
-        let tdoc = &loaded.doc;
-        for item in items {
-            let json = item_json(tdoc, &item.pointer);
+        let tdoc = &target;
+        for pointer in pointers {
+            let json = item_json(tdoc, &pointer);
             let Some(obj) = json.and_then(|j| j.as_object()) else {
                 continue;
             };
@@ -153,11 +159,7 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
             for field in &fields {
                 let Some(v) = obj.get(field) else { continue };
                 seen = true;
-                let ptr = format!(
-                    "{}/{}",
-                    item.pointer,
-                    crate::documents::pointer_escape(field)
-                );
+                let ptr = format!("{pointer}/{}", crate::documents::pointer_escape(field));
                 let text = match v {
                     serde_json::Value::String(s) => s.clone(),
                     other => other.to_string(),
@@ -200,7 +202,7 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
             }
             if !seen && spec.required {
                 let mut f = cx.gate.finding_at(
-                    shift(tdoc.location(&item.pointer), &doc, bytes, lines),
+                    shift(tdoc.location(&pointer), &doc, bytes, lines),
                     format!("none of {} is set", fields.join(", ")),
                 );
                 f.subject = Some(format!("file:{}", doc.path));

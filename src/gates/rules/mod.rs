@@ -14,6 +14,7 @@ pub mod forbid_pattern;
 pub mod fresh;
 pub mod in_subnet;
 pub mod jq;
+pub mod references;
 pub mod unique;
 
 use super::GateContext;
@@ -251,11 +252,7 @@ impl<'a> RuleCx<'a> {
         Ok(out)
     }
 
-    fn glob_sets(
-        &self,
-        patterns: &[String],
-        field: &str,
-    ) -> Result<RepoGlobs, Halt> {
+    fn glob_sets(&self, patterns: &[String], field: &str) -> Result<RepoGlobs, Halt> {
         let mut by_repo: Vec<(RepoId, GlobSetBuilder)> = Vec::new();
         let mut missing = Vec::new();
         for p in patterns {
@@ -553,11 +550,12 @@ fn dispatch(cx: &RuleCx<'_>, kind: &str, spec: Map<String, Value>) -> RuleResult
         "file_exists" => file_exists::run(cx, cx.spec(spec)?),
         "in_subnet" => in_subnet::run(cx, cx.spec(spec)?),
         "equals_derived" => equals_derived::run(cx, cx.spec(spec)?),
+        "references" => references::run(cx, cx.spec(spec)?),
         "all" => run_all(cx, spec),
         other => Err(cx.config(
             "/kind",
             format!(
-                "unknown rule kind `{other}` (exists_in, unique, expr, forbid_pattern, fresh, file_exists, in_subnet, equals_derived, all)"
+                "unknown rule kind `{other}` (exists_in, unique, expr, forbid_pattern, fresh, file_exists, in_subnet, equals_derived, references, all)"
             ),
         )),
     }
