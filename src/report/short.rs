@@ -1,8 +1,12 @@
 //! `--format short`: `repo:path:line:col: CODE message`, one line each.
 
-use super::Report;
+use super::{redact, Report};
 
 pub fn render(r: &Report) -> String {
+    redact::scrubbed(r, render_inner)
+}
+
+fn render_inner(r: &Report) -> String {
     let mut out = String::new();
     for f in r.findings.iter().filter(|f| f.is_active()) {
         out.push_str(&format!(
