@@ -67,3 +67,68 @@ impl Report<'_> {
         s
     }
 }
+
+/// Orders check codes naturally: `D9` < `D52` < `D401` < `parse/...` <
+/// `schema/...` (digit runs compare as numbers).
+pub fn cmp_codes(a: &str, b: &str) -> std::cmp::Ordering {
+    fn chunks(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut digit = None;
+        for (i, c) in s.char_indices() {
+            let d = c.is_ascii_digit();
+            if digit.is_some_and(|prev| prev != d) {
+                out.push((digit == Some(true), &s[start..i]));
+                start = i;
+            }
+            digit = Some(d);
+        }
+        if start < s.len() {
+            out.push((digit == Some(true), &s[start..]));
+        }
+        out
+    }
+    let (ca, cb) = (chunks(a), chunks(b));
+    for (x, y) in ca.iter().zip(cb.iter()) {
+        let ord = match (x, y) {
+            ((true, x), (true, y)) => {
+                let (x, y) = (x.trim_start_matches('0'), y.trim_start_matches('0'));
+                x.len().cmp(&y.len()).then_with(|| x.cmp(y))
+            }
+            ((_, x), (_, y)) => x.cmp(y),
+        };
+        if ord != std::cmp::Ordering::Equal {
+            return ord;
+        }
+    }
+    ca.len().cmp(&cb.len()).then_with(|| a.cmp(b))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn codes_sort_naturally() {
+        let mut v = vec![
+            "schema/vm",
+            "D401",
+            "D52",
+            "parse/dup",
+            "D9",
+            "D052",
+            "config",
+        ];
+        v.sort_by(|a, b| super::cmp_codes(a, b));
+        assert_eq!(
+            v,
+            [
+                "D9",
+                "D052",
+                "D52",
+                "D401",
+                "config",
+                "parse/dup",
+                "schema/vm"
+            ]
+        );
+    }
+}

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use driftgate::findings::{
-    CheckRecord, CheckStatus, Disposition, Finding, Location, RepoId, Severity, Span,
+    sort_findings, CheckRecord, CheckStatus, Disposition, Finding, Location, RepoId, Severity, Span,
 };
 use driftgate::report::{RepoInfo, Report};
 use std::collections::HashMap;
@@ -156,7 +156,7 @@ pub fn waived(f: Finding, reason: &str) -> Finding {
 /// passed, were skipped, and errored.
 pub fn scenario() -> Fixture {
     let vm = |needle: &str| at(RepoId::Spine, VM_LIFECYCLE, VM_TEXT, needle);
-    Fixture::new()
+    let mut fx = Fixture::new()
         .source(RepoId::Spine, VM_LIFECYCLE, VM_TEXT)
         .source(RepoId::Workbench, SSH_TARGETS, SSH_TEXT_CRLF)
         .finding(
@@ -235,5 +235,8 @@ pub fn scenario() -> Fixture {
             "D90",
             "broken-rule",
             CheckStatus::Errored("jq: error: null (null) cannot be iterated over".into()),
-        )
+        );
+    // Reports always receive sorted findings.
+    sort_findings(&mut fx.findings);
+    fx
 }
