@@ -73,7 +73,7 @@ fn dir_uri(path: &str) -> Option<String> {
 }
 
 /// 1-based line and 1-based column (in chars) of byte offset `at` of `text`.
-fn line_col(text: &str, at: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, at: usize) -> (usize, usize) {
     let before = &text[..at];
     let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
