@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Validate bindings against schemas and run the drift gates.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the gate catalogue.
     Gates(GatesArgs),
     /// Explain a gate (`D69`) or a built-in check code (`schema/vm.lifecycle`).
