@@ -58,9 +58,9 @@ fn prefix_of(repos: &[RepoInfo], repo: RepoId) -> Option<String> {
     }
     let spine = repos.iter().find(|x| x.name == RepoId::Spine)?;
     let this = repos.iter().find(|x| x.name == repo)?;
-    let rel = Path::new(&this.path)
-        .strip_prefix(Path::new(&spine.path))
-        .ok()?;
+    let this = super::normalize_path(&this.path);
+    let spine = super::normalize_path(&spine.path);
+    let rel = Path::new(&this).strip_prefix(Path::new(&spine)).ok()?;
     let rel = rel.to_str()?.trim_matches('/');
     if rel.is_empty() || rel.split('/').any(|c| c == "..") {
         return None;

@@ -68,6 +68,35 @@ impl Report<'_> {
     }
 }
 
+/// Lexically normalises a `/`-separated path: drops `.` and empty
+/// components and resolves `..` against the preceding component (no file
+/// system access; a leading `..` of a relative path is kept).
+pub fn normalize_path(p: &str) -> String {
+    let absolute = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for c in p.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !absolute {
+                    parts.push("..");
+                }
+            }
+            c => parts.push(c),
+        }
+    }
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else if joined.is_empty() {
+        ".".into()
+    } else {
+        joined
+    }
+}
+
 /// Orders check codes naturally: `D9` < `D52` < `D401` < `parse/...` <
 /// `schema/...` (digit runs compare as numbers).
 pub fn cmp_codes(a: &str, b: &str) -> std::cmp::Ordering {
@@ -106,6 +135,16 @@ pub fn cmp_codes(a: &str, b: &str) -> std::cmp::Ordering {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn paths_normalise_lexically() {
+        use super::normalize_path as n;
+        assert_eq!(n("/srv/ci/spine/../workbench"), "/srv/ci/workbench");
+        assert_eq!(n("/srv/./ci//spine/"), "/srv/ci/spine");
+        assert_eq!(n("/.."), "/");
+        assert_eq!(n("a/../../b"), "../b");
+        assert_eq!(n("./"), ".");
+    }
+
     #[test]
     fn codes_sort_naturally() {
         let mut v = vec![

@@ -65,7 +65,7 @@ fn dir_uri(path: &str) -> Option<String> {
     if !path.starts_with('/') {
         return None;
     }
-    let mut u = format!("file://{}", encode_path(path));
+    let mut u = format!("file://{}", encode_path(&super::normalize_path(path)));
     if !u.ends_with('/') {
         u.push('/');
     }

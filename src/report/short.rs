@@ -1,4 +1,6 @@
-//! `--format short`: `repo:path:line:col: CODE message`, one line each.
+//! `--format short`: `repo:path:line:col: CODE message`, one line each,
+//! then `driftgate: check CODE (name) errored: reason` for checks that
+//! could not run, then the summary line.
 
 use super::{redact, Report};
 
@@ -15,6 +17,18 @@ fn render_inner(r: &Report) -> String {
             f.code,
             one_line(&f.message)
         ));
+    }
+    // Checks that could not run are no findings, but a log reader must see
+    // them (Gitea shows only the log).
+    for c in r.checks {
+        if let crate::findings::CheckStatus::Errored(reason) = &c.status {
+            out.push_str(&format!(
+                "driftgate: check {} ({}) errored: {}\n",
+                c.code,
+                one_line(&c.name),
+                one_line(reason)
+            ));
+        }
     }
     out.push_str(&r.summary_line());
     out.push('\n');
