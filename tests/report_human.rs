@@ -145,3 +145,61 @@ fn secret_in_source_snippet_is_masked() {
     // The label still sits under the (masked) value.
     assert!(out.contains("service:grafana"));
 }
+
+#[test]
+fn huge_spans_are_cut_to_their_first_line() {
+    let text: String = (1..=200).map(|i| format!("k{i}: v{i}\n")).collect();
+    let fx = Fixture::new()
+        .source(RepoId::Spine, "big.yaml", &text)
+        .finding(Finding::new(
+            "schema/x",
+            Severity::Error,
+            Location::at(RepoId::Spine, "big.yaml", span_at(&text, 0, text.len())),
+            "the whole document is wrong",
+        ));
+    let out = plain(&fx);
+    assert!(out.contains("here (continues to line 200)"), "{out}");
+    assert!(out.contains("k1: v1"));
+    assert!(!out.contains("k100: v100"), "{out}");
+    assert!(out.lines().count() < 20, "{out}");
+}
+
+#[test]
+fn very_long_lines_are_not_drawn() {
+    let text = format!("{{\"a\": \"{}\", \"bad\": 1}}\n", "x".repeat(5000));
+    let at_bad = text.find("\"bad\"").unwrap();
+    let fx = Fixture::new()
+        .source(RepoId::Spine, "min.json", &text)
+        .finding(Finding::new(
+            "schema/x",
+            Severity::Error,
+            Location::at(
+                RepoId::Spine,
+                "min.json",
+                span_at(&text, at_bad, at_bad + 5),
+            ),
+            "unexpected key",
+        ));
+    let out = plain(&fx);
+    assert!(
+        out.contains(&format!("at spine:min.json:1:{}", at_bad + 1)),
+        "{out}"
+    );
+    assert!(!out.contains("xxxxxxxxxx"));
+}
+
+#[test]
+fn huge_messages_are_bounded() {
+    let fx = Fixture::new().finding(Finding::new(
+        "D1",
+        Severity::Error,
+        Location::file(RepoId::Spine, "a.yaml"),
+        "é".repeat(human::MAX_MESSAGE_CHARS + 500),
+    ));
+    let out = plain(&fx);
+    assert!(
+        out.contains("… (500 more characters; see --format json)"),
+        "{out}"
+    );
+    assert!(out.chars().filter(|&c| c == 'é').count() == human::MAX_MESSAGE_CHARS);
+}

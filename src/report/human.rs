@@ -191,6 +191,78 @@ pub(crate) fn source_span(text: &str, span: &Span) -> Option<SourceSpan> {
     Some(SourceSpan::new(start.into(), end - start))
 }
 
+/// Spans longer than this many lines are cut to their first line (a
+/// finding on a whole document must not print the whole file).
+pub const MAX_SPAN_LINES: usize = 8;
+
+/// Cuts a span of more than [`MAX_SPAN_LINES`] lines to the end of its
+/// first line and says where it ends in the label.
+fn limit_lines(text: &str, ss: SourceSpan, label: String) -> (SourceSpan, String) {
+    let (start, end) = (ss.offset(), ss.offset() + ss.len());
+    let covered = text.get(start..end).unwrap_or("");
+    let breaks = covered.bytes().filter(|&b| b == b'\n').count();
+    if breaks < MAX_SPAN_LINES {
+        return (ss, label);
+    }
+    let first_end = covered.find('\n').map_or(end, |i| start + i).max(start);
+    let first_end =
+        if text.as_bytes().get(first_end.wrapping_sub(1)) == Some(&b'\r') && first_end > start {
+            first_end - 1
+        } else {
+            first_end
+        };
+    // The line of the span's last character (a trailing line break belongs
+    // to the line it ends).
+    let last = if text.as_bytes().get(end.wrapping_sub(1)) == Some(&b'\n') {
+        end - 1
+    } else {
+        end
+    };
+    let end_line = text
+        .get(..last)
+        .unwrap_or("")
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1;
+    (
+        SourceSpan::new(start.into(), first_end - start),
+        format!("{label} (continues to line {end_line})"),
+    )
+}
+
+/// Lines longer than this (minified JSON, binary junk) are not drawn: the
+/// finding gets its `at repo:path:line:col` line instead.
+pub const MAX_SNIPPET_LINE_BYTES: usize = 400;
+
+fn long_line_at(text: &str, offset: usize) -> bool {
+    let bytes = text.as_bytes();
+    let at = offset.min(bytes.len());
+    let start = bytes[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = bytes[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| at + i);
+    end - start > MAX_SNIPPET_LINE_BYTES
+}
+
+/// Longest message drawn (the JSON/SARIF/JUnit reports keep it whole).
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+
+fn bounded(s: &str) -> String {
+    match s.char_indices().nth(MAX_MESSAGE_CHARS) {
+        None => s.to_string(),
+        Some((cut, _)) => format!(
+            "{}… ({} more characters; see --format json)",
+            &s[..cut],
+            s[cut..].chars().count()
+        ),
+    }
+}
+
 /// Label text for the primary span.
 fn primary_label(f: &Finding) -> String {
     match &f.subject {
@@ -208,11 +280,9 @@ fn render_finding(handler: &GraphicalReportHandler, r: &Report, f: &Finding, out
     let mut labels = Vec::new();
     let mut source = None;
     if let (Some(text), Some(span)) = (&text, &loc.span) {
-        if let Some(ss) = source_span(text, span) {
-            labels.push(LabeledSpan::new_primary_with_span(
-                Some(primary_label(f)),
-                ss,
-            ));
+        if let Some(ss) = source_span(text, span).filter(|ss| !long_line_at(text, ss.offset())) {
+            let (ss, label) = limit_lines(text, ss, primary_label(f));
+            labels.push(LabeledSpan::new_primary_with_span(Some(label), ss));
             source = Some(NamedSource::new(loc.display(), text.clone()));
         }
     }
@@ -223,16 +293,18 @@ fn render_finding(handler: &GraphicalReportHandler, r: &Report, f: &Finding, out
     for rel in &f.related {
         let same_file = rel.location.repo == loc.repo && rel.location.path == loc.path;
         let span = match (&text, &rel.location.span, same_file && source.is_some()) {
-            (Some(text), Some(span), true) => source_span(text, span),
+            (Some(text), Some(span), true) => {
+                source_span(text, span).map(|ss| limit_lines(text, ss, rel.message.clone()))
+            }
             _ => None,
         };
         match span {
-            Some(ss) => labels.push(LabeledSpan::new_with_span(Some(rel.message.clone()), ss)),
+            Some((ss, label)) => labels.push(LabeledSpan::new_with_span(Some(label), ss)),
             None => extra.push(related_line(&rel.location, &rel.message)),
         }
     }
     let diag = Diag {
-        message: f.message.clone(),
+        message: bounded(&f.message),
         code: f.code.clone(),
         severity: miette_severity(f.severity),
         help: f.help.clone(),

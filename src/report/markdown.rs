@@ -22,6 +22,8 @@ pub const MAX_FINDINGS: usize = 200;
 const MAX_ITEMS: usize = 50;
 /// Longest help line under a code heading.
 const MAX_HELP_CHARS: usize = 300;
+/// Longest message in a table cell.
+const MAX_MESSAGE_CHARS: usize = 1000;
 
 pub fn render(r: &Report) -> String {
     redact::scrubbed(r, render_inner)
@@ -196,7 +198,7 @@ fn render_inner(r: &Report) -> String {
                 "| {} | {} | {} |\n",
                 cell(&location(f)),
                 f.subject.as_deref().map(cell).unwrap_or_default(),
-                cell(&f.message)
+                cell(&truncate(&f.message, MAX_MESSAGE_CHARS))
             ));
             listed += 1;
         }

@@ -88,7 +88,7 @@ const PATTERNS: &[(&str, bool)] = &[
     (r"(?i)\bbearer[ \t]+(?P<s>[A-Za-z0-9._~+/=-]{8,})", true),
     // key: value / key=value assignments whose key ends with a secret word.
     (
-        r#"(?i)\b[A-Za-z0-9_.-]*?(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|private[_-]?key|access[_-]?key|auth[_-]?key)["']?[ \t]*[:=][ \t]*(?:"(?P<s>[^"\r\n]*)"|'(?P<s2>[^'\r\n]*)'|(?P<s3>[^\s"',;&}\]]+))"#,
+        r#"(?i)\b[A-Za-z0-9_.-]*?(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|private[_-]?key|access[_-]?key|auth[_-]?key)["']?[ \t]*[:=][ \t]*(?:"(?P<s>[^"\r\n]*)"|'(?P<s2>[^'\r\n]*)'|(?P<s3>[^\s"',;&}\]]+(?:[ \t]+[^\s#"',;&}\]][^\s,;&}\]]*)*))"#,
         true,
     ),
 ];
@@ -136,7 +136,11 @@ fn apply<'a>(text: &'a str, in_place: bool) -> Cow<'a, str> {
                 continue;
             };
             let value = &cur[range.clone()];
-            if value.is_empty() || (rule.skip_masked && value.contains(MASK)) {
+            // An already masked value (`tskey-****` from an earlier rule)
+            // stays as it is; a longer value that merely contains one is
+            // masked as a whole.
+            let already_masked = value.ends_with(MASK) && !value.chars().any(char::is_whitespace);
+            if value.is_empty() || (rule.skip_masked && already_masked) {
                 continue;
             }
             if in_place && value.bytes().all(|b| matches!(b, b'*' | b'\r' | b'\n')) {
@@ -339,7 +343,16 @@ mod tests {
     #[test]
     fn assignments() {
         assert_eq!(r("password: hunter2"), "password: ****");
-        assert_eq!(r("db_passwd=s3cr3t next"), "db_passwd=**** next");
+        assert_eq!(r("db_passwd=s3cr3t; next"), "db_passwd=****; next");
+        // Unquoted values run to the end of the line (a password may
+        // contain spaces), but not into a YAML comment.
+        assert_eq!(r("password: correct horse battery"), "password: ****");
+        assert_eq!(
+            r("password: hunter2  # rotate\nuser: x"),
+            "password: ****  # rotate\nuser: x"
+        );
+        // A value that merely contains a masked token is masked whole.
+        assert_eq!(r("password=hunter2 token tskey-abcdef"), "password=****");
         assert_eq!(
             r(r#"{"client_secret": "a b c"}"#),
             r#"{"client_secret": "****"}"#
