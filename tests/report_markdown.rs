@@ -20,7 +20,7 @@ fn verdict_counts_groups_and_sections() {
     assert!(out.contains("| ❌ error | 3 |"));
     assert!(out.contains("| 💤 waived | 1 |"));
     assert!(out.contains("### ❌ D52 · vm-lan-ip-octet (2 findings)"));
-    assert!(out.contains("> fix: How to fix D52."));
+    assert!(out.contains("> How to fix D52."));
     assert!(out.contains(
         "| ops/bindings/vm.lifecycle.yaml:11 | vm:pve/215 | VM 215 (immich): LAN IP last octet 51 does not match the VM id 215 |"
     ));

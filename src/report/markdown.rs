@@ -184,10 +184,7 @@ fn render_inner(r: &Report) -> String {
             .or_else(|| findings.first().and_then(|f| f.help.as_deref()));
         if let Some(h) = help {
             let first = h.lines().next().unwrap_or("");
-            out.push_str(&format!(
-                "> fix: {}\n\n",
-                cell(&truncate(first, MAX_HELP_CHARS))
-            ));
+            out.push_str(&format!("> {}\n\n", cell(&truncate(first, MAX_HELP_CHARS))));
         }
         out.push_str("| location | subject | message |\n|---|---|---|\n");
         for f in findings {
