@@ -97,6 +97,20 @@ pub fn location_in(doc: &Document, index: usize, pointer: &str) -> Location {
     }
 }
 
+/// Location of a 1-based line without its indentation and trailing blanks
+/// (so the column points at the keyword of an ssh_config line).
+pub fn line_text_location(doc: &Document, line: usize) -> Location {
+    let whole = doc.lines.line_span(line);
+    let text = doc.text.get(whole.start..whole.end).unwrap_or_default();
+    let lead = text.len() - text.trim_start().len();
+    let end = whole.start + text.trim_end().len();
+    Location::at(
+        doc.repo,
+        &doc.path,
+        doc.span(whole.start + lead, end.max(whole.start + lead)),
+    )
+}
+
 /// Sorted, deduplicated message order is the engine's job; gates still emit
 /// in file order so tests read naturally.
 pub fn spine_doc(cx: &GateContext<'_>, path: &str) -> Option<Arc<Document>> {
@@ -326,7 +340,10 @@ pub fn scoped_clusters(
     default_sites: &[String],
 ) -> Result<(Vec<String>, HashSet<String>), String> {
     if let Some(c) = opt_list(cx, "clusters") {
-        return Ok((opt_list(cx, "sites").unwrap_or_default(), c.into_iter().collect()));
+        return Ok((
+            opt_list(cx, "sites").unwrap_or_default(),
+            c.into_iter().collect(),
+        ));
     }
     let wanted = opt_list(cx, "sites").unwrap_or_else(|| default_sites.to_vec());
     let topo = spine_doc(cx, TOPOLOGY).ok_or_else(|| {
@@ -386,7 +403,10 @@ impl<'a> SshTargets<'a> {
 pub fn ssh_targets(doc: &Document) -> SshTargets<'_> {
     let ssh = doc.value().and_then(|v| v.get("ssh"));
     SshTargets {
-        default_user: text(ssh.and_then(|s| s.get("defaults")).and_then(|d| d.get("user"))),
+        default_user: text(
+            ssh.and_then(|s| s.get("defaults"))
+                .and_then(|d| d.get("user")),
+        ),
         targets: items(ssh, "targets")
             .iter()
             .enumerate()

@@ -76,16 +76,30 @@ impl NativeGate for DecommissionedRefs {
             if let Some(d) = ssh_doc.as_deref() {
                 for t in ssh_targets(d).targets {
                     if names.contains(t.id.as_str()) {
-                        push(cx.finding(d, &t.ptr(""), format!("ssh target `{}` still points at {label}, which is {status}", t.id)));
+                        push(cx.finding(
+                            d,
+                            &t.ptr(""),
+                            format!(
+                                "ssh target `{}` still points at {label}, which is {status}",
+                                t.id
+                            ),
+                        ));
                     }
                 }
             }
 
             if let Some(d) = compose_doc.as_deref() {
-                if let Some(map) = d.value().and_then(|v| v.get("targets")).and_then(Value::as_object) {
+                if let Some(map) = d
+                    .value()
+                    .and_then(|v| v.get("targets"))
+                    .and_then(Value::as_object)
+                {
                     for (name, ct) in map {
                         let sid = text(ct.get("ssh_target"));
-                        if enabled(ct) && (names.contains(name.as_str()) || sid.as_deref().is_some_and(|s| names.contains(s))) {
+                        if enabled(ct)
+                            && (names.contains(name.as_str())
+                                || sid.as_deref().is_some_and(|s| names.contains(s)))
+                        {
                             push(cx.finding(d, &ptr(&["targets", name]), format!("compose target `{name}` is enabled but runs on {label}, which is {status}")));
                         }
                     }
@@ -98,7 +112,9 @@ impl NativeGate for DecommissionedRefs {
                     if enabled(e) && host.as_deref().is_some_and(|h| names.contains(h)) {
                         let which = match text(e.get("id")) {
                             Some(id) => format!("`{id}`"),
-                            None => format!("#{} ({})", i + 1, text(e.get("url")).unwrap_or_default()),
+                            None => {
+                                format!("#{} ({})", i + 1, text(e.get("url")).unwrap_or_default())
+                            }
                         };
                         push(cx.finding(d, &format!("/endpoints/{i}"), format!("health probe {which} is still enabled for {label}, which is {status}")));
                     }
@@ -111,7 +127,11 @@ impl NativeGate for DecommissionedRefs {
                         .host
                         .as_deref()
                         .is_none_or(|h| h == vm.cluster || !clusters.contains(h));
-                    if b.enabled && same_cluster && b.glob.as_deref().and_then(vzdump_prefix_of).as_deref() == Some(prefix.as_str()) {
+                    if b.enabled
+                        && same_cluster
+                        && b.glob.as_deref().and_then(vzdump_prefix_of).as_deref()
+                            == Some(prefix.as_str())
+                    {
                         push(cx.finding(d, &b.ptr(""), format!("backup target `{}` is still enabled for {label}, which is {status}", b.name)));
                     }
                 }
@@ -128,7 +148,11 @@ impl NativeGate for DecommissionedRefs {
                     for list in ["active_vm_ids", "startup_order", "shutdown_order"] {
                         for (j, x) in items(Some(block), list).iter().enumerate() {
                             if int(Some(x)) == Some(id) {
-                                push(cx.finding(d, &ptr(&[key, list, &j.to_string()]), format!("{label} is {status} but still listed in {key}.{list}")));
+                                push(cx.finding(
+                                    d,
+                                    &ptr(&[key, list, &j.to_string()]),
+                                    format!("{label} is {status} but still listed in {key}.{list}"),
+                                ));
                             }
                         }
                     }
@@ -203,11 +227,20 @@ mod tests {
         let compose = CLEAN_COMPOSE.replace("    enabled: false\n", "");
         let health = CLEAN_HEALTH.replace("    enabled: false\n", "    enabled: true\n");
         let bak = CLEAN_BAK.replacen("enabled: false", "enabled: true", 1);
-        let seq = CLEAN_SEQ.replace("startup_order: [203]", "startup_order: [203, 201]").replace("active_vm_ids: []", "active_vm_ids: [101]").replace("phase: 1\n    site: shop", "phase: 1");
+        let seq = CLEAN_SEQ
+            .replace("startup_order: [203]", "startup_order: [203, 201]")
+            .replace("active_vm_ids: []", "active_vm_ids: [101]")
+            .replace("phase: 1\n    site: shop", "phase: 1");
         let f = files(ssh, &compose, &health, &bak, &seq);
         let got: Vec<(&str, usize, &str)> = f
             .iter()
-            .map(|f| (f.location.path.as_str(), f.location.line(), f.subject.as_deref().unwrap_or("")))
+            .map(|f| {
+                (
+                    f.location.path.as_str(),
+                    f.location.line(),
+                    f.subject.as_deref().unwrap_or(""),
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -225,9 +258,18 @@ mod tests {
         );
         assert_eq!(f[0].code, "D400");
         assert_eq!(f[0].message, "ssh target `media-stack` still points at VM 201 (media-stack), which is decommissioned");
-        assert_eq!(f[2].message, "health probe `jf` is still enabled for VM 201 (media-stack), which is decommissioned");
-        assert_eq!(f[4].message, "VM 201 (media-stack) is decommissioned but still listed in shop.startup_order");
-        assert_eq!(f[6].message, "VM 101 (immich) is decommissioned but phase 1 still starts it (vm_ids)");
+        assert_eq!(
+            f[2].message,
+            "health probe `jf` is still enabled for VM 201 (media-stack), which is decommissioned"
+        );
+        assert_eq!(
+            f[4].message,
+            "VM 201 (media-stack) is decommissioned but still listed in shop.startup_order"
+        );
+        assert_eq!(
+            f[6].message,
+            "VM 101 (immich) is decommissioned but phase 1 still starts it (vm_ids)"
+        );
         assert_eq!(f[0].related[0].location.path, VM_LIFECYCLE);
         assert_eq!(f[0].related[0].location.line(), 5);
     }

@@ -81,7 +81,10 @@ pub fn native_catalogue_for_test() -> Vec<GateMeta> {
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
         let doc = Document::parse(RepoId::Spine, &format!("gates/{name}"), &bytes);
-        if let Some(meta) = doc.value().and_then(|v| meta_of(v, &format!("gates/{name}"))) {
+        if let Some(meta) = doc
+            .value()
+            .and_then(|v| meta_of(v, &format!("gates/{name}")))
+        {
             out.push(meta);
         }
     }
@@ -156,7 +159,11 @@ mod tests {
             );
         }
         for m in &cat {
-            assert!(gate_for(m).is_some(), "{} names an unknown native gate", m.id);
+            assert!(
+                gate_for(m).is_some(),
+                "{} names an unknown native gate",
+                m.id
+            );
             assert!(!m.description.is_empty() && m.fix_hint.is_some() && m.why.is_some());
             assert!(m.example.is_some() && !m.inputs.is_empty(), "{}", m.id);
             let file = m.origin.trim_start_matches("gates/");

@@ -25,7 +25,11 @@ impl NativeGate for NasBaseline {
 
         // 1. NAS identity
         match spine_doc(cx, HOME_DEVICES) {
-            None => out.push(missing_file(cx, HOME_DEVICES, "the NAS identity cannot be checked")),
+            None => out.push(missing_file(
+                cx,
+                HOME_DEVICES,
+                "the NAS identity cannot be checked",
+            )),
             Some(dev) => {
                 let found = items(dev.value(), "devices")
                     .iter()
@@ -52,7 +56,11 @@ impl NativeGate for NasBaseline {
 
         // 2. Backup coverage per host
         let Some(bak) = spine_doc(cx, BACKUP_INVENTORY) else {
-            out.push(missing_file(cx, BACKUP_INVENTORY, "backup coverage of the hypervisors and the NAS cannot be checked"));
+            out.push(missing_file(
+                cx,
+                BACKUP_INVENTORY,
+                "backup coverage of the hypervisors and the NAS cannot be checked",
+            ));
             return Ok(out);
         };
         let hosts = match opt_list(cx, "hosts") {
@@ -90,12 +98,20 @@ impl NativeGate for NasBaseline {
                         &t.ptr("enabled"),
                         format!(
                             "no enabled backup target on host `{h}`: {} {} disabled",
-                            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+                            names
+                                .iter()
+                                .map(|n| format!("`{n}`"))
+                                .collect::<Vec<_>>()
+                                .join(", "),
                             if names.len() == 1 { "is" } else { "are" }
                         ),
                     )
                 }
-                None => cx.finding(&bak, "/targets", format!("no backup target on host `{h}` in {BACKUP_INVENTORY}")),
+                None => cx.finding(
+                    &bak,
+                    "/targets",
+                    format!("no backup target on host `{h}` in {BACKUP_INVENTORY}"),
+                ),
             };
             out.push(f.with_subject(format!("ssh_host:{h}")));
         }
@@ -107,7 +123,11 @@ impl NativeGate for NasBaseline {
                 other => out.push(
                     cx.finding(
                         &bak,
-                        &if other.is_some() { t.ptr("base_path") } else { t.ptr("") },
+                        &if other.is_some() {
+                            t.ptr("base_path")
+                        } else {
+                            t.ptr("")
+                        },
                         format!(
                             "NAS backup target `{}` has base_path {}, outside {base}",
                             t.name,
@@ -135,7 +155,11 @@ mod tests {
     fn full_coverage_passes_and_planned_sites_need_none() {
         let f = findings(run_gate(
             "D139",
-            &[(TOPOLOGY, TOPO), (HOME_DEVICES, DEV), (BACKUP_INVENTORY, BAK)],
+            &[
+                (TOPOLOGY, TOPO),
+                (HOME_DEVICES, DEV),
+                (BACKUP_INVENTORY, BAK),
+            ],
             None,
             None,
         ));
@@ -145,12 +169,19 @@ mod tests {
     #[test]
     fn disabled_nas_target_wrong_path_and_incomplete_device() {
         let bak = BAK
-            .replace("enabled: true\n    host: nas", "enabled: false\n    host: nas")
+            .replace(
+                "enabled: true\n    host: nas",
+                "enabled: false\n    host: nas",
+            )
             .replace("/volume1/backups", "/mnt/backups");
         let dev = "devices:\n  - id: nas\n    ip: \"10.0.0.150\"\n";
         let f = findings(run_gate(
             "D139",
-            &[(TOPOLOGY, TOPO), (HOME_DEVICES, dev), (BACKUP_INVENTORY, &bak)],
+            &[
+                (TOPOLOGY, TOPO),
+                (HOME_DEVICES, dev),
+                (BACKUP_INVENTORY, &bak),
+            ],
             None,
             None,
         ));
@@ -169,8 +200,18 @@ mod tests {
             got,
             vec![
                 (HOME_DEVICES, 2, "device:nas", "device `nas` has no `role`"),
-                (BACKUP_INVENTORY, 10, "ssh_host:nas", "no enabled backup target on host `nas`: `off` is disabled"),
-                (BACKUP_INVENTORY, 12, "backup_target:off", "NAS backup target `off` has base_path /mnt/backups, outside /volume1"),
+                (
+                    BACKUP_INVENTORY,
+                    10,
+                    "ssh_host:nas",
+                    "no enabled backup target on host `nas`: `off` is disabled"
+                ),
+                (
+                    BACKUP_INVENTORY,
+                    12,
+                    "backup_target:off",
+                    "NAS backup target `off` has base_path /mnt/backups, outside /volume1"
+                ),
             ]
         );
         assert_eq!(f[0].code, "D139");

@@ -68,7 +68,10 @@ fn rules(v: &Value, source: &str) -> Result<Rules, String> {
     let sec = |k: &str| v.get(k);
     let mut globs = strings(sec("policy"), "include_globs");
     if globs.is_empty() {
-        globs = vec!["ops/bindings/**/*.yaml".into(), "ops/bindings/**/*.yml".into()];
+        globs = vec![
+            "ops/bindings/**/*.yaml".into(),
+            "ops/bindings/**/*.yml".into(),
+        ];
     }
     let mut b = GlobSetBuilder::new();
     for g in &globs {
@@ -106,14 +109,19 @@ fn rules(v: &Value, source: &str) -> Result<Rules, String> {
     date_fields.extend(strings(dates, "accepted_legacy_fields"));
     Ok(Rules {
         include,
-        always: strings(sec("policy"), "always_validate_files").into_iter().collect(),
-        status_field: text(status.and_then(|s| s.get("canonical_field"))).unwrap_or_else(|| "status".into()),
+        always: strings(sec("policy"), "always_validate_files")
+            .into_iter()
+            .collect(),
+        status_field: text(status.and_then(|s| s.get("canonical_field")))
+            .unwrap_or_else(|| "status".into()),
         statuses: strings(status, "allowed_values").into_iter().collect(),
         lifecycle_field: text(status.and_then(|s| s.get("lifecycle_field"))),
         lifecycles: strings(status, "lifecycle_values").into_iter().collect(),
         date_fields,
         date_re,
-        disallowed: strings(fields, "disallowed_alias_keys").into_iter().collect(),
+        disallowed: strings(fields, "disallowed_alias_keys")
+            .into_iter()
+            .collect(),
         replacement,
         allowed,
         source: source.to_string(),
@@ -130,11 +138,22 @@ impl NativeGate for SchemaConventions {
         let rules = match spine_doc(cx, &conv_path) {
             Some(d) => match d.value() {
                 Some(v) => rules(v, &conv_path)?,
-                None => return Err(format!("{conv_path} has no YAML document to read conventions from")),
+                None => {
+                    return Err(format!(
+                        "{conv_path} has no YAML document to read conventions from"
+                    ))
+                }
             },
             None => {
-                let d = Document::parse(RepoId::Spine, "<builtin>/conventions.yaml", DEFAULTS.as_bytes());
-                rules(d.value().unwrap_or(&Value::Null), "driftgate's built-in conventions")?
+                let d = Document::parse(
+                    RepoId::Spine,
+                    "<builtin>/conventions.yaml",
+                    DEFAULTS.as_bytes(),
+                );
+                rules(
+                    d.value().unwrap_or(&Value::Null),
+                    "driftgate's built-in conventions",
+                )?
             }
         };
         let store = SchemaStore::load(&[], None);
@@ -145,7 +164,8 @@ impl NativeGate for SchemaConventions {
                 continue;
             }
             let wanted = rules.always.contains(path)
-                || (rules.include.is_match(path) && store.schema_for(RepoId::Spine, path).is_none());
+                || (rules.include.is_match(path)
+                    && store.schema_for(RepoId::Spine, path).is_none());
             if !wanted {
                 continue;
             }
@@ -198,21 +218,20 @@ impl Walker<'_, '_> {
     }
 
     fn report(&mut self, pointer: &str, msg: String) {
-        let (ctx, subj) = context_of(self.root, pointer);
-        let prefix = if ctx == "document" || ctx.starts_with('`') {
-            String::new()
-        } else {
-            format!("{ctx}: ")
-        };
+        let (_, subj) = context_of(self.root, pointer);
         let doc_tag = if self.doc.docs.len() > 1 {
-            format!("doc{}:", self.index + 1)
+            format!(" (document {})", self.index + 1)
         } else {
             String::new()
         };
+        let at = format!(" (at `{subj}`{doc_tag})");
         let f = self
             .cx
-            .finding_at(location_in(self.doc, self.index, pointer), format!("{prefix}{msg}"))
-            .with_subject(format!("file:{}#{doc_tag}{subj}", self.doc.path));
+            .finding_at(
+                location_in(self.doc, self.index, pointer),
+                format!("{msg}{at}"),
+            )
+            .with_subject(format!("file:{}", self.doc.path));
         self.out.push(f);
     }
 
@@ -221,14 +240,26 @@ impl Walker<'_, '_> {
         if k == r.status_field && !r.statuses.is_empty() {
             if let Value::String(s) = v {
                 if !r.statuses.contains(s.trim()) {
-                    self.report(p, format!("status `{s}` is not in the status vocabulary of {}", r.source));
+                    self.report(
+                        p,
+                        format!(
+                            "status `{s}` is not in the status vocabulary of {}",
+                            r.source
+                        ),
+                    );
                 }
             }
         }
         if r.lifecycle_field.as_deref() == Some(k) && !r.lifecycles.is_empty() {
             if let Value::String(s) = v {
                 if !r.lifecycles.contains(s.trim()) {
-                    self.report(p, format!("{k} `{s}` is not one of the lifecycle values of {}", r.source));
+                    self.report(
+                        p,
+                        format!(
+                            "{k} `{s}` is not one of the lifecycle values of {}",
+                            r.source
+                        ),
+                    );
                 }
             }
         }
@@ -239,7 +270,12 @@ impl Walker<'_, '_> {
                 other => Some(other.to_string()),
             };
             if let Some(bad) = bad {
-                self.report(p, format!("date field `{k}` has {bad}, which is not an ISO-8601 date (YYYY-MM-DD)"));
+                self.report(
+                    p,
+                    format!(
+                        "date field `{k}` has {bad}, which is not an ISO-8601 date (YYYY-MM-DD)"
+                    ),
+                );
             }
         }
         if r.disallowed.contains(k) && !self.allowed.is_some_and(|a| a.contains(k)) {
@@ -248,7 +284,10 @@ impl Walker<'_, '_> {
                 .get(k)
                 .map(|c| format!("; use `{c}`"))
                 .unwrap_or_default();
-            self.report(p, format!("key `{k}` is a disallowed alias in {}{instead}", r.source));
+            self.report(
+                p,
+                format!("key `{k}` is a disallowed alias in {}{instead}", r.source),
+            );
         }
     }
 }
@@ -309,18 +348,27 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                ("ops/bindings/b.yaml", 1, "file:ops/bindings/b.yaml#status"),
-                ("ops/bindings/b.yaml", 2, "file:ops/bindings/b.yaml#created_at"),
-                ("ops/bindings/b.yaml", 5, "file:ops/bindings/b.yaml#tiers[id=tank].notes"),
-                ("ops/bindings/multi.yaml", 6, "file:ops/bindings/multi.yaml#doc2:status"),
+                ("ops/bindings/b.yaml", 1, "file:ops/bindings/b.yaml"),
+                ("ops/bindings/b.yaml", 2, "file:ops/bindings/b.yaml"),
+                ("ops/bindings/b.yaml", 5, "file:ops/bindings/b.yaml"),
+                ("ops/bindings/multi.yaml", 6, "file:ops/bindings/multi.yaml"),
             ]
         );
         assert_eq!(f[0].code, "D129");
-        assert!(f[0].message.starts_with("status `wip` is not in the status vocabulary"));
-        assert!(f[1].message.contains("`2026/01/02`, which is not an ISO-8601 date"));
+        assert!(f[0]
+            .message
+            .starts_with("status `wip` is not in the status vocabulary"));
+        assert!(f[1]
+            .message
+            .contains("`2026/01/02`, which is not an ISO-8601 date"));
         assert_eq!(
             f[2].message,
-            "id tank: key `notes` is a disallowed alias in ops/bindings/spine.schema.conventions.yaml; use `description`"
+            "key `notes` is a disallowed alias in ops/bindings/spine.schema.conventions.yaml; use `description` (at `tiers[id=tank].notes`)"
+        );
+        assert!(
+            f[3].message.ends_with("(at `status` (document 2))"),
+            "{}",
+            f[3].message
         );
     }
 

@@ -42,7 +42,9 @@ impl NativeGate for ServicePortCollision {
                 Some(Value::Array(a)) => a
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, p)| text(Some(p)).map(|p| (p, ptr(&["services", name, "port", &i.to_string()]))))
+                    .filter_map(|(i, p)| {
+                        text(Some(p)).map(|p| (p, ptr(&["services", name, "port", &i.to_string()])))
+                    })
                     .collect(),
                 other => text(other)
                     .map(|p| vec![(p, ptr(&["services", name, "port"]))])

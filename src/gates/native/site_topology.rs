@@ -27,7 +27,11 @@ impl NativeGate for SiteTopologyParity {
 
     fn run(&self, cx: &GateContext<'_>) -> Result<Vec<Finding>, String> {
         let Some(topo) = spine_doc(cx, TOPOLOGY) else {
-            return Ok(vec![missing_file(cx, TOPOLOGY, "nothing can be mapped to a site")]);
+            return Ok(vec![missing_file(
+                cx,
+                TOPOLOGY,
+                "nothing can be mapped to a site",
+            )]);
         };
         let site_list = sites(&topo);
         let by_cluster = site_by_cluster(&site_list);
@@ -42,7 +46,11 @@ impl NativeGate for SiteTopologyParity {
         // ssh target id → the VM reached through it (live guests first).
         let mut vm_by_ssh: HashMap<&str, &Vm> = HashMap::new();
         let gone = |v: &Vm| matches!(v.status.as_deref(), Some("decommissioned" | "abandoned"));
-        for v in all_vms.iter().filter(|v| !gone(v)).chain(all_vms.iter().filter(|v| gone(v))) {
+        for v in all_vms
+            .iter()
+            .filter(|v| !gone(v))
+            .chain(all_vms.iter().filter(|v| gone(v)))
+        {
             if let Some(s) = v.ssh_target.as_deref() {
                 vm_by_ssh.entry(s).or_insert(v);
             }
@@ -111,16 +119,24 @@ impl NativeGate for SiteTopologyParity {
                     .collect();
                 let vm = vm_for_target(&t.id);
                 let derived: Option<(&str, String)> = match vm {
-                    Some(v) => by_cluster
-                        .get(v.cluster.as_str())
-                        .map(|s| (s.id.as_str(), format!("the ssh target of {} on {}", v.label(), v.cluster))),
+                    Some(v) => by_cluster.get(v.cluster.as_str()).map(|s| {
+                        (
+                            s.id.as_str(),
+                            format!("the ssh target of {} on {}", v.label(), v.cluster),
+                        )
+                    }),
                     None => site_list
                         .iter()
                         .find(|s| {
                             s.proxmox_alias.as_deref() == Some(t.id.as_str())
                                 || s.tailscale_anchor.as_deref() == Some(t.id.as_str())
                         })
-                        .map(|s| (s.id.as_str(), format!("the hypervisor or Tailscale anchor of site `{}`", s.id))),
+                        .map(|s| {
+                            (
+                                s.id.as_str(),
+                                format!("the hypervisor or Tailscale anchor of site `{}`", s.id),
+                            )
+                        }),
                 };
                 let subject = format!("ssh_host:{}", t.id);
                 match derived {
@@ -141,7 +157,11 @@ impl NativeGate for SiteTopologyParity {
 
         // 4. compose targets ↔ site compose_targets
         let Some(cdoc) = compose_doc.as_deref() else {
-            out.push(missing_file(cx, COMPOSE_TARGETS, "site compose_targets cannot be checked"));
+            out.push(missing_file(
+                cx,
+                COMPOSE_TARGETS,
+                "site compose_targets cannot be checked",
+            ));
             return Ok(out);
         };
         let compose = cdoc
@@ -162,9 +182,19 @@ impl NativeGate for SiteTopologyParity {
                 };
                 if let Some((other, k)) = listed.get(name.as_str()) {
                     out.push(
-                        cx.finding(&topo, &p, format!("compose target `{name}` is listed by both site `{}` and site `{}`", other.id, s.id))
-                            .with_subject(subject)
-                            .with_related(topo.location(&format!("{}/{k}", other.ptr("compose_targets"))), format!("listed by site `{}`", other.id)),
+                        cx.finding(
+                            &topo,
+                            &p,
+                            format!(
+                                "compose target `{name}` is listed by both site `{}` and site `{}`",
+                                other.id, s.id
+                            ),
+                        )
+                        .with_subject(subject)
+                        .with_related(
+                            topo.location(&format!("{}/{k}", other.ptr("compose_targets"))),
+                            format!("listed by site `{}`", other.id),
+                        ),
                     );
                     continue;
                 }
@@ -183,7 +213,11 @@ impl NativeGate for SiteTopologyParity {
             }
         }
         for name in compose.map(|c| c.keys()).into_iter().flatten() {
-            if !listed.contains_key(name.as_str()) && !site_list.iter().any(|s| s.compose_targets.iter().any(|(_, n)| n == name)) {
+            if !listed.contains_key(name.as_str())
+                && !site_list
+                    .iter()
+                    .any(|s| s.compose_targets.iter().any(|(_, n)| n == name))
+            {
                 out.push(
                     cx.finding(cdoc, &ptr(&["targets", name]), format!("compose target `{name}` is not listed in the compose_targets of any site in topology.sites.yaml"))
                         .with_subject(format!("compose_target:{name}")),
@@ -207,7 +241,12 @@ mod tests {
     fn run(topo: &str, vms: &str, ssh: &str, compose: &str) -> Vec<Finding> {
         findings(run_gate(
             "D173",
-            &[(TOPOLOGY, topo), (VM_LIFECYCLE, vms), (SSH_TARGETS, ssh), (COMPOSE_TARGETS, compose)],
+            &[
+                (TOPOLOGY, topo),
+                (VM_LIFECYCLE, vms),
+                (SSH_TARGETS, ssh),
+                (COMPOSE_TARGETS, compose),
+            ],
             None,
             None,
         ))
@@ -221,13 +260,26 @@ mod tests {
 
     #[test]
     fn membership_drift_is_reported_where_it_is() {
-        let topo = TOPO.replace("compose_targets: [immich]", "compose_targets: [immich-home, ghost]").replace("compose_targets: [immich-home]", "compose_targets: []");
-        let vms = format!("{VMS}  - id: 102\n    hostname: vw\n    proxmox_host: pve-shop\n    status: active\n");
+        let topo = TOPO
+            .replace(
+                "compose_targets: [immich]",
+                "compose_targets: [immich-home, ghost]",
+            )
+            .replace("compose_targets: [immich-home]", "compose_targets: []");
+        let vms = format!(
+            "{VMS}  - id: 102\n    hostname: vw\n    proxmox_host: pve-shop\n    status: active\n"
+        );
         let ssh = SSH.replace("tags: [home]", "tags: [shop]") + "    - id: orphan\n      host: f\n";
         let f = run(&topo, &vms, &ssh, COMPOSE);
         let got: Vec<(&str, usize, &str)> = f
             .iter()
-            .map(|f| (f.location.path.as_str(), f.location.line(), f.subject.as_deref().unwrap_or("")))
+            .map(|f| {
+                (
+                    f.location.path.as_str(),
+                    f.location.line(),
+                    f.subject.as_deref().unwrap_or(""),
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -250,7 +302,10 @@ mod tests {
     #[test]
     fn alias_missing_from_ssh_targets_and_wrong_site_scope() {
         let vms = VMS.replace("site_scope: home", "site_scope: shop");
-        let ssh = SSH.replace("- id: proxmox-home\n      host: b\n", "- id: beelink\n      host: b\n      tags: [home]\n");
+        let ssh = SSH.replace(
+            "- id: proxmox-home\n      host: b\n",
+            "- id: beelink\n      host: b\n      tags: [home]\n",
+        );
         let f = run(TOPO, &vms, &ssh, COMPOSE);
         let msgs: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(

@@ -60,7 +60,11 @@ impl NativeGate for StartupCoverage {
             return Ok(Vec::new());
         };
         let Some(seq) = spine_doc(cx, STARTUP) else {
-            return Ok(vec![missing_file(cx, STARTUP, "active guests have no startup order")]);
+            return Ok(vec![missing_file(
+                cx,
+                STARTUP,
+                "active guests have no startup order",
+            )]);
         };
         let all = vms(&vm_doc);
         let mut by_key: HashMap<(&str, i64), &Vm> = HashMap::new();
@@ -77,7 +81,10 @@ impl NativeGate for StartupCoverage {
             .collect();
         let root = seq.value().and_then(Value::as_object);
         let mut out = Vec::new();
-        let vm_at = |v: &Vm, msg: String| cx.finding(&vm_doc, &v.ptr(""), msg).with_subject(v.subject());
+        let vm_at = |v: &Vm, msg: String| {
+            cx.finding(&vm_doc, &v.ptr(""), msg)
+                .with_subject(v.subject())
+        };
 
         // Cluster blocks.
         let mut blocks: HashMap<String, (&str, &Value)> = HashMap::new();
@@ -91,6 +98,8 @@ impl NativeGate for StartupCoverage {
         // (cluster, id) → (phase number, pointer, list name)
         let mut listed: HashMap<(String, i64), (f64, String, &str)> = HashMap::new();
         let mut last_phase: Option<(f64, String)> = None;
+        // Where a missing guest would go: (cluster, list) → (pointer, label).
+        let mut anchors: HashMap<(String, &str), (String, String)> = HashMap::new();
         for (i, p) in items(seq.value(), "phases").iter().enumerate() {
             let num_text = text(p.get("phase")).unwrap_or_else(|| format!("#{}", i + 1));
             let num = p.get("phase").and_then(Value::as_f64);
@@ -99,23 +108,44 @@ impl NativeGate for StartupCoverage {
                     if n <= *prev {
                         out.push(
                             cx.finding(&seq, &format!("/phases/{i}/phase"), format!("phase {num_text} comes after phase {prev_text}; phases must be strictly increasing"))
-                                .with_subject(format!("phase:{num_text}")),
+                                .with_subject(format!("file:{STARTUP}")),
                         );
                     }
                 }
                 last_phase = Some((n, num_text.clone()));
             }
-            let cluster = text(p.get("site")).and_then(|s| cluster_of_site.get(s.as_str()).map(|c| c.to_string()));
+            let cluster = text(p.get("site"))
+                .and_then(|s| cluster_of_site.get(s.as_str()).map(|c| c.to_string()));
+            if let Some(c) = &cluster {
+                for (h, host) in items(Some(p), "hosts").iter().enumerate() {
+                    for list in ["vm_ids", "lxc_ids"] {
+                        if host.get(list).is_some() {
+                            anchors.entry((c.clone(), list)).or_insert((
+                                format!("/phases/{i}/hosts/{h}/{list}"),
+                                format!("phase {num_text} {list}"),
+                            ));
+                        }
+                    }
+                }
+                anchors
+                    .entry((c.clone(), "phase"))
+                    .or_insert((format!("/phases/{i}"), format!("phase {num_text}")));
+            }
             for (h, host) in items(Some(p), "hosts").iter().enumerate() {
                 for list in ["vm_ids", "lxc_ids"] {
-                    for (pointer, id) in ids_of(host.get(list), &format!("/phases/{i}/hosts/{h}/{list}")) {
+                    for (pointer, id) in
+                        ids_of(host.get(list), &format!("/phases/{i}/hosts/{h}/{list}"))
+                    {
                         // Untagged phases: match the ID on any cluster.
                         let matches: Vec<&Vm> = match &cluster {
                             Some(c) => by_key.get(&(c.as_str(), id)).copied().into_iter().collect(),
                             None => all.iter().filter(|v| v.id == Some(id)).collect(),
                         };
                         if matches.is_empty() {
-                            let on = cluster.as_deref().map(|c| format!(" on {c}")).unwrap_or_default();
+                            let on = cluster
+                                .as_deref()
+                                .map(|c| format!(" on {c}"))
+                                .unwrap_or_default();
                             out.push(
                                 cx.finding(&seq, &pointer, format!("phase {num_text} lists guest {id} in {list}, which vm.lifecycle.yaml does not have{on}"))
                                     .with_subject(format!("vm:{}/{id}", cluster.as_deref().unwrap_or("?"))),
@@ -131,9 +161,11 @@ impl NativeGate for StartupCoverage {
                                         .with_related(vm_doc.location(&v.ptr("")), v.label()),
                                 );
                             }
-                            listed
-                                .entry((v.cluster.clone(), id))
-                                .or_insert((num.unwrap_or(f64::MAX), pointer.clone(), list));
+                            listed.entry((v.cluster.clone(), id)).or_insert((
+                                num.unwrap_or(f64::MAX),
+                                pointer.clone(),
+                                list,
+                            ));
                         }
                     }
                 }
@@ -159,14 +191,21 @@ impl NativeGate for StartupCoverage {
                 }
             }
             let start = ids_of(block.get("startup_order"), &ptr(&[key, "startup_order"]));
-            let active: HashSet<i64> = ids_of(block.get("active_vm_ids"), "").into_iter().map(|(_, id)| id).collect();
+            let active: HashSet<i64> = ids_of(block.get("active_vm_ids"), "")
+                .into_iter()
+                .map(|(_, id)| id)
+                .collect();
             let mut seen: HashMap<i64, String> = HashMap::new();
             let mut max_phase: Option<(f64, i64)> = None;
             for (pointer, id) in &start {
                 if seen.insert(*id, pointer.clone()).is_some() {
                     out.push(
-                        cx.finding(&seq, pointer, format!("{key}.startup_order lists guest {id} twice"))
-                            .with_subject(format!("vm:{cluster}/{id}")),
+                        cx.finding(
+                            &seq,
+                            pointer,
+                            format!("{key}.startup_order lists guest {id} twice"),
+                        )
+                        .with_subject(format!("vm:{cluster}/{id}")),
                     );
                     continue;
                 }
@@ -188,7 +227,11 @@ impl NativeGate for StartupCoverage {
                 }
             }
             if block.get("startup_order").is_some() {
-                let mut missing: Vec<i64> = active.iter().copied().filter(|id| !seen.contains_key(id)).collect();
+                let mut missing: Vec<i64> = active
+                    .iter()
+                    .copied()
+                    .filter(|id| !seen.contains_key(id))
+                    .collect();
                 missing.sort_unstable();
                 for id in missing {
                     out.push(
@@ -198,7 +241,10 @@ impl NativeGate for StartupCoverage {
                 }
             }
             if let Some(shut) = block.get("shutdown_order") {
-                let shut: Vec<i64> = ids_of(Some(shut), "").into_iter().map(|(_, id)| id).collect();
+                let shut: Vec<i64> = ids_of(Some(shut), "")
+                    .into_iter()
+                    .map(|(_, id)| id)
+                    .collect();
                 let mut expect: Vec<i64> = start.iter().map(|(_, id)| *id).collect();
                 expect.reverse();
                 if block.get("startup_order").is_some() && shut != expect {
@@ -215,9 +261,14 @@ impl NativeGate for StartupCoverage {
             let Some(id) = v.id else { continue };
             let want = if v.is_lxc { "lxc_ids" } else { "vm_ids" };
             if !listed.contains_key(&(v.cluster.clone(), id)) {
+                let (rp, rm) = anchors
+                    .get(&(v.cluster.clone(), want))
+                    .or_else(|| anchors.get(&(v.cluster.clone(), "phase")))
+                    .cloned()
+                    .unwrap_or_else(|| ("/phases".into(), "startup phases".into()));
                 out.push(
                     vm_at(v, format!("{} is active but no startup phase lists it in {want}; it would not come back after a power cycle", v.label()))
-                        .with_related(seq.location("/phases"), "startup phases"),
+                        .with_related(seq.location(&rp), rm),
                 );
             }
             match blocks.get(&v.cluster) {
@@ -225,14 +276,24 @@ impl NativeGate for StartupCoverage {
                     let active = ids_of(block.get("active_vm_ids"), "");
                     if !active.iter().any(|(_, x)| *x == id) {
                         out.push(
-                            vm_at(v, format!("{} is active but not in {key}.active_vm_ids", v.label()))
-                                .with_related(seq.location(&ptr(&[key, "active_vm_ids"])), format!("{key}.active_vm_ids")),
+                            vm_at(
+                                v,
+                                format!("{} is active but not in {key}.active_vm_ids", v.label()),
+                            )
+                            .with_related(
+                                seq.location(&ptr(&[key, "active_vm_ids"])),
+                                format!("{key}.active_vm_ids"),
+                            ),
                         );
                     }
                 }
                 None => out.push(vm_at(
                     v,
-                    format!("{} is active but startup.sequencing.yaml has no block with host_id {}", v.label(), v.cluster),
+                    format!(
+                        "{} is active but startup.sequencing.yaml has no block with host_id {}",
+                        v.label(),
+                        v.cluster
+                    ),
                 )),
             }
         }
@@ -247,7 +308,7 @@ fn site_of<'a>(sites: &'a [Site<'a>], cluster: &str) -> Option<&'a str> {
         .map(|s| s.id.as_str())
 }
 
-fn sorted<'a, V>(m: &'a HashMap<String, V>) -> Vec<(&'a String, &'a V)> {
+fn sorted<V>(m: &HashMap<String, V>) -> Vec<(&String, &V)> {
     let mut v: Vec<_> = m.iter().collect();
     v.sort_by(|a, b| a.0.cmp(b.0));
     v
@@ -263,7 +324,12 @@ mod tests {
     const SEQ: &str = "shop_vm_lifecycle:\n  host_id: pve\n  active_vm_ids: [204, 205]\n  startup_order: [204, 205]\n  shutdown_order: [205, 204]\nhome_vm_lifecycle:\n  host_id: proxmox-home\n  active_vm_ids: [100, 105]\n  startup_order: [100, 105]\n  shutdown_order: [105, 100]\nphases:\n  - phase: 1\n    site: shop\n    hosts:\n      - target: infra-core\n        vm_ids: [204]\n  - phase: 2\n    site: shop\n    hosts:\n      - target: observability\n        vm_ids: [205]\n  - phase: 10\n    site: home\n    hosts:\n      - target: proxmox-home\n        vm_ids: [100]\n        lxc_ids: [105]\n";
 
     fn run(seq: &str) -> Vec<Finding> {
-        findings(run_gate("D403", &[(TOPOLOGY, TOPO), (VM_LIFECYCLE, VMS), (STARTUP, seq)], None, None))
+        findings(run_gate(
+            "D403",
+            &[(TOPOLOGY, TOPO), (VM_LIFECYCLE, VMS), (STARTUP, seq)],
+            None,
+            None,
+        ))
     }
 
     #[test]
@@ -280,17 +346,34 @@ mod tests {
         assert_eq!(f[0].location.path, VM_LIFECYCLE);
         assert_eq!(f[0].location.line(), 14);
         assert_eq!(f[0].subject.as_deref(), Some("vm:proxmox-home/105"));
-        assert!(f[0].message.starts_with("LXC 105 (pihole-home) is active but no startup phase lists it in lxc_ids"));
+        assert!(f[0].message.starts_with(
+            "LXC 105 (pihole-home) is active but no startup phase lists it in lxc_ids"
+        ));
+        // related: the lxc_ids list of the home site's phase, where it belongs
+        assert_eq!(f[0].related[0].location.path, STARTUP);
+        assert_eq!(f[0].related[0].location.line(), 27);
     }
 
     #[test]
     fn wrong_list_unknown_ids_and_order_problems() {
         let seq = SEQ
-            .replace("vm_ids: [100]\n        lxc_ids: [105]", "vm_ids: [100, 105, 999]")
-            .replace("startup_order: [204, 205]\n  shutdown_order: [205, 204]", "startup_order: [205, 204, 205]\n  shutdown_order: [205, 204]")
-            .replace("active_vm_ids: [100, 105]", "active_vm_ids: [100, 105, 103]");
+            .replace(
+                "vm_ids: [100]\n        lxc_ids: [105]",
+                "vm_ids: [100, 105, 999]",
+            )
+            .replace(
+                "startup_order: [204, 205]\n  shutdown_order: [205, 204]",
+                "startup_order: [205, 204, 205]\n  shutdown_order: [205, 204]",
+            )
+            .replace(
+                "active_vm_ids: [100, 105]",
+                "active_vm_ids: [100, 105, 103]",
+            );
         let f = run(&seq);
-        let got: Vec<(usize, &str)> = f.iter().map(|f| (f.location.line(), f.message.as_str())).collect();
+        let got: Vec<(usize, &str)> = f
+            .iter()
+            .map(|f| (f.location.line(), f.message.as_str()))
+            .collect();
         assert_eq!(
             got,
             vec![
@@ -312,6 +395,9 @@ mod tests {
         let f = run(&SEQ.replace("phase: 10", "phase: 2"));
         assert_eq!(f.len(), 1, "{:?}", summary(&f));
         assert_eq!(f[0].location.line(), 22);
-        assert_eq!(f[0].subject.as_deref(), Some("phase:2"));
+        assert_eq!(
+            f[0].subject.as_deref(),
+            Some("file:ops/bindings/startup.sequencing.yaml")
+        );
     }
 }

@@ -37,7 +37,7 @@ impl NativeGate for StartupSiteTags {
                 Some(l) => format!("phase {num} ({l})"),
                 None => format!("phase {num}"),
             };
-            let subject = format!("phase:{num}");
+            let subject = format!("file:{STARTUP}");
             match text(p.get("site")) {
                 None => out.push(
                     cx.finding(
@@ -91,23 +91,39 @@ mod tests {
     #[test]
     fn tagged_phases_for_every_active_site_pass() {
         let seq = "phases:\n  - phase: 1\n    site: shop\n  - phase: 10\n    site: home\n";
-        let f = findings(run_gate("D138", &[(TOPOLOGY, TOPO), (STARTUP, seq)], None, None));
+        let f = findings(run_gate(
+            "D138",
+            &[(TOPOLOGY, TOPO), (STARTUP, seq)],
+            None,
+            None,
+        ));
         assert!(f.is_empty(), "{:?}", summary(&f));
     }
 
     #[test]
     fn untagged_phase_unknown_site_and_unrepresented_site() {
         let seq = "phases:\n  - phase: 1\n    site: shop\n  - phase: 12\n    label: NAS\n    hosts: []\n  - phase: 20\n    site: garage\n";
-        let f = findings(run_gate("D138", &[(TOPOLOGY, TOPO), (STARTUP, seq)], None, None));
+        let f = findings(run_gate(
+            "D138",
+            &[(TOPOLOGY, TOPO), (STARTUP, seq)],
+            None,
+            None,
+        ));
         let got: Vec<(usize, &str, &str)> = f
             .iter()
-            .map(|f| (f.location.line(), f.subject.as_deref().unwrap_or(""), f.message.as_str()))
+            .map(|f| {
+                (
+                    f.location.line(),
+                    f.subject.as_deref().unwrap_or(""),
+                    f.message.as_str(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
             vec![
-                (4, "phase:12", "phase 12 (NAS) has no `site` tag; site-scoped maintenance cannot tell which site it belongs to"),
-                (8, "phase:20", "phase 20 has site `garage`, which topology.sites.yaml does not define"),
+                (4, "file:ops/bindings/startup.sequencing.yaml", "phase 12 (NAS) has no `site` tag; site-scoped maintenance cannot tell which site it belongs to"),
+                (8, "file:ops/bindings/startup.sequencing.yaml", "phase 20 has site `garage`, which topology.sites.yaml does not define"),
                 (1, "site:home", "site `home` is active in topology.sites.yaml but no startup phase is tagged with it"),
             ]
         );

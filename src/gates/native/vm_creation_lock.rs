@@ -42,13 +42,21 @@ impl NativeGate for VmCreationLock {
         let bak_doc = spine_doc(cx, BACKUP_INVENTORY);
         let health_doc = spine_doc(cx, SERVICES_HEALTH);
         for (doc, path, what) in [
-            (&ssh_doc, SSH_TARGETS, "VMs cannot be checked for SSH targets"),
+            (
+                &ssh_doc,
+                SSH_TARGETS,
+                "VMs cannot be checked for SSH targets",
+            ),
             (
                 &reg_doc,
                 SERVICE_REGISTRY,
                 "VMs cannot be checked for service registry hosts",
             ),
-            (&bak_doc, BACKUP_INVENTORY, "VMs cannot be checked for backups"),
+            (
+                &bak_doc,
+                BACKUP_INVENTORY,
+                "VMs cannot be checked for backups",
+            ),
             (
                 &health_doc,
                 SERVICES_HEALTH,
@@ -105,6 +113,15 @@ impl NativeGate for VmCreationLock {
             let label = vm.label();
             let subject = vm.subject();
             let at = |ptr: &str, msg: String| cx.finding(&vm_doc, ptr, msg).with_subject(&subject);
+            // A mismatch sits on the companion's field (the SSOT is
+            // vm.lifecycle.yaml), with the VM's field as related span.
+            let elsewhere =
+                |doc: &crate::documents::Document, p: &str, msg: String, field: &str| {
+                    cx.finding(doc, p, msg).with_subject(&subject).with_related(
+                        vm_doc.location(&vm.ptr(field)),
+                        format!("{label} `{field}` in vm.lifecycle.yaml"),
+                    )
+                };
 
             // 1. PENDING_* placeholders anywhere in the entry.
             pending(vm.value, &vm.ptr(""), &mut |p, field, val| {
@@ -118,48 +135,38 @@ impl NativeGate for VmCreationLock {
             if let (Some(ssh_doc), Some(sid)) = (ssh_doc.as_deref(), vm.ssh_id()) {
                 match ssh_by_id.get(sid) {
                     None => out.push(
-                        at(&vm.ptr(""), format!("{label}: no ssh.targets entry with id `{sid}`"))
-                            .with_related(
-                                ssh_doc.location("/ssh/targets"),
-                                "ssh targets are declared here",
-                            ),
+                        at(
+                            &vm.ptr(""),
+                            format!("{label}: no ssh.targets entry with id `{sid}`"),
+                        )
+                        .with_related(
+                            ssh_doc.location("/ssh/targets"),
+                            "ssh targets are declared here",
+                        ),
                     ),
                     Some(t) => {
                         if let (Some(lan), Some(host)) = (&vm.lan_ip, &t.host) {
                             if lan != host {
-                                out.push(
-                                    at(
-                                        &vm.ptr("lan_ip"),
-                                        format!("{label}: ssh target `{sid}` has host {host}, but lan_ip is {lan}"),
-                                    )
-                                    .with_related(
-                                        ssh_doc.value_location(&t.ptr("host")),
-                                        format!("ssh target `{sid}` host"),
-                                    ),
-                                );
+                                out.push(elsewhere(
+                                    ssh_doc,
+                                    &t.ptr("host"),
+                                    format!("{label}: ssh target `{sid}` has host {host}, but lan_ip is {lan}"),
+                                    "lan_ip",
+                                ));
                             }
                         }
                         if let Some(ts) = &vm.tailscale_ip {
                             if t.tailscale_ip.as_deref() != Some(ts.as_str()) {
-                                let have = t.tailscale_ip.as_deref().map_or_else(
-                                    || "no tailscale_ip".to_string(),
-                                    |x| format!("tailscale_ip {x}"),
-                                );
-                                let rel = if t.tailscale_ip.is_some() {
-                                    t.ptr("tailscale_ip")
-                                } else {
-                                    t.ptr("")
+                                let (have, at_ptr) = match &t.tailscale_ip {
+                                    Some(x) => (format!("tailscale_ip {x}"), t.ptr("tailscale_ip")),
+                                    None => ("no tailscale_ip".to_string(), t.ptr("")),
                                 };
-                                out.push(
-                                    at(
-                                        &vm.ptr("tailscale_ip"),
-                                        format!("{label}: ssh target `{sid}` has {have}, but vm.lifecycle has tailscale_ip {ts}"),
-                                    )
-                                    .with_related(
-                                        ssh_doc.value_location(&rel),
-                                        format!("ssh target `{sid}`"),
-                                    ),
-                                );
+                                out.push(elsewhere(
+                                    ssh_doc,
+                                    &at_ptr,
+                                    format!("{label}: ssh target `{sid}` has {have}, but vm.lifecycle has tailscale_ip {ts}"),
+                                    "tailscale_ip",
+                                ));
                             }
                         }
                     }
@@ -181,39 +188,36 @@ impl NativeGate for VmCreationLock {
                                 vm.hostname.as_deref().or(vm.ssh_id()).unwrap_or("?")
                             ),
                         )
-                        .with_related(reg_doc.location("/hosts"), "registry hosts are declared here"),
+                        .with_related(
+                            reg_doc.location("/hosts"),
+                            "registry hosts are declared here",
+                        ),
                     ),
                     Some((k, h)) => {
                         let hp = |f: &str| ptr(&["hosts", k, f]);
-                        if let (Some(ts), Some(rts)) = (&vm.tailscale_ip, text(h.get("tailscale_ip"))) {
+                        if let (Some(ts), Some(rts)) =
+                            (&vm.tailscale_ip, text(h.get("tailscale_ip")))
+                        {
                             if *ts != rts {
-                                out.push(
-                                    at(
-                                        &vm.ptr("tailscale_ip"),
-                                        format!("{label}: SERVICE_REGISTRY host `{k}` has tailscale_ip {rts}, but vm.lifecycle has {ts}"),
-                                    )
-                                    .with_related(
-                                        reg_doc.value_location(&hp("tailscale_ip")),
-                                        format!("SERVICE_REGISTRY host `{k}`"),
-                                    ),
-                                );
+                                out.push(elsewhere(
+                                    reg_doc,
+                                    &hp("tailscale_ip"),
+                                    format!("{label}: SERVICE_REGISTRY host `{k}` has tailscale_ip {rts}, but vm.lifecycle has {ts}"),
+                                    "tailscale_ip",
+                                ));
                             }
                         }
                         if let (Some(id), Some(rid)) = (vm.id, h.get("vmid")) {
                             if int(Some(rid)) != Some(id) {
-                                out.push(
-                                    at(
-                                        &vm.ptr(vm.id_key),
-                                        format!(
-                                            "{label}: SERVICE_REGISTRY host `{k}` has vmid {}, but the VM's id is {id}",
-                                            text(Some(rid)).unwrap_or_else(|| "?".into())
-                                        ),
-                                    )
-                                    .with_related(
-                                        reg_doc.value_location(&hp("vmid")),
-                                        format!("SERVICE_REGISTRY host `{k}` vmid"),
+                                out.push(elsewhere(
+                                    reg_doc,
+                                    &hp("vmid"),
+                                    format!(
+                                        "{label}: SERVICE_REGISTRY host `{k}` has vmid {}, but the VM's id is {id}",
+                                        text(Some(rid)).unwrap_or_else(|| "?".into())
                                     ),
-                                );
+                                    vm.id_key,
+                                ));
                             }
                         }
                     }
@@ -257,9 +261,14 @@ impl NativeGate for VmCreationLock {
                     out.push(
                         at(
                             &vm.ptr(""),
-                            format!("{label}: no enabled services.health endpoint with host `{sid}`"),
+                            format!(
+                                "{label}: no enabled services.health endpoint with host `{sid}`"
+                            ),
                         )
-                        .with_related(hdoc.location("/endpoints"), "health endpoints are declared here"),
+                        .with_related(
+                            hdoc.location("/endpoints"),
+                            "health endpoints are declared here",
+                        ),
                     );
                 }
             }
@@ -294,7 +303,11 @@ fn pending(v: &Value, at: &str, f: &mut dyn FnMut(&str, &str, &str)) {
         }
         Value::Object(m) => {
             for (k, x) in m {
-                pending(x, &format!("{at}/{}", crate::documents::pointer_escape(k)), f);
+                pending(
+                    x,
+                    &format!("{at}/{}", crate::documents::pointer_escape(k)),
+                    f,
+                );
             }
         }
         _ => {}
@@ -340,7 +353,7 @@ mod tests {
     }
 
     #[test]
-    fn ssh_host_mismatch_points_at_lan_ip_with_related_target() {
+    fn ssh_host_mismatch_points_at_the_target_host_with_related_lan_ip() {
         let vm = vm_file("192.168.1.50", "");
         let f = findings(run_gate("D69", &files(&vm, SSH, REG, BAK), None, None));
         assert_eq!(f.len(), 1, "{:?}", summary(&f));
@@ -350,10 +363,10 @@ mod tests {
             f[0].message,
             "VM 215 (immich): ssh target `immich` has host 192.168.1.215, but lan_ip is 192.168.1.50"
         );
-        assert_eq!(f[0].location.path, VM_LIFECYCLE);
-        assert_eq!(f[0].location.line(), 6);
-        assert_eq!(f[0].related[0].location.path, SSH_TARGETS);
-        assert_eq!(f[0].related[0].location.line(), 4);
+        assert_eq!(f[0].location.path, SSH_TARGETS);
+        assert_eq!(f[0].location.line(), 4);
+        assert_eq!(f[0].related[0].location.path, VM_LIFECYCLE);
+        assert_eq!(f[0].related[0].location.line(), 6);
     }
 
     #[test]
@@ -382,7 +395,11 @@ mod tests {
                 "VM 215 (immich): no enabled services.health endpoint with host `immich`",
             ]
         );
-        assert!(f.iter().all(|f| f.location.line() == 2), "{:?}", summary(&f));
+        assert!(
+            f.iter().all(|f| f.location.line() == 2),
+            "{:?}",
+            summary(&f)
+        );
     }
 
     #[test]
@@ -390,20 +407,26 @@ mod tests {
         let vm = vm_file("192.168.1.215", "    os: PENDING_OS\n");
         let reg = "hosts:\n  immich:\n    tailscale_ip: 100.9.9.9\n    vmid: 216\n";
         let f = findings(run_gate("D69", &files(&vm, SSH, reg, BAK), None, None));
-        let got: Vec<(usize, &str)> = f
+        let got: Vec<(&str, usize, &str)> = f
             .iter()
-            .map(|f| (f.location.line(), f.message.as_str()))
+            .map(|f| {
+                (
+                    f.location.path.as_str(),
+                    f.location.line(),
+                    f.message.as_str(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
             vec![
-                (9, "VM 215 (immich): placeholder value `PENDING_OS` in `os`; the VM was registered before its identity was known"),
-                (7, "VM 215 (immich): SERVICE_REGISTRY host `immich` has tailscale_ip 100.9.9.9, but vm.lifecycle has 100.1.1.1"),
-                (2, "VM 215 (immich): SERVICE_REGISTRY host `immich` has vmid 216, but the VM's id is 215"),
+                (VM_LIFECYCLE, 9, "VM 215 (immich): placeholder value `PENDING_OS` in `os`; the VM was registered before its identity was known"),
+                (SERVICE_REGISTRY, 3, "VM 215 (immich): SERVICE_REGISTRY host `immich` has tailscale_ip 100.9.9.9, but vm.lifecycle has 100.1.1.1"),
+                (SERVICE_REGISTRY, 4, "VM 215 (immich): SERVICE_REGISTRY host `immich` has vmid 216, but the VM's id is 215"),
             ]
         );
-        assert_eq!(f[2].related[0].location.path, SERVICE_REGISTRY);
-        assert_eq!(f[2].related[0].location.line(), 4);
+        assert_eq!(f[2].related[0].location.path, VM_LIFECYCLE);
+        assert_eq!(f[2].related[0].location.line(), 2);
     }
 
     #[test]

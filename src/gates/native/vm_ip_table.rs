@@ -64,7 +64,10 @@ impl NativeGate for VmIpTable {
         let table_name = table.heading.clone().unwrap_or_else(|| heading.clone());
         let (_, clusters) = scoped_clusters(cx, &["shop".to_string()])?;
         let all = vms(&vm_doc);
-        let scoped: Vec<&Vm> = all.iter().filter(|v| clusters.contains(&v.cluster)).collect();
+        let scoped: Vec<&Vm> = all
+            .iter()
+            .filter(|v| clusters.contains(&v.cluster))
+            .collect();
         let mut by_id: HashMap<i64, &Vm> = HashMap::new();
         for v in &scoped {
             if let Some(id) = v.id {
@@ -91,7 +94,9 @@ impl NativeGate for VmIpTable {
                 out.push(
                     cx.finding_at(
                         at.clone(),
-                        format!("VMID {id} (`{name}`) has a second row in the `{table_name}` table"),
+                        format!(
+                            "VMID {id} (`{name}`) has a second row in the `{table_name}` table"
+                        ),
                     )
                     .with_subject(format!("vm:{default_cluster}/{id}"))
                     .with_related(md.line_location(first), "first row for this VMID"),
@@ -143,7 +148,10 @@ impl NativeGate for VmIpTable {
                     cx.finding(
                         &vm_doc,
                         &vm.ptr(""),
-                        format!("{} is active but has no row in the `{table_name}` table of {md_path}", vm.label()),
+                        format!(
+                            "{} is active but has no row in the `{table_name}` table of {md_path}",
+                            vm.label()
+                        ),
                     )
                     .with_subject(vm.subject())
                     .with_related(md.line_location(table.header_line), "the table"),
@@ -225,7 +233,9 @@ mod tests {
                 (VM_LIFECYCLE, 7, "vm:pve/205"),
             ]
         );
-        assert!(f[0].message.contains("VMID 215, which vm.lifecycle.yaml does not have on pve"));
+        assert!(f[0]
+            .message
+            .contains("VMID 215, which vm.lifecycle.yaml does not have on pve"));
         assert!(f[1]
             .message
             .starts_with("VM 205 (observability) is active but has no row"));

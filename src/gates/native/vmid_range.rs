@@ -30,9 +30,21 @@ impl NativeGate for VmidUniqueInRange {
             let Some(id) = v.id else { continue };
             match first.get(&(v.cluster.as_str(), id)) {
                 Some(prev) => out.push(
-                    cx.finding(&vm_doc, &v.ptr(v.id_key), format!("VMID {id} is used twice on {}: {} and {}", v.cluster, prev.label(), v.label()))
-                        .with_subject(v.subject())
-                        .with_related(vm_doc.location(&prev.ptr(prev.id_key)), format!("{} first", prev.label())),
+                    cx.finding(
+                        &vm_doc,
+                        &v.ptr(v.id_key),
+                        format!(
+                            "VMID {id} is used twice on {}: {} and {}",
+                            v.cluster,
+                            prev.label(),
+                            v.label()
+                        ),
+                    )
+                    .with_subject(v.subject())
+                    .with_related(
+                        vm_doc.location(&prev.ptr(prev.id_key)),
+                        format!("{} first", prev.label()),
+                    ),
                 ),
                 None => {
                     first.insert((v.cluster.as_str(), id), v);
@@ -42,13 +54,21 @@ impl NativeGate for VmidUniqueInRange {
 
         // Ranges.
         let Some(topo) = spine_doc(cx, TOPOLOGY) else {
-            out.push(missing_file(cx, TOPOLOGY, "VMIDs cannot be checked against site vmid ranges"));
+            out.push(missing_file(
+                cx,
+                TOPOLOGY,
+                "VMIDs cannot be checked against site vmid ranges",
+            ));
             return Ok(out);
         };
         let site_list = sites(&topo);
         let by_cluster = site_by_cluster(&site_list);
-        let exempt_status: Vec<String> = opt_list(cx, "exempt_statuses").unwrap_or_else(|| vec!["template".into()]);
-        let exempt_ids: HashSet<String> = opt_list(cx, "exempt_ids").unwrap_or_default().into_iter().collect();
+        let exempt_status: Vec<String> =
+            opt_list(cx, "exempt_statuses").unwrap_or_else(|| vec!["template".into()]);
+        let exempt_ids: HashSet<String> = opt_list(cx, "exempt_ids")
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
         let mut bad_range_reported: HashSet<&str> = HashSet::new();
         for v in &all {
             let Some(id) = v.id else { continue };
@@ -67,17 +87,36 @@ impl NativeGate for VmidUniqueInRange {
             let Some((lo, hi)) = site.range else {
                 if bad_range_reported.insert(site.id.as_str()) {
                     out.push(
-                        cx.finding(&topo, &site.ptr("vmid_range"), format!("site `{}` has vmid_range `{raw}`, which is not `LOW-HIGH`", site.id))
-                            .with_subject(format!("site:{}", site.id)),
+                        cx.finding(
+                            &topo,
+                            &site.ptr("vmid_range"),
+                            format!(
+                                "site `{}` has vmid_range `{raw}`, which is not `LOW-HIGH`",
+                                site.id
+                            ),
+                        )
+                        .with_subject(format!("site:{}", site.id)),
                     );
                 }
                 continue;
             };
             if id < lo || id > hi {
                 out.push(
-                    cx.finding(&vm_doc, &v.ptr(v.id_key), format!("{} has VMID {id}, outside the vmid_range {raw} of site `{}` ({})", v.label(), site.id, v.cluster))
-                        .with_subject(v.subject())
-                        .with_related(topo.value_location(&site.ptr("vmid_range")), format!("site `{}` vmid_range", site.id)),
+                    cx.finding(
+                        &vm_doc,
+                        &v.ptr(v.id_key),
+                        format!(
+                            "{} has VMID {id}, outside the vmid_range {raw} of site `{}` ({})",
+                            v.label(),
+                            site.id,
+                            v.cluster
+                        ),
+                    )
+                    .with_subject(v.subject())
+                    .with_related(
+                        topo.value_location(&site.ptr("vmid_range")),
+                        format!("site `{}` vmid_range", site.id),
+                    ),
                 );
             }
         }
@@ -95,19 +134,36 @@ mod tests {
 
     #[test]
     fn same_vmid_or_hostname_on_two_clusters_and_templates_pass() {
-        let vms = format!("{VMS}  - id: 203\n    hostname: other\n    proxmox_host: proxmox-home\n");
+        let vms =
+            format!("{VMS}  - id: 203\n    hostname: other\n    proxmox_host: proxmox-home\n");
         let topo = TOPO.replace("100-199", "100-299");
-        let f = findings(run_gate("D406", &[(TOPOLOGY, &topo), (VM_LIFECYCLE, &vms)], None, None));
+        let f = findings(run_gate(
+            "D406",
+            &[(TOPOLOGY, &topo), (VM_LIFECYCLE, &vms)],
+            None,
+            None,
+        ));
         assert!(f.is_empty(), "{:?}", summary(&f));
     }
 
     #[test]
     fn duplicates_and_out_of_range() {
         let vms = format!("{VMS}  - id: 203\n    hostname: dup\n    proxmox_host: pve\n  - id: 150\n    hostname: comms\n    proxmox_host: pve\n");
-        let f = findings(run_gate("D406", &[(TOPOLOGY, TOPO), (VM_LIFECYCLE, &vms)], None, None));
+        let f = findings(run_gate(
+            "D406",
+            &[(TOPOLOGY, TOPO), (VM_LIFECYCLE, &vms)],
+            None,
+            None,
+        ));
         let got: Vec<(usize, &str, &str)> = f
             .iter()
-            .map(|f| (f.location.line(), f.subject.as_deref().unwrap_or(""), f.message.as_str()))
+            .map(|f| {
+                (
+                    f.location.line(),
+                    f.subject.as_deref().unwrap_or(""),
+                    f.message.as_str(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -126,7 +182,12 @@ mod tests {
     fn unparseable_range_is_reported_once() {
         let topo = TOPO.replace("\"200-299\"", "two hundreds");
         let vms = format!("{VMS}  - id: 204\n    hostname: x\n    proxmox_host: pve\n");
-        let f = findings(run_gate("D406", &[(TOPOLOGY, &topo), (VM_LIFECYCLE, &vms)], None, None));
+        let f = findings(run_gate(
+            "D406",
+            &[(TOPOLOGY, &topo), (VM_LIFECYCLE, &vms)],
+            None,
+            None,
+        ));
         assert_eq!(f.len(), 1, "{:?}", summary(&f));
         assert_eq!(f[0].subject.as_deref(), Some("site:shop"));
     }

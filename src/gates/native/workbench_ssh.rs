@@ -39,7 +39,12 @@ impl NativeGate for WorkbenchSshParity {
         };
         let glob_text = opt_str(cx, "config_glob").unwrap_or_else(|| DEFAULT_GLOB.into());
         let glob = Glob::new(&glob_text)
-            .map_err(|e| format!("gate_options.{}.config_glob `{glob_text}` is invalid: {e}", cx.meta.id))?
+            .map_err(|e| {
+                format!(
+                    "gate_options.{}.config_glob `{glob_text}` is invalid: {e}",
+                    cx.meta.id
+                )
+            })?
             .compile_matcher();
         let docs: Vec<Arc<Document>> = wb
             .paths()
@@ -74,7 +79,7 @@ impl NativeGate for WorkbenchSshParity {
                 continue;
             };
             let (hdoc, block) = blocks[bi];
-            let host_line = hdoc.line_location(block.line);
+            let host_line = line_text_location(hdoc, block.line);
             let subject = format!("ssh_host:{}", t.id);
             let id = &t.id;
 
@@ -85,7 +90,9 @@ impl NativeGate for WorkbenchSshParity {
                     .flatten()
                     .collect();
                 let expected = match &t.tailscale_ip {
-                    Some(ts) if ts != spine_host => format!("host {spine_host} (or tailscale_ip {ts})"),
+                    Some(ts) if ts != spine_host => {
+                        format!("host {spine_host} (or tailscale_ip {ts})")
+                    }
                     _ => format!("host {spine_host}"),
                 };
                 let related = spine_doc.value_location(&t.ptr("host"));
@@ -100,7 +107,7 @@ impl NativeGate for WorkbenchSshParity {
                     ),
                     Some((d, v, line)) if !ok_values.contains(&v) => out.push(
                         cx.finding_at(
-                            d.line_location(line),
+                            line_text_location(d, line),
                             format!("workbench SSH config `Host {id}` has HostName {v}, but ssh.targets `{id}` has {expected}"),
                         )
                         .with_subject(&subject)
@@ -128,7 +135,7 @@ impl NativeGate for WorkbenchSshParity {
                 ),
                 Some((d, v, line)) if v != expected_user => out.push(
                     cx.finding_at(
-                        d.line_location(line),
+                        line_text_location(d, line),
                         format!("workbench SSH config `Host {id}` uses User {v}, but ssh.targets `{id}` has user {expected_user}"),
                     )
                     .with_subject(&subject)
@@ -196,7 +203,12 @@ mod tests {
     const CONF: &str = "dotfiles/ssh/config.d/tailscale.conf";
 
     fn run(conf: &str) -> Vec<Finding> {
-        findings(run_gate("D163", &[(SSH_TARGETS, SPINE)], Some(&[(CONF, conf)]), None))
+        findings(run_gate(
+            "D163",
+            &[(SSH_TARGETS, SPINE)],
+            Some(&[(CONF, conf)]),
+            None,
+        ))
     }
 
     #[test]
@@ -210,7 +222,13 @@ mod tests {
         let f = run("Host pve-shop pve\n  HostName 192.168.1.2\n  User root\n\nHost docker-host\n  HostName 192.168.1.200\n  User root\n\nHost dev-tools\n  HostName 100.90.167.39\n\nHost *\n  User admin\n");
         let got: Vec<(&str, usize, &str)> = f
             .iter()
-            .map(|f| (f.location.path.as_str(), f.location.line(), f.subject.as_deref().unwrap_or("")))
+            .map(|f| {
+                (
+                    f.location.path.as_str(),
+                    f.location.line(),
+                    f.subject.as_deref().unwrap_or(""),
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -222,6 +240,7 @@ mod tests {
         );
         assert_eq!(f[0].code, "D163");
         assert_eq!(f[0].location.repo, RepoId::Workbench);
+        assert_eq!(f[0].location.col(), 3, "points at the HostName keyword");
         assert_eq!(f[0].message, "workbench SSH config `Host pve` has HostName 192.168.1.2, but ssh.targets `pve` has host 192.168.1.184");
         assert_eq!(f[1].message, "workbench SSH config `Host docker-host` uses User root, but ssh.targets `docker-host` has user ronny");
         assert_eq!(f[1].related[0].location.path, SSH_TARGETS);
