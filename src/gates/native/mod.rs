@@ -176,6 +176,47 @@ mod tests {
         }
     }
 
+    /// Bindings of the wrong shape everywhere: no gate panics, none errors
+    /// (topology is present), and what they report still has a span.
+    #[test]
+    fn hostile_shapes_never_panic() {
+        use super::common::testing::*;
+        use super::common::*;
+        let files: Vec<(&str, &str)> = vec![
+            (TOPOLOGY, "sites:\n  - id: shop\n    status: active\n    proxmox_alias: pve\n    vmid_range: \"299-200\"\n    compose_targets: nope\n  - 7\n  - id: [1]\n"),
+            (VM_LIFECYCLE, "vms:\n  - 1\n  - \"x\"\n  - {id: abc, proxmox_host: [1], status: active, lan_ip: \"１９２.168.1.1\"}\n  - {id: 1e99, hostname: {a: 1}, status: active, proxmox_host: pve, lan_ip: 192.168.1.300, vm_type: lxc}\n  - {vmid: \"204\", status: decommissioned, proxmox_host: pve, ssh_target: \"\", hostname: PENDING_NAME}\n"),
+            (SSH_TARGETS, "ssh:\n  defaults: [1]\n  targets: {a: 1}\n"),
+            (SERVICE_REGISTRY, "services: [1, 2]\nhosts:\n  x: 5\n"),
+            (SERVICES_HEALTH, "endpoints:\n  x: 1\n"),
+            (BACKUP_INVENTORY, "targets:\n  - {glob: 5, host: [1], enabled: maybe}\n  - glob: \"vzdump-qemu-\"\n"),
+            (STARTUP, "phases: \"x\"\nshop: {host_id: pve, startup_order: \"x\", shutdown_order: [a, 1], active_vm_ids: [[1]]}\nhome: {host_id: [1]}\n"),
+            (COMPOSE_TARGETS, "targets: [1]\n"),
+            (HOME_DEVICES, "devices: {nas: 1}\n"),
+            (IP_POLICY, "sites: shop\nexceptions: [1, {id: x}]\n"),
+            (CONVENTIONS, "status_rules: [1]\ndate_rules: {iso_8601_regex: 5}\nfield_rules: {disallowed_alias_keys: [[1]]}\n"),
+            ("ops/bindings/weird.yaml", "- status: [1]\n- created_at: 5\n- {notes: {}}\n"),
+            ("ops/bindings/binary.yaml", "a\u{0}b"),
+            (DEVICE_SSOT, "### Shop VM LAN IPs\n\n| VM | Canonical Name | LAN IP | VMID |\n|--|--|--|--|\n| only one cell |\n| a | b | c | 99999999999999999999 |\n| é | `ü` | 1 | -5 |\n"),
+        ];
+        let wb: Vec<(&str, &str)> = vec![(
+            "dotfiles/ssh/config.d/x.conf",
+            "HostName\nHost\nHost =\n  User\nHost pve\n  HostName ==\nMatch all\n",
+        )];
+        for m in native_catalogue_for_test() {
+            let r = run_gate(&m.id, &files, Some(&wb), None);
+            let f = r.unwrap_or_else(|e| panic!("{} errored on hostile input: {e}", m.id));
+            for x in &f {
+                assert!(
+                    x.location.span.is_some()
+                        || x.subject.as_deref().is_some_and(|s| s.starts_with("file:")),
+                    "{}: {}",
+                    x.code,
+                    x.message
+                );
+            }
+        }
+    }
+
     #[test]
     fn ids_normalise() {
         assert_eq!(normalise_id("D069"), "D69");
