@@ -305,6 +305,7 @@ pub fn emit(run: &Run, a: &CheckArgs) -> bool {
         elapsed_ms: run.elapsed_ms,
         hidden_old: run.hidden_old,
         source: &source,
+        fail_on: run.fail_on,
     };
     let mut ok = true;
     if let Some(p) = &a.junit {

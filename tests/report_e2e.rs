@@ -40,6 +40,7 @@ fn with_report<T>(run: &Run, f: impl FnOnce(&Report) -> T) -> T {
         elapsed_ms: run.elapsed_ms,
         hidden_old: run.hidden_old,
         source: &source,
+        fail_on: run.fail_on,
     };
     f(&r)
 }

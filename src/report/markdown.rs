@@ -103,7 +103,12 @@ fn render_inner(r: &Report) -> String {
         .iter()
         .filter(|c| matches!(c.status, CheckStatus::Skipped(_)))
         .collect();
-    let failed = c.error > 0 || internal || !errored.is_empty();
+    // The verdict follows --fail-on, like the exit code.
+    let over_threshold = r
+        .findings
+        .iter()
+        .any(|f| f.is_active() && r.fail_on.is_some_and(|level| f.severity >= level));
+    let failed = over_threshold || internal || !errored.is_empty();
     let active = c.error + c.warning + c.info;
 
     let mut out = String::new();

@@ -34,6 +34,8 @@ pub struct Report<'a> {
     pub hidden_old: usize,
     /// Source text lookup for snippets.
     pub source: &'a (dyn Fn(RepoId, &str) -> Option<Arc<str>> + Sync),
+    /// Lowest severity that fails the run (`--fail-on`); None: never.
+    pub fail_on: Option<crate::findings::Severity>,
 }
 
 impl Report<'_> {

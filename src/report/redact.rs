@@ -262,6 +262,7 @@ pub fn scrubbed<T>(r: &Report<'_>, render: impl FnOnce(&Report<'_>) -> T) -> T {
         elapsed_ms: r.elapsed_ms,
         hidden_old: r.hidden_old,
         source: &source,
+        fail_on: r.fail_on,
     };
     render(&scrubbed)
 }

@@ -135,6 +135,7 @@ impl Fixture {
             elapsed_ms: 42,
             hidden_old: 0,
             source: &lookup,
+            fail_on: Some(driftgate::findings::Severity::Error),
         };
         f(&r)
     }
