@@ -1,0 +1,466 @@
+//! `driftgate parity` on its own three-repo fixture (tests/fixtures/parity),
+//! on the demo workspace, and through the CLI.
+
+use assert_cmd::Command;
+use driftgate::check::{CheckOptions, Sources};
+use driftgate::parity::{self, ParityRun};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn opts(spine: &Path, workbench: Option<&Path>, legacy: Option<&Path>) -> CheckOptions {
+    CheckOptions {
+        sources: Sources {
+            spine: spine.to_path_buf(),
+            workbench: workbench.map(Path::to_path_buf),
+            legacy: legacy.map(Path::to_path_buf),
+        },
+        ..Default::default()
+    }
+}
+
+fn run_ws(root: &Path) -> ParityRun {
+    let wb = root.join("workbench");
+    let lg = root.join("legacy");
+    let o = opts(
+        &root.join("spine"),
+        wb.is_dir().then_some(wb.as_path()),
+        lg.is_dir().then_some(lg.as_path()),
+    );
+    parity::run(&o, &indicatif::ProgressBar::hidden()).expect("parity runs")
+}
+
+fn findings_json(run: &ParityRun) -> Vec<Value> {
+    parity::output::value(run)["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The exact findings on tests/fixtures/parity, in output order.
+fn expected_fixture_findings() -> Vec<Value> {
+    let wb_inv = "infra/data/CONTAINER_INVENTORY.yaml";
+    let wb_ssh = "dotfiles/ssh/config.d/tailscale.conf";
+    let shop = "infrastructure/docs/locations/SHOP.md";
+    let backup = "infrastructure/data/backup_inventory.json";
+    let lg_ssh = "infrastructure/dotfiles/ssh/config.d/tailscale.conf";
+    vec![
+        json!({"kind": "missing", "entity": "vm", "key": "pve/210", "repo": "workbench", "source": wb_inv, "line": null, "name": "streaming-stack"}),
+        json!({"kind": "missing", "entity": "ssh_host", "key": "streaming-stack", "repo": "workbench", "source": wb_ssh, "line": null}),
+        json!({"kind": "stale", "entity": "vm", "key": "pve/201", "repo": "workbench", "source": wb_inv, "line": 11, "canonical": "decommissioned", "name": "media-stack"}),
+        json!({"kind": "stale", "entity": "ssh_host", "key": "media-stack", "repo": "workbench", "source": wb_ssh, "line": 29, "canonical": "decommissioned"}),
+        json!({"kind": "mismatch", "entity": "vm", "key": "pve/204", "repo": "workbench", "source": wb_inv, "line": 27, "field": "tailscale_ip", "canonical": "100.92.91.128", "found": "100.92.91.129", "name": "infra-core"}),
+        json!({"kind": "mismatch", "entity": "ssh_host", "key": "docker-host", "repo": "workbench", "source": wb_ssh, "line": 14, "field": "user", "canonical": "ronny", "found": "root"}),
+        json!({"kind": "alias", "entity": "vm", "key": "pve/200", "repo": "workbench", "source": wb_inv, "line": 7, "field": "cluster", "canonical": "pve", "found": "pve-shop", "name": "docker-host"}),
+        json!({"kind": "missing", "entity": "vm", "key": "pve/210", "repo": "legacy", "source": shop, "line": null, "name": "streaming-stack"}),
+        json!({"kind": "stale", "entity": "vm", "key": "pve/201", "repo": "legacy", "source": backup, "line": 5, "canonical": "decommissioned", "found": "active", "name": "media-stack"}),
+        json!({"kind": "mismatch", "entity": "vm", "key": "pve/204", "repo": "legacy", "source": shop, "line": 16, "field": "lan_ip", "canonical": "192.168.1.204", "found": "192.168.12.204", "name": "infra-core"}),
+        json!({"kind": "mismatch", "entity": "vm", "key": "pve/209", "repo": "legacy", "source": backup, "line": 8, "field": "hostname", "canonical": "download-stack", "found": "downloads", "name": "download-stack"}),
+        json!({"kind": "mismatch", "entity": "vm", "key": "pve/209", "repo": "legacy", "source": shop, "line": 17, "field": "status", "canonical": "stopped", "found": "running", "name": "download-stack"}),
+        json!({"kind": "mismatch", "entity": "ssh_host", "key": "infra-core", "repo": "legacy", "source": lg_ssh, "line": 12, "field": "hostname", "canonical": "192.168.1.204", "found": "192.168.12.204"}),
+        json!({"kind": "mismatch", "entity": "ssh_host", "key": "pve", "repo": "legacy", "source": shop, "line": 7, "field": "lan_ip", "canonical": "192.168.1.184", "found": "192.168.12.184"}),
+        json!({"kind": "alias", "entity": "vm", "key": "proxmox-home/101", "repo": "legacy", "source": backup, "line": 12, "field": "cluster", "canonical": "proxmox-home", "found": "pve-home", "name": "immich"}),
+        json!({"kind": "untracked", "entity": "vm", "key": "pve/250", "repo": "legacy", "source": backup, "line": 10, "name": "nextcloud-old"}),
+        json!({"kind": "untracked", "entity": "ssh_host", "key": "nextcloud", "repo": "legacy", "source": lg_ssh, "line": 15}),
+        json!({"kind": "subnet", "entity": "vm", "key": "pve/204", "repo": "legacy", "source": shop, "line": 16, "field": "lan_ip", "canonical": "192.168.1.0/24", "found": "192.168.12.204", "name": "infra-core"}),
+        json!({"kind": "subnet", "entity": "ssh_host", "key": "infra-core", "repo": "legacy", "source": lg_ssh, "line": 12, "field": "hostname", "canonical": "192.168.1.0/24", "found": "192.168.12.204"}),
+        json!({"kind": "subnet", "entity": "ssh_host", "key": "pve", "repo": "legacy", "source": shop, "line": 7, "field": "lan_ip", "canonical": "192.168.1.0/24", "found": "192.168.12.184"}),
+    ]
+}
+
+#[test]
+fn fixture_findings_are_exactly_the_planted_drift() {
+    let run = run_ws(&fixture("parity"));
+    let got = findings_json(&run);
+    let want = expected_fixture_findings();
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(g, w, "finding #{i} differs");
+    }
+    assert_eq!(got.len(), want.len(), "all findings: {got:#?}");
+    assert_eq!(run.exit_code(), 1);
+    assert!(run.notes.is_empty(), "notes: {:?}", run.notes);
+}
+
+#[test]
+fn fixture_has_every_kind_and_every_mismatch_field() {
+    let got = findings_json(&run_ws(&fixture("parity")));
+    for kind in [
+        "missing",
+        "stale",
+        "mismatch",
+        "alias",
+        "untracked",
+        "subnet",
+    ] {
+        assert!(got.iter().any(|f| f["kind"] == kind), "no {kind} finding");
+    }
+    for field in ["lan_ip", "tailscale_ip", "user", "status", "hostname"] {
+        assert!(
+            got.iter()
+                .any(|f| f["kind"] == "mismatch" && f["field"] == field),
+            "no {field} mismatch"
+        );
+    }
+}
+
+/// The traps in the fixture: each must stay silent. (The exact list above
+/// already implies it; these say why.)
+#[test]
+fn fixture_traps_produce_no_findings() {
+    let run = run_ws(&fixture("parity"));
+    let got = findings_json(&run);
+    let about = |key: &str| -> Vec<&Value> { got.iter().filter(|f| f["key"] == key).collect() };
+    // Template VM 9000 is listed in the backup inventory (status template).
+    assert!(about("pve/9000").is_empty());
+    // `Host docker-host` uses the Tailscale IP as HostName: only the user
+    // finding, no hostname mismatch.
+    let dh = about("docker-host");
+    assert_eq!(dh.len(), 1);
+    assert_eq!(dh[0]["field"], "user");
+    // `Host pve pve-shop`: no untracked `pve-shop`, no workbench finding on pve.
+    assert!(about("pve-shop").is_empty());
+    assert!(!got
+        .iter()
+        .any(|f| f["key"] == "pve" && f["repo"] == "workbench"));
+    // `Host *` is no host; its `User ubuntu` is inherited correctly by
+    // infra-core, download-stack and immich-home (spine user ubuntu).
+    assert!(about("*").is_empty());
+    assert!(about("download-stack").is_empty());
+    assert!(about("immich-home").is_empty());
+    assert!(!got
+        .iter()
+        .any(|f| f["key"] == "infra-core" && f["repo"] == "workbench"));
+    // Camera table in SHOP.md (192.168.12.x IPs) is not a VM table.
+    assert!(!got.iter().any(|f| {
+        f["found"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("192.168.12.3"))
+    }));
+    // `immich` on both clusters: pve/203 clean, proxmox-home/101 only the
+    // legacy `pve-home` alias.
+    assert!(about("pve/203").is_empty());
+    assert!(about("immich").is_empty());
+    let home = about("proxmox-home/101");
+    assert_eq!(home.len(), 1);
+    assert_eq!(home[0]["kind"], "alias");
+    // SHOP.md lists media-stack as decommissioned: it agrees, so the legacy
+    // stale finding comes from the backup inventory only.
+    let stale: Vec<&Value> = got
+        .iter()
+        .filter(|f| f["key"] == "pve/201" && f["repo"] == "legacy")
+        .collect();
+    assert_eq!(stale.len(), 1);
+    assert_eq!(
+        stale[0]["source"],
+        "infrastructure/data/backup_inventory.json"
+    );
+    let f = run
+        .findings
+        .iter()
+        .find(|f| f.key == "pve/201" && f.repo == driftgate::findings::RepoId::Legacy)
+        .unwrap();
+    assert!(
+        f.also.is_empty(),
+        "SHOP.md must not be listed: {:?}",
+        f.also
+    );
+}
+
+fn redact(md: &str, root: &Path) -> String {
+    let re = regex::Regex::new(r"`[0-9a-f]{10}` \(work tree\)").unwrap();
+    let md = md.replace(&root.display().to_string(), "[ROOT]");
+    re.replace_all(&md, "[COMMIT] (work tree)").into_owned()
+}
+
+#[test]
+fn fixture_markdown_report() {
+    let root = fixture("parity");
+    let run = run_ws(&root);
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let md = redact(&parity::report_md::render(&run, now), &root);
+    insta::assert_snapshot!("parity_fixture_markdown", md);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        let t = to.join(e.file_name());
+        if p.is_dir() {
+            copy_dir(&p, &t);
+        } else {
+            std::fs::copy(&p, &t).unwrap();
+        }
+    }
+}
+
+#[test]
+fn workbench_absent_reports_legacy_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("parity/spine"), &tmp.path().join("spine"));
+    copy_dir(&fixture("parity/legacy"), &tmp.path().join("legacy"));
+    let run = run_ws(tmp.path());
+    let want: Vec<Value> = expected_fixture_findings()
+        .into_iter()
+        .filter(|f| f["repo"] == "legacy")
+        .collect();
+    assert_eq!(findings_json(&run), want);
+    let v = parity::output::value(&run);
+    assert_eq!(v["missing_repos"], json!(["workbench"]));
+    assert!(v["repos"].get("workbench").is_none());
+    let md = parity::report_md::render(&run, chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
+    assert!(
+        md.contains("| workbench | _not available — skipped_ | |"),
+        "{md}"
+    );
+    assert!(md.contains("workbench checkout not available"), "{md}");
+    // The VM table keeps a workbench column saying it was not read.
+    assert!(
+        md.contains("| 200 | docker-host | active | n/a | ✅ |"),
+        "{md}"
+    );
+}
+
+#[test]
+fn missing_source_file_reports_every_expected_entity_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("parity"), tmp.path());
+    std::fs::remove_file(
+        tmp.path()
+            .join("workbench/infra/data/CONTAINER_INVENTORY.yaml"),
+    )
+    .unwrap();
+    let run = run_ws(tmp.path());
+    let missing: Vec<&str> = run
+        .findings
+        .iter()
+        .filter(|f| f.source == "infra/data/CONTAINER_INVENTORY.yaml")
+        .map(|f| {
+            assert_eq!(f.kind.as_str(), "missing");
+            f.key.as_str()
+        })
+        .collect();
+    // Every active VM (stopped 209, template and decommissioned excluded).
+    assert_eq!(
+        missing,
+        vec![
+            "proxmox-home/101",
+            "pve/200",
+            "pve/203",
+            "pve/204",
+            "pve/210"
+        ]
+    );
+    assert!(run
+        .notes
+        .iter()
+        .any(|n| n.contains("CONTAINER_INVENTORY.yaml not found")));
+}
+
+#[test]
+fn broken_source_files_are_notes_not_panics() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("parity"), tmp.path());
+    std::fs::write(
+        tmp.path()
+            .join("workbench/infra/data/CONTAINER_INVENTORY.yaml"),
+        "hosts:\n  - name: docker-host\n    vmid: [200\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path()
+            .join("legacy/infrastructure/data/backup_inventory.json"),
+        b"\x00\x01\xff binary",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path()
+            .join("legacy/infrastructure/docs/locations/SHOP.md"),
+        "| VMID | Hostname |\n|---|---|\n| abc | `x |\n| 204 |\n",
+    )
+    .unwrap();
+    let run = run_ws(tmp.path());
+    assert!(
+        run.notes.iter().any(
+            |n| n.contains("CONTAINER_INVENTORY.yaml") && n.contains("could not be fully read")
+        ),
+        "{:?}",
+        run.notes
+    );
+    assert!(
+        run.notes
+            .iter()
+            .any(|n| n.contains("backup_inventory.json")),
+        "{:?}",
+        run.notes
+    );
+    // The short SHOP.md row for 204 still counts as listing it; `abc` is no VMID.
+    assert!(!run.findings.iter().any(|f| f.key.contains("abc")));
+    // Both legacy VM sources now miss pve/203: one finding (first source),
+    // the other file kept as a further place.
+    let m = run
+        .findings
+        .iter()
+        .find(|f| {
+            f.kind.as_str() == "missing"
+                && f.key == "pve/203"
+                && f.repo == driftgate::findings::RepoId::Legacy
+        })
+        .expect("pve/203 missing in legacy");
+    assert_eq!(m.source, "infrastructure/data/backup_inventory.json");
+    assert_eq!(
+        m.also,
+        vec![("infrastructure/docs/locations/SHOP.md".to_string(), 0)]
+    );
+    assert!(!run.findings.iter().any(|f| f.key == "pve/204"
+        && f.kind.as_str() == "missing"
+        && f.repo == driftgate::findings::RepoId::Legacy
+        && !f.also.is_empty()));
+}
+
+#[test]
+fn config_sources_aliases_and_expectations() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("parity"), tmp.path());
+    // An extra JSON source with a jq selection, a cluster alias, a disabled
+    // built-in and an expectation override.
+    std::fs::write(
+        tmp.path().join("workbench/hosts.json"),
+        r#"{"hosts": [
+  {"id": 203, "cl": "r730", "ip": "192.168.1.203", "on": true},
+  {"id": 204, "cl": "pve", "ip": "192.168.1.44", "on": true},
+  {"id": 210, "cl": "pve", "ip": "192.168.1.210", "on": false}
+]}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("spine/driftgate.yaml"),
+        r#"parity:
+  cluster_aliases: {r730: pve}
+  disable: [legacy-shop-proxmox, legacy-backup, legacy-shop-vms, workbench-inventory]
+  expect:
+    legacy-ssh: '.site == "shop"'
+    workbench-ssh: null
+  extra_sources:
+    - id: wb-hosts
+      repo: workbench
+      path: hosts.json
+      entity: vm
+      extract:
+        kind: json
+        records: '.hosts[] | select(.on)'
+        fields: {vmid: .id, cluster: .cl, lan_ip: .ip}
+      expect: '.site == "shop" and .status == "active"'
+"#,
+    )
+    .unwrap();
+    let run = run_ws(tmp.path());
+    let got: Vec<(String, String, String, Option<String>, Option<usize>)> = run
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.kind.as_str().to_string(),
+                f.key.clone(),
+                f.source.rsplit('/').next().unwrap().to_string(),
+                f.field.clone(),
+                f.line,
+            )
+        })
+        .collect();
+    let s = |x: &str| x.to_string();
+    let want = vec![
+        // 200 is not in hosts.json; 210 is, but `select(.on)` drops it.
+        (s("missing"), s("pve/200"), s("hosts.json"), None, None),
+        (s("missing"), s("pve/210"), s("hosts.json"), None, None),
+        // workbench-ssh expects nothing now (no missing streaming-stack),
+        // but what it lists must still be right.
+        (
+            s("stale"),
+            s("media-stack"),
+            s("tailscale.conf"),
+            None,
+            Some(29),
+        ),
+        (
+            s("mismatch"),
+            s("pve/204"),
+            s("hosts.json"),
+            Some(s("lan_ip")),
+            Some(3),
+        ),
+        (
+            s("mismatch"),
+            s("docker-host"),
+            s("tailscale.conf"),
+            Some(s("user")),
+            Some(14),
+        ),
+        // `r730` resolves through `cluster_aliases`.
+        (
+            s("alias"),
+            s("pve/203"),
+            s("hosts.json"),
+            Some(s("cluster")),
+            Some(2),
+        ),
+        // legacy-ssh must now list every shop target.
+        (
+            s("missing"),
+            s("docker-host"),
+            s("tailscale.conf"),
+            None,
+            None,
+        ),
+        (
+            s("missing"),
+            s("download-stack"),
+            s("tailscale.conf"),
+            None,
+            None,
+        ),
+        (
+            s("missing"),
+            s("streaming-stack"),
+            s("tailscale.conf"),
+            None,
+            None,
+        ),
+        (
+            s("missing"),
+            s("switch-shop"),
+            s("tailscale.conf"),
+            None,
+            None,
+        ),
+        (
+            s("mismatch"),
+            s("infra-core"),
+            s("tailscale.conf"),
+            Some(s("hostname")),
+            Some(12),
+        ),
+        (
+            s("untracked"),
+            s("nextcloud"),
+            s("tailscale.conf"),
+            None,
+            Some(15),
+        ),
+        (
+            s("subnet"),
+            s("infra-core"),
+            s("tailscale.conf"),
+            Some(s("hostname")),
+            Some(12),
+        ),
+    ];
+    assert_eq!(got, want);
+}
