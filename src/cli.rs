@@ -24,13 +24,37 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Validate bindings against schemas and run the drift gates.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the gate catalogue.
     Gates(GatesArgs),
     /// Explain a gate (`D69`) or a built-in check code (`schema/vm.lifecycle`).
     Explain(ExplainArgs),
     /// Cross-repo parity audit: spine vs workbench vs legacy.
     Parity(ParityArgs),
+    /// Install or remove the git pre-commit hook (`check --staged`).
+    #[command(subcommand)]
+    Hook(HookCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HookCommand {
+    /// Write .git/hooks/pre-commit (an existing hook is kept and run first).
+    Install {
+        /// Replace an existing hook instead of chaining it.
+        #[arg(long)]
+        force: bool,
+        /// Repository (default: the current directory).
+        #[arg(long, value_name = "PATH")]
+        repo: Option<PathBuf>,
+        /// Extra arguments for `driftgate check --staged` (e.g. --no-exec).
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+    /// Remove the driftgate hook (restoring a chained one).
+    Uninstall {
+        #[arg(long, value_name = "PATH")]
+        repo: Option<PathBuf>,
+    },
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -56,6 +80,9 @@ pub struct RepoArgs {
     /// Files larger than this are refused, not read.
     #[arg(long, value_name = "BYTES")]
     pub max_file_bytes: Option<u64>,
+    /// Do not read or write the parse cache.
+    #[arg(long, env = "DRIFTGATE_NO_CACHE")]
+    pub no_cache: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -126,6 +153,15 @@ pub struct CheckArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Report only findings that do not exist at REV (fingerprints ignore line numbers).
+    #[arg(long, value_name = "REV")]
+    pub new_since: Option<String>,
+    /// With --staged: run only gates whose inputs the commit touches (not also gates without declared inputs).
+    #[arg(long)]
+    pub affected_only: bool,
+    /// Give up after this many seconds (exit 2, reports still written).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -242,10 +278,12 @@ pub fn check_options(a: &CheckArgs) -> Result<CheckOptions, String> {
                 None
             },
             affected: None,
-            affected_only: false,
+            affected_only: a.affected_only,
         },
         fail_on: a.fail_on.clone(),
         max_file_bytes: a.repos.max_file_bytes,
+        new_since: a.new_since.clone(),
+        no_cache: a.repos.no_cache,
     })
 }
 
@@ -332,13 +370,54 @@ fn cmd_check(a: &CheckArgs) -> i32 {
             return 2;
         }
     };
-    let run = check::run(&opts);
+    let run =
+        match a.timeout {
+            None => check::run(&opts),
+            Some(secs) => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let o = opts.clone();
+                std::thread::spawn(move || {
+                    let _ = tx.send(check::run(&o));
+                });
+                match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
+                Ok(run) => run,
+                Err(_) => check::Run::failed(crate::findings::Finding::new(
+                    "internal/timeout",
+                    crate::findings::Severity::Error,
+                    crate::findings::Location::file(RepoId::Spine, ""),
+                    format!("the run did not finish within --timeout {secs}s; nothing was judged"),
+                )
+                .with_help("raise --timeout, or find the slow gate with --select/--ignore")
+                .internal()),
+            }
+            }
+        };
     let wrote = emit(&run, a);
     let code = run.exit_code();
     if !wrote {
         2
     } else {
         code
+    }
+}
+
+fn cmd_hook(h: &HookCommand) -> i32 {
+    let here = |p: &Option<PathBuf>| p.clone().unwrap_or_else(|| PathBuf::from("."));
+    let res = match h {
+        HookCommand::Install { force, repo, args } => {
+            crate::hook::install(&here(repo), *force, args)
+        }
+        HookCommand::Uninstall { repo } => crate::hook::uninstall(&here(repo)),
+    };
+    match res {
+        Ok(msg) => {
+            println!("driftgate: {msg}");
+            0
+        }
+        Err(e) => {
+            eprintln!("driftgate: {e}");
+            2
+        }
     }
 }
 
@@ -356,5 +435,6 @@ pub fn main() -> i32 {
         Command::Gates(a) => crate::gates::cmd_gates(a),
         Command::Explain(a) => crate::gates::cmd_explain(a),
         Command::Parity(a) => crate::parity::cmd_parity(a),
+        Command::Hook(h) => cmd_hook(h),
     }
 }

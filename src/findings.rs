@@ -338,6 +338,7 @@ pub struct CheckRecord {
     pub code: String,
     /// Human name (`vm-creation-governance-lock`).
     pub name: String,
+    #[serde(flatten)]
     pub status: CheckStatus,
     /// Fix hint / description for SARIF rules and JUnit.
     pub help: Option<String>,

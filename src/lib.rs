@@ -10,6 +10,7 @@ pub mod config;
 pub mod documents;
 pub mod findings;
 pub mod gates;
+pub mod hook;
 pub mod parity;
 pub mod report;
 pub mod schema;

@@ -22,14 +22,14 @@ pub const MAX_ALIAS_NODES: usize = 100_000;
 
 /// Where a node is. Maps keep their children in the same order as the
 /// `serde_json::Map` (we build it with `preserve_order`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Node {
     pub start: usize,
     pub end: usize,
     pub kids: Kids,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub enum Kids {
     #[default]
     Leaf,
@@ -75,7 +75,7 @@ impl Node {
 }
 
 /// One YAML document of a stream.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct YamlDoc {
     pub value: Value,
     pub node: Node,
@@ -532,8 +532,20 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_bounded() {
-        let text = "[".repeat(100_000);
-        let (out, _) = p(&text);
+        // Flow nesting: the scanner's own recursion limit or ours stops it.
+        let (out, _) = p(&"[".repeat(100_000));
+        assert!(out.problems.iter().any(|p| match p {
+            Problem::TooDeep { .. } => true,
+            Problem::Syntax { message, .. } => message.contains("recursion"),
+            _ => false,
+        }));
+        // Block nesting (indentation) reaches our own limit.
+        let mut block = String::new();
+        for i in 0..2_000 {
+            block.push_str(&" ".repeat(i));
+            block.push_str("k:\n");
+        }
+        let (out, _) = p(&block);
         assert!(out
             .problems
             .iter()
