@@ -1,7 +1,9 @@
 //! `driftgate parity` on its own three-repo fixture (tests/fixtures/parity),
 //! on the demo workspace, and through the CLI.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{copy_tree, demo_copy, driftgate};
 use driftgate::check::{CheckOptions, Sources};
 use driftgate::parity::{self, ParityRun};
 use serde_json::{json, Value};
@@ -34,6 +36,9 @@ fn run_ws(root: &Path) -> ParityRun {
     );
     parity::run(&o, &indicatif::ProgressBar::hidden()).expect("parity runs")
 }
+
+/// (kind, key, file name, field, line)
+type Brief = (String, String, String, Option<String>, Option<usize>);
 
 fn findings_json(run: &ParityRun) -> Vec<Value> {
     parity::output::value(run)["findings"]
@@ -186,25 +191,11 @@ fn fixture_markdown_report() {
     insta::assert_snapshot!("parity_fixture_markdown", md);
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let p = e.path();
-        let t = to.join(e.file_name());
-        if p.is_dir() {
-            copy_dir(&p, &t);
-        } else {
-            std::fs::copy(&p, &t).unwrap();
-        }
-    }
-}
-
 #[test]
 fn workbench_absent_reports_legacy_and_says_so() {
     let tmp = tempfile::tempdir().unwrap();
-    copy_dir(&fixture("parity/spine"), &tmp.path().join("spine"));
-    copy_dir(&fixture("parity/legacy"), &tmp.path().join("legacy"));
+    copy_tree(&fixture("parity/spine"), &tmp.path().join("spine"));
+    copy_tree(&fixture("parity/legacy"), &tmp.path().join("legacy"));
     let run = run_ws(tmp.path());
     let want: Vec<Value> = expected_fixture_findings()
         .into_iter()
@@ -230,7 +221,7 @@ fn workbench_absent_reports_legacy_and_says_so() {
 #[test]
 fn missing_source_file_reports_every_expected_entity_missing() {
     let tmp = tempfile::tempdir().unwrap();
-    copy_dir(&fixture("parity"), tmp.path());
+    copy_tree(&fixture("parity"), tmp.path());
     std::fs::remove_file(
         tmp.path()
             .join("workbench/infra/data/CONTAINER_INVENTORY.yaml"),
@@ -266,7 +257,7 @@ fn missing_source_file_reports_every_expected_entity_missing() {
 #[test]
 fn broken_source_files_are_notes_not_panics() {
     let tmp = tempfile::tempdir().unwrap();
-    copy_dir(&fixture("parity"), tmp.path());
+    copy_tree(&fixture("parity"), tmp.path());
     std::fs::write(
         tmp.path()
             .join("workbench/infra/data/CONTAINER_INVENTORY.yaml"),
@@ -327,7 +318,7 @@ fn broken_source_files_are_notes_not_panics() {
 #[test]
 fn config_sources_aliases_and_expectations() {
     let tmp = tempfile::tempdir().unwrap();
-    copy_dir(&fixture("parity"), tmp.path());
+    copy_tree(&fixture("parity"), tmp.path());
     // An extra JSON source with a jq selection, a cluster alias, a disabled
     // built-in and an expectation override.
     std::fs::write(
@@ -362,7 +353,7 @@ fn config_sources_aliases_and_expectations() {
     )
     .unwrap();
     let run = run_ws(tmp.path());
-    let got: Vec<(String, String, String, Option<String>, Option<usize>)> = run
+    let got: Vec<Brief> = run
         .findings
         .iter()
         .map(|f| {
@@ -463,4 +454,527 @@ fn config_sources_aliases_and_expectations() {
         ),
     ];
     assert_eq!(got, want);
+}
+
+/// tests/fixtures/demo/DRIFT.md, rows P1–P7: every row is reported, and
+/// every parity finding on the demo is one of those rows (or a listed
+/// overlap).
+#[test]
+fn demo_reports_the_parity_rows_of_drift_md() {
+    let run = run_ws(&fixture("demo"));
+    let inv = "infra/data/CONTAINER_INVENTORY.yaml";
+    let wb_ssh = "dotfiles/ssh/config.d/tailscale.conf";
+    let shop = "infrastructure/docs/locations/SHOP.md";
+    let backup = "infrastructure/data/backup_inventory.json";
+    let lg_ssh = "infrastructure/dotfiles/ssh/config.d/tailscale.conf";
+    // (row, repo, kind, subject, field, source, line)
+    type Row<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+        &'a str,
+        Option<usize>,
+    );
+    let want: Vec<Row> = vec![
+        (
+            "P2.1",
+            "workbench",
+            "missing",
+            "vm:pve/210",
+            None,
+            inv,
+            None,
+        ),
+        // P2.2 names the VM; parity keys SSH hosts by target id.
+        (
+            "P2.2",
+            "workbench",
+            "missing",
+            "ssh_host:streaming-stack",
+            None,
+            wb_ssh,
+            None,
+        ),
+        (
+            "P1.1",
+            "workbench",
+            "stale",
+            "vm:pve/201",
+            None,
+            inv,
+            Some(17),
+        ),
+        (
+            "P7",
+            "workbench",
+            "mismatch",
+            "vm:pve/207",
+            Some("tailscale_ip"),
+            inv,
+            Some(78),
+        ),
+        // Not a P row: the workbench counterpart of P5, listed as gate G-D163.
+        (
+            "G-D163",
+            "workbench",
+            "mismatch",
+            "ssh_host:docker-host",
+            Some("user"),
+            wb_ssh,
+            Some(24),
+        ),
+        (
+            "P4",
+            "workbench",
+            "alias",
+            "vm:pve/200",
+            Some("cluster"),
+            inv,
+            Some(8),
+        ),
+        // P1.3, with P1.2 (SHOP.md:22) as a second place of the same
+        // (stale, vm, pve/201, legacy) finding (checked below).
+        (
+            "P1.3",
+            "legacy",
+            "stale",
+            "vm:pve/201",
+            None,
+            backup,
+            Some(6),
+        ),
+        (
+            "P3.2",
+            "legacy",
+            "mismatch",
+            "vm:pve/200",
+            Some("lan_ip"),
+            shop,
+            Some(21),
+        ),
+        (
+            "P3.3",
+            "legacy",
+            "mismatch",
+            "vm:pve/204",
+            Some("lan_ip"),
+            shop,
+            Some(25),
+        ),
+        (
+            "P3.4",
+            "legacy",
+            "mismatch",
+            "ssh_host:docker-host",
+            Some("hostname"),
+            lg_ssh,
+            Some(9),
+        ),
+        (
+            "P3.5",
+            "legacy",
+            "mismatch",
+            "ssh_host:infra-core",
+            Some("hostname"),
+            lg_ssh,
+            Some(21),
+        ),
+        (
+            "P5",
+            "legacy",
+            "mismatch",
+            "ssh_host:observability",
+            Some("user"),
+            lg_ssh,
+            Some(26),
+        ),
+        (
+            "P3.1",
+            "legacy",
+            "mismatch",
+            "ssh_host:pve",
+            Some("lan_ip"),
+            shop,
+            Some(14),
+        ),
+        (
+            "P6",
+            "legacy",
+            "untracked",
+            "ssh_host:nextcloud",
+            None,
+            lg_ssh,
+            Some(32),
+        ),
+        // The 192.168.12.x addresses of P3.x are also outside the shop LAN.
+        (
+            "P3.2",
+            "legacy",
+            "subnet",
+            "vm:pve/200",
+            Some("lan_ip"),
+            shop,
+            Some(21),
+        ),
+        (
+            "P3.3",
+            "legacy",
+            "subnet",
+            "vm:pve/204",
+            Some("lan_ip"),
+            shop,
+            Some(25),
+        ),
+        (
+            "P3.4",
+            "legacy",
+            "subnet",
+            "ssh_host:docker-host",
+            Some("hostname"),
+            lg_ssh,
+            Some(9),
+        ),
+        (
+            "P3.5",
+            "legacy",
+            "subnet",
+            "ssh_host:infra-core",
+            Some("hostname"),
+            lg_ssh,
+            Some(21),
+        ),
+        (
+            "P3.1",
+            "legacy",
+            "subnet",
+            "ssh_host:pve",
+            Some("lan_ip"),
+            shop,
+            Some(14),
+        ),
+    ];
+    type Owned = (
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+        Option<usize>,
+    );
+    let own = |r: &Row| -> Owned {
+        (
+            r.0.to_string(),
+            r.1.to_string(),
+            r.2.to_string(),
+            r.3.to_string(),
+            r.4.map(str::to_string),
+            r.5.to_string(),
+            r.6,
+        )
+    };
+    let want: Vec<Owned> = want.iter().map(own).collect();
+    let got: Vec<Owned> = run
+        .findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            (
+                want.get(i).map_or("?".to_string(), |w| w.0.clone()),
+                f.repo.as_str().to_string(),
+                f.kind.as_str().to_string(),
+                f.subject(),
+                f.field.clone(),
+                f.source.clone(),
+                f.line,
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    let p1 = run
+        .findings
+        .iter()
+        .find(|f| f.kind.as_str() == "stale" && f.repo == driftgate::findings::RepoId::Legacy)
+        .unwrap();
+    assert_eq!(p1.also, vec![(shop.to_string(), 22)], "P1.2");
+    let text = std::fs::read_to_string(fixture("demo/DRIFT.md")).unwrap();
+    for row in [
+        "P1.1", "P1.2", "P1.3", "P2.1", "P2.2", "P3.1", "P3.2", "P3.3", "P3.4", "P3.5", "P4", "P5",
+        "P6", "P7",
+    ] {
+        assert!(
+            text.contains(&format!("| {row} | parity:")),
+            "DRIFT.md has no row {row}"
+        );
+    }
+}
+
+#[test]
+fn demo_with_fixes_is_parity_clean() {
+    let ws = demo_copy(true);
+    let out = driftgate()
+        .args(["parity", "--format", "json"])
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    let v = common::json_of(&out);
+    assert_eq!(v["findings"], json!([]), "{v:#}");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(v["missing_repos"], json!([]));
+}
+
+#[test]
+fn cli_writes_every_output_and_exits_1_without_progress_noise() {
+    let root = fixture("parity");
+    let tmp = tempfile::tempdir().unwrap();
+    let p = |n: &str| tmp.path().join(n);
+    std::fs::write(p("summary.md"), "# earlier step\n").unwrap();
+    let out = driftgate()
+        .args([
+            "parity",
+            "--format",
+            "json",
+            "--now",
+            "2026-11-20",
+            "--output",
+        ])
+        .arg(p("report.md"))
+        .arg("--json")
+        .arg(p("report.json"))
+        .arg("--junit")
+        .arg(p("junit.xml"))
+        .arg("--summary")
+        .arg(p("summary.md"))
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    // stderr is not a terminal here: no progress bar, no escape codes.
+    assert!(
+        out.stderr.is_empty(),
+        "stderr: {:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = common::json_of(&out);
+    assert_eq!(
+        stdout["findings"].as_array().unwrap(),
+        &expected_fixture_findings()
+    );
+    let file: Value =
+        serde_json::from_str(&std::fs::read_to_string(p("report.json")).unwrap()).unwrap();
+    assert_eq!(file, stdout);
+    assert_eq!(
+        stdout["repos"]["spine"]["path"],
+        json!(root.join("spine").display().to_string())
+    );
+    let md = std::fs::read_to_string(p("report.md")).unwrap();
+    let run = run_ws(&root);
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    assert_eq!(md, parity::report_md::render(&run, now));
+    // --summary appends (like the runners' $GITHUB_STEP_SUMMARY).
+    let summary = std::fs::read_to_string(p("summary.md")).unwrap();
+    assert_eq!(summary, format!("# earlier step\n{md}"));
+    let junit = std::fs::read_to_string(p("junit.xml")).unwrap();
+    for kind in [
+        "missing",
+        "stale",
+        "mismatch",
+        "alias",
+        "untracked",
+        "subnet",
+    ] {
+        assert!(junit.contains(&format!("parity/{kind}")), "{kind}: {junit}");
+    }
+}
+
+#[test]
+fn cli_markdown_is_the_default_and_progress_is_hidden_off_a_tty() {
+    let out = driftgate()
+        .args(["parity", "--now", "2026-11-20"])
+        .arg(fixture("parity"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.starts_with("# Parity report — 2026-11-20\n"), "{md}");
+    assert!(!out.stderr.contains(&0x1b) && !out.stderr.contains(&b'\r'));
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn cli_config_and_usage_errors_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("parity"), tmp.path());
+    std::fs::write(
+        tmp.path().join("spine/driftgate.yaml"),
+        "fail_on: error\nparity:\n  extra_sources:\n    - id: broken\n      repo: workbench\n      path: x.yaml\n      entity: vm\n      extract: {kind: yaml, records: '.hosts[', fields: {}}\n",
+    )
+    .unwrap();
+    let out = driftgate().arg("parity").arg(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Points at the `records:` value's line... or at least its source entry.
+    assert!(err.contains("driftgate.yaml:8:"), "{err}");
+    assert!(err.contains("parity source `broken`"), "{err}");
+    assert!(out.stdout.is_empty());
+
+    let bad_now = driftgate()
+        .args(["parity", "--now", "yesterday"])
+        .arg(fixture("parity"))
+        .output()
+        .unwrap();
+    assert_eq!(bad_now.status.code(), Some(2));
+
+    // Not a spine at all.
+    let empty = tempfile::tempdir().unwrap();
+    let out = driftgate()
+        .arg("parity")
+        .arg("--spine")
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is this a spine checkout?"));
+}
+
+#[test]
+fn junit_findings_carry_codes_lines_and_spine_entries() {
+    let run = run_ws(&fixture("parity"));
+    let fs = parity::output::to_findings(&run);
+    assert_eq!(fs.len(), 20);
+    let stale = fs
+        .iter()
+        .find(|f| {
+            f.code == "parity/stale" && f.location.repo == driftgate::findings::RepoId::Legacy
+        })
+        .unwrap();
+    assert_eq!(
+        stale.location.path,
+        "infrastructure/data/backup_inventory.json"
+    );
+    assert_eq!(stale.location.line(), 5);
+    assert_eq!(stale.subject.as_deref(), Some("vm:pve/201"));
+    assert_eq!(stale.severity, driftgate::findings::Severity::Error);
+    assert_eq!(
+        stale.related[0].location.path,
+        "ops/bindings/vm.lifecycle.yaml"
+    );
+    assert_eq!(stale.related[0].location.line(), 26);
+    assert!(
+        stale
+            .message
+            .contains("VM pve/201 (media-stack) is decommissioned in the spine"),
+        "{}",
+        stale.message
+    );
+    let missing = fs
+        .iter()
+        .find(|f| {
+            f.code == "parity/missing" && f.subject.as_deref() == Some("ssh_host:streaming-stack")
+        })
+        .unwrap();
+    assert!(missing.location.span.is_none());
+    assert_eq!(
+        missing.related[0].location.path,
+        "ops/bindings/ssh.targets.yaml"
+    );
+    let alias = fs.iter().find(|f| f.code == "parity/alias").unwrap();
+    assert_eq!(alias.severity, driftgate::findings::Severity::Warning);
+    assert!(alias.help.as_deref().unwrap_or("").contains("`pve`"));
+}
+
+/// .gitea/workflows/nightly-parity.yml, read with driftgate's own parser.
+#[test]
+fn nightly_workflow_schedules_checks_out_three_repos_and_uploads_always() {
+    let rel = ".gitea/workflows/nightly-parity.yml";
+    let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).unwrap();
+    let doc =
+        driftgate::documents::Document::parse(driftgate::findings::RepoId::Spine, rel, &bytes);
+    assert!(doc.problems.is_empty(), "{:?}", doc.problems);
+    let wf = doc.value().cloned().unwrap();
+    // `on` stays a string key under YAML 1.2 (not `true`).
+    let cron = wf["on"]["schedule"][0]["cron"].as_str().unwrap();
+    assert_eq!(cron.split_whitespace().count(), 5, "{cron}");
+    assert!(wf["on"]
+        .as_object()
+        .unwrap()
+        .contains_key("workflow_dispatch"));
+    let steps: Vec<Value> = wf["jobs"]["parity"]["steps"].as_array().unwrap().clone();
+    let uses = |s: &Value, what: &str| s["uses"].as_str().is_some_and(|u| u.starts_with(what));
+    let pos = |pred: &dyn Fn(&Value) -> bool| steps.iter().position(pred);
+
+    // Three repos side by side (+ driftgate itself), others with tokens.
+    let checkouts: Vec<&Value> = steps
+        .iter()
+        .filter(|s| uses(s, "actions/checkout"))
+        .collect();
+    let paths: Vec<&str> = checkouts
+        .iter()
+        .filter_map(|s| s["with"]["path"].as_str())
+        .collect();
+    for p in ["spine", "workbench", "legacy", ".driftgate-src"] {
+        assert!(paths.contains(&p), "no checkout into {p}: {paths:?}");
+    }
+    for p in ["workbench", "legacy"] {
+        let c = checkouts.iter().find(|s| s["with"]["path"] == p).unwrap();
+        assert!(c["with"]["repository"].as_str().unwrap().contains("vars."));
+        assert!(c["with"]["token"].as_str().unwrap().contains("secrets."));
+        assert_eq!(c["continue-on-error"], json!(true), "{p} is optional");
+    }
+    // Cached build of ~/.cargo and target, then a build.
+    let cache = pos(&|s| uses(s, "actions/cache")).expect("cache step");
+    let cpath = steps[cache]["with"]["path"].as_str().unwrap();
+    assert!(
+        cpath.contains("~/.cargo") && cpath.contains("target"),
+        "{cpath}"
+    );
+    let build =
+        pos(&|s| s["run"].as_str().is_some_and(|r| r.contains("cargo build"))).expect("build");
+    assert!(cache < build);
+    // parity with every output; its exit code is kept for later.
+    let run = pos(&|s| {
+        s["run"]
+            .as_str()
+            .is_some_and(|r| r.contains("driftgate parity"))
+    })
+    .expect("parity step");
+    let script = steps[run]["run"].as_str().unwrap();
+    for flag in [
+        "--output parity-report.md",
+        "--json parity.json",
+        "--junit parity-junit.xml",
+        "--summary \"$GITHUB_STEP_SUMMARY\"",
+        "$GITHUB_OUTPUT",
+        "set +e",
+    ] {
+        assert!(script.contains(flag), "missing {flag}: {script}");
+    }
+    assert!(build < run);
+    // Uploads always run, then the job fails on a non-zero exit.
+    let uploads: Vec<usize> = (0..steps.len())
+        .filter(|i| uses(&steps[*i], "actions/upload-artifact"))
+        .collect();
+    assert_eq!(uploads.len(), 2);
+    let uploaded: String = uploads
+        .iter()
+        .map(|i| steps[*i]["with"]["path"].as_str().unwrap_or(""))
+        .collect();
+    for f in ["parity-report.md", "parity.json", "parity-junit.xml"] {
+        assert!(uploaded.contains(f), "{f} not uploaded");
+    }
+    for i in &uploads {
+        assert_eq!(steps[*i]["if"], "always()");
+        assert!(*i > run);
+    }
+    let fail = pos(&|s| {
+        s["if"]
+            .as_str()
+            .is_some_and(|c| c.contains("steps.parity.outputs.code"))
+    })
+    .expect("fail step");
+    assert!(uploads.iter().all(|u| *u < fail));
+    assert!(steps[fail]["run"].as_str().unwrap().contains("exit 1"));
+    assert_eq!(steps[run]["id"], "parity");
 }

@@ -702,7 +702,7 @@ fn ssh_record(cx: &mut Ctx, r: &Record) -> Option<String> {
 
 /// Stable order: repo, kind, entity, key (VMIDs numerically), field.
 pub fn sort(findings: &mut [ParityFinding]) {
-    findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    findings.sort_by_key(sort_key);
 }
 
 fn sort_key(
