@@ -978,3 +978,57 @@ fn nightly_workflow_schedules_checks_out_three_repos_and_uploads_always() {
     assert!(steps[fail]["run"].as_str().unwrap().contains("exit 1"));
     assert_eq!(steps[run]["id"], "parity");
 }
+
+#[test]
+fn rev_reads_the_spine_from_git_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("parity"), tmp.path());
+    let spine = tmp.path().join("spine");
+    common::init_repo(&spine);
+    // Work tree: 201 brought back to life (uncommitted).
+    common::edit(
+        &spine.join("ops/bindings/vm.lifecycle.yaml"),
+        "status: decommissioned",
+        "status: active",
+    );
+    let wt = run_ws(tmp.path());
+    assert!(!wt
+        .findings
+        .iter()
+        .any(|f| f.kind.as_str() == "stale" && f.key == "pve/201"));
+    let mut o = opts(
+        &spine,
+        Some(&tmp.path().join("workbench")),
+        Some(&tmp.path().join("legacy")),
+    );
+    o.snapshot = driftgate::workspace::Snapshot::Rev("HEAD".into());
+    let at_head = parity::run(&o, &indicatif::ProgressBar::hidden()).unwrap();
+    assert_eq!(findings_json(&at_head), expected_fixture_findings());
+    assert!(at_head.ws.spine().commit.is_some());
+}
+
+#[test]
+fn records_without_vmid_resolve_by_hostname_within_their_site() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("parity"), tmp.path());
+    std::fs::write(
+        tmp.path().join("workbench/HOME.md"),
+        "# Home\n\n| Hostname | LAN IP |\n|---|---|\n| `immich` | 10.0.0.111 |\n| ghost | 10.0.0.9 |\n| — | 10.0.0.1 |\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("spine/driftgate.yaml"),
+        "parity:\n  sources:\n    - id: home-doc\n      repo: workbench\n      path: HOME.md\n      entity: vm\n      site: home\n      extract:\n        kind: markdown_table\n        columns: {hostname: Hostname, lan_ip: LAN IP}\n",
+    )
+    .unwrap();
+    let run = run_ws(tmp.path());
+    let got: Vec<Value> = findings_json(&run);
+    assert_eq!(
+        got,
+        vec![
+            // `immich` on home is VM 101, not the shop's 203.
+            json!({"kind": "mismatch", "entity": "vm", "key": "proxmox-home/101", "repo": "workbench", "source": "HOME.md", "line": 5, "field": "lan_ip", "canonical": "10.0.0.101", "found": "10.0.0.111", "name": "immich"}),
+            json!({"kind": "untracked", "entity": "vm", "key": "proxmox-home/ghost", "repo": "workbench", "source": "HOME.md", "line": 6, "name": "ghost"}),
+        ]
+    );
+}

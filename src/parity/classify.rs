@@ -374,20 +374,12 @@ fn vm_cluster(
         return (Some(p), None);
     }
     // No cluster anywhere: a VMID or hostname that is unique decides.
-    let by: Vec<&VmKey> = cx
-        .canon
-        .vms
-        .values()
-        .filter(|v| match vmid {
-            Some(id) => v.key.vmid == id,
-            None => r
-                .get("hostname")
-                .is_some_and(|h| v.hostname.as_deref() == Some(h)),
-        })
-        .map(|v| &v.key)
-        .collect();
-    match by.as_slice() {
-        [one] => (Some(one.cluster.clone()), None),
+    let by = match vmid {
+        Some(id) => cx.canon.by_vmid.get(&id),
+        None => r.get("hostname").and_then(|h| cx.canon.by_hostname.get(h)),
+    };
+    match by.map(Vec::as_slice) {
+        Some([one]) => (Some(one.cluster.clone()), None),
         _ => (None, None),
     }
 }
@@ -425,15 +417,16 @@ fn vm_record(cx: &mut Ctx, r: &Record) -> Option<String> {
             vmid: id,
         }),
         None => {
+            // Hostnames are unique within a cluster, not across clusters.
             let host = r.get("hostname")?;
-            let hits: Vec<&CanonVm> = cx
+            let hits: Vec<&VmKey> = cx
                 .canon
-                .vms
-                .values()
-                .filter(|v| v.key.cluster == cluster_name && v.hostname.as_deref() == Some(host))
-                .collect();
+                .by_hostname
+                .get(host)
+                .map(|ks| ks.iter().filter(|k| k.cluster == cluster_name).collect())
+                .unwrap_or_default();
             match hits.as_slice() {
-                [one] => Some(*one),
+                [one] => cx.canon.vms.get(*one),
                 _ => None,
             }
         }

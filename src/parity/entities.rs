@@ -115,6 +115,10 @@ pub struct Canon {
     pub notes: Vec<String>,
     pub has_vms: bool,
     pub has_targets: bool,
+    /// VMID → VMs with it (one per cluster at most).
+    pub by_vmid: HashMap<i64, Vec<VmKey>>,
+    /// hostname → VMs with it (the same hostname on two clusters is legal).
+    pub by_hostname: HashMap<String, Vec<VmKey>>,
 }
 
 /// Result of resolving a cluster name found in some repo.
@@ -210,6 +214,12 @@ impl Canon {
             )),
         }
         c.build_aliases(extra_aliases);
+        for (k, v) in &c.vms {
+            c.by_vmid.entry(k.vmid).or_default().push(k.clone());
+            if let Some(h) = &v.hostname {
+                c.by_hostname.entry(h.clone()).or_default().push(k.clone());
+            }
+        }
         c
     }
 

@@ -8,7 +8,7 @@ use super::entities::Canon;
 use crate::documents::sshconfig::{HostBlock, SshConfig};
 use crate::documents::{Document, Format};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Field {
@@ -202,15 +202,33 @@ pub fn extract(source: &Source, doc: &Document, canon: &Canon) -> Extracted {
     out
 }
 
-/// `ssh_config(5)` patterns: `*`, `?`, negation with `!`.
+/// `ssh_config(5)` patterns: `*` and `?` (case-insensitive). Iterative with
+/// one backtrack point, so `*a*a*a*b` patterns stay linear-ish, never
+/// exponential.
 fn glob(p: &[u8], s: &[u8]) -> bool {
-    match (p.first(), s.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => glob(&p[1..], s) || (!s.is_empty() && glob(p, &s[1..])),
-        (Some(b'?'), Some(_)) => glob(&p[1..], &s[1..]),
-        (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => glob(&p[1..], &s[1..]),
-        _ => false,
+    let (mut pi, mut si) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        match p.get(pi) {
+            Some(b'*') => {
+                star = Some((pi, si));
+                pi += 1;
+            }
+            Some(c) if *c == b'?' || c.eq_ignore_ascii_case(&s[si]) => {
+                pi += 1;
+                si += 1;
+            }
+            _ => match star {
+                Some((sp, ss)) => {
+                    pi = sp + 1;
+                    si = ss + 1;
+                    star = Some((sp, ss + 1));
+                }
+                None => return false,
+            },
+        }
     }
+    p[pi.min(p.len())..].iter().all(|c| *c == b'*')
 }
 
 fn block_matches(b: &HostBlock, alias: &str) -> bool {
@@ -235,17 +253,61 @@ fn block_matches(b: &HostBlock, alias: &str) -> bool {
     hit
 }
 
-/// The value ssh would use for `key` when connecting to `alias`: the first
-/// one in file order among the blocks matching `alias` (so a `Host *` block
-/// above a host's own block wins, exactly as in ssh).
+/// Blocks that may match a host: those naming it literally, plus every
+/// block with a wildcard or negated pattern (checked one by one).
+struct BlockIndex<'a> {
+    cfg: &'a SshConfig,
+    literal: HashMap<String, Vec<usize>>,
+    patterned: Vec<usize>,
+}
+
+impl<'a> BlockIndex<'a> {
+    fn new(cfg: &'a SshConfig) -> Self {
+        let mut literal: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut patterned = Vec::new();
+        for (i, b) in cfg.hosts.iter().enumerate() {
+            if b.patterns.is_empty() || b.patterns.iter().any(|p| p.contains(['*', '?', '!'])) {
+                patterned.push(i);
+            } else {
+                for p in &b.patterns {
+                    literal.entry(p.to_ascii_lowercase()).or_default().push(i);
+                }
+            }
+        }
+        BlockIndex {
+            cfg,
+            literal,
+            patterned,
+        }
+    }
+
+    /// The value ssh would use for `key` when connecting to `alias`: the
+    /// first one in file order among the blocks matching `alias` (so a
+    /// `Host *` block above a host's own block wins, exactly as in ssh).
+    fn effective(&self, alias: &str, key: &str) -> Option<(&'a str, usize)> {
+        let mut idx: Vec<usize> = self
+            .literal
+            .get(&alias.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_default();
+        idx.extend(self.patterned.iter().copied());
+        idx.sort_unstable();
+        idx.dedup();
+        let cfg: &'a SshConfig = self.cfg;
+        idx.into_iter()
+            .filter_map(|i| cfg.hosts.get(i))
+            .filter(|b| block_matches(b, alias))
+            .find_map(|b| b.get(key))
+    }
+}
+
+#[cfg(test)]
 fn effective<'a>(cfg: &'a SshConfig, alias: &str, key: &str) -> Option<(&'a str, usize)> {
-    cfg.hosts
-        .iter()
-        .filter(|b| block_matches(b, alias))
-        .find_map(|b| b.get(key))
+    BlockIndex::new(cfg).effective(alias, key)
 }
 
 fn ssh_records(cfg: &SshConfig, canon: &Canon, out: &mut Extracted) {
+    let index = BlockIndex::new(cfg);
     for b in &cfg.hosts {
         if b.is_wildcard() {
             continue;
@@ -272,7 +334,7 @@ fn ssh_records(cfg: &SshConfig, canon: &Canon, out: &mut Extracted) {
             },
         );
         for (field, kw) in [("hostname", "hostname"), ("user", "user")] {
-            if let Some((v, line)) = effective(cfg, key, kw) {
+            if let Some((v, line)) = index.effective(key, kw) {
                 if let Some(v) = clean(v) {
                     r.fields.insert(field.into(), Field { value: v, line });
                 }
@@ -297,6 +359,12 @@ mod tests {
         assert_eq!(effective(&cfg, "zzz", "user"), Some(("nobody", 4)));
         assert!(glob(b"web-?", b"web-1"));
         assert!(!glob(b"web-?", b"web-10"));
+        assert!(glob(b"*", b""));
+        assert!(glob(b"W*-*", b"web-shop"));
+        assert!(!glob(b"a*b", b"a-c"));
+        // Pathological patterns finish at once.
+        let long = vec![b'a'; 5000];
+        assert!(!glob(&b"*a*a*a*a*a*a*a*a*a*a*a*a*b"[..], &long));
         let neg = parse("Host * !c\n  User x\n");
         assert_eq!(effective(&neg, "c", "user"), None);
     }

@@ -3,10 +3,10 @@
 //! candidates a person can paste into operational.gaps.yaml.
 
 use super::classify::{split_key, Kind, ParityFinding};
-use super::entities::Life;
+use super::entities::{CanonVm, Life};
 use super::{EntityKind, ParityRun, SourceState};
 use crate::findings::RepoId;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write;
 
 /// Inline code, safe inside a table cell.
@@ -102,7 +102,7 @@ fn repos_table(s: &mut String, run: &ParityRun) {
                 let commit = r
                     .commit
                     .as_deref()
-                    .map(|c| code(&c[..c.len().min(10)]))
+                    .map(|c| code(&c.chars().take(10).collect::<String>()))
                     .unwrap_or_else(|| "_no git_".into());
                 let _ = writeln!(
                     s,
@@ -263,6 +263,20 @@ fn vm_tables(s: &mut String, run: &ParityRun) {
             order.push(c.clone());
         }
     }
+    let by_key: HashMap<String, &CanonVm> = run
+        .canon
+        .vms
+        .iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    let mut found_names: HashMap<&str, String> = HashMap::new();
+    for f in &run.findings {
+        if let (EntityKind::Vm, Some(n)) = (f.entity, &f.name) {
+            found_names
+                .entry(f.key.as_str())
+                .or_insert_with(|| n.clone());
+        }
+    }
     for c in order {
         let Some(keys) = per.get(&c) else { continue };
         let site = run
@@ -286,12 +300,7 @@ fn vm_tables(s: &mut String, run: &ParityRun) {
         }
         let _ = writeln!(s, "\n|---:|---|---|{}", "---|".repeat(repos.len()));
         for (_, key) in keys {
-            let cv = run
-                .canon
-                .vms
-                .iter()
-                .find(|(k, _)| k.to_string() == *key)
-                .map(|(_, v)| v);
+            let cv = by_key.get(key.as_str()).copied();
             let (_, vmid, tail) = split_key(key);
             let vmid = if tail.is_empty() {
                 vmid.to_string()
@@ -300,12 +309,7 @@ fn vm_tables(s: &mut String, run: &ParityRun) {
             };
             let name = match cv {
                 Some(v) => v.hostname.clone().unwrap_or_default(),
-                None => run
-                    .findings
-                    .iter()
-                    .find(|f| f.entity == EntityKind::Vm && f.key == *key)
-                    .and_then(|f| f.name.clone())
-                    .unwrap_or_default(),
+                None => found_names.get(key.as_str()).cloned().unwrap_or_default(),
             };
             let status = match cv {
                 Some(v) if v.life == Life::Gone => format!("~~{}~~", text(&v.status)),
@@ -344,14 +348,10 @@ fn vm_tables(s: &mut String, run: &ParityRun) {
     );
 }
 
-fn subnet_of<'a>(run: &'a ParityRun, f: &ParityFinding) -> Option<&'a ParityFinding> {
-    run.findings.iter().find(|g| {
-        g.kind == Kind::Subnet
-            && g.repo == f.repo
-            && g.entity == f.entity
-            && g.key == f.key
-            && g.field == f.field
-    })
+type FieldKey<'a> = (RepoId, EntityKind, &'a str, Option<&'a str>);
+
+fn field_key(f: &ParityFinding) -> FieldKey<'_> {
+    (f.repo, f.entity, f.key.as_str(), f.field.as_deref())
 }
 
 fn network_table(s: &mut String, run: &ParityRun) {
@@ -360,10 +360,23 @@ fn network_table(s: &mut String, run: &ParityRun) {
         Some("hostname") => f.entity == EntityKind::SshHost,
         _ => false,
     };
+    let subnets: HashMap<FieldKey, &ParityFinding> = run
+        .findings
+        .iter()
+        .filter(|f| f.kind == Kind::Subnet)
+        .map(|f| (field_key(f), f))
+        .collect();
+    let mismatched: HashSet<FieldKey> = run
+        .findings
+        .iter()
+        .filter(|f| f.kind == Kind::Mismatch)
+        .map(field_key)
+        .collect();
     let mut rows: Vec<String> = Vec::new();
     for f in &run.findings {
         if f.kind == Kind::Mismatch && is_net(f) {
-            let out = subnet_of(run, f)
+            let out = subnets
+                .get(&field_key(f))
                 .map(|g| format!(" ⚠️ outside {}", g.canonical.as_deref().unwrap_or("LAN")))
                 .unwrap_or_default();
             rows.push(format!(
@@ -378,20 +391,12 @@ fn network_table(s: &mut String, run: &ParityRun) {
         }
     }
     for f in &run.findings {
-        let covered = run.findings.iter().any(|g| {
-            g.kind == Kind::Mismatch
-                && g.repo == f.repo
-                && g.entity == f.entity
-                && g.key == f.key
-                && g.field == f.field
-        });
-        if f.kind == Kind::Subnet && !covered {
+        if f.kind == Kind::Subnet && !mismatched.contains(&field_key(f)) {
             rows.push(format!(
-                "| {} | {} | {} | {} | {} ⚠️ outside {} | {} |",
+                "| {} | {} | {} | — | {} ⚠️ outside {} | {} |",
                 text(&f.label()),
                 f.repo,
                 f.field.as_deref().unwrap_or(""),
-                "—",
                 f.found.as_deref().map(code).unwrap_or("—".into()),
                 f.canonical.as_deref().unwrap_or("LAN"),
                 place(f)
