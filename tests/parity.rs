@@ -1032,3 +1032,25 @@ fn records_without_vmid_resolve_by_hostname_within_their_site() {
         ]
     );
 }
+
+#[test]
+fn duplicate_keys_in_a_source_are_noted_with_their_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("parity"), tmp.path());
+    common::edit(
+        &tmp.path()
+            .join("workbench/infra/data/CONTAINER_INVENTORY.yaml"),
+        "    tailscale_ip: 100.114.101.50\n",
+        "    tailscale_ip: 100.114.101.50\n    tailscale_ip: 100.114.101.99\n",
+    );
+    let run = run_ws(tmp.path());
+    assert!(
+        run.notes.iter().any(|n| n
+            .starts_with("workbench:infra/data/CONTAINER_INVENTORY.yaml:22:")
+            && n.contains("duplicate key `tailscale_ip`")),
+        "{:?}",
+        run.notes
+    );
+    // The first value is used (as everywhere in driftgate): still no finding on 203.
+    assert!(!run.findings.iter().any(|f| f.key == "pve/203"));
+}

@@ -69,6 +69,12 @@ pub fn extract(source: &Source, doc: &Document, canon: &Canon) -> Extracted {
                 .first()
                 .map_or("unreadable".to_string(), |p| p.message.clone())
         ));
+    } else if let Some(p) = doc.problems.first() {
+        out.notes.push(format!(
+            "{}: {}",
+            p.location.display(),
+            p.message.replace('\n', " ")
+        ));
     }
     match &source.compiled {
         Compiled::Structured { records, fields } => {
