@@ -183,6 +183,24 @@ pub struct ExplainArgs {
 pub struct ParityArgs {
     #[command(flatten)]
     pub repos: RepoArgs,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = crate::parity::ParityFormat::Markdown)]
+    pub format: crate::parity::ParityFormat,
+    /// Also write the markdown report to FILE.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also append the markdown report to FILE (e.g. $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Also write the JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write a JUnit XML report to FILE (findings coded `parity/<kind>`).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Date printed in the report (YYYY-MM-DD; default today).
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
 }
 
 /// Resolves where the three repos are.
