@@ -148,6 +148,8 @@ pub fn junit(run: &ParityRun) -> String {
         elapsed_ms: run.elapsed_ms,
         hidden_old: 0,
         source: &source,
+        // Parity fails on any finding.
+        fail_on: Some(crate::findings::Severity::Info),
     };
     crate::report::junit::render(&r)
 }
