@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Validate bindings against schemas and run the drift gates.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the gate catalogue.
     Gates(GatesArgs),
     /// Explain a gate (`D69`) or a built-in check code (`schema/vm.lifecycle`).
@@ -183,6 +183,24 @@ pub struct ExplainArgs {
 pub struct ParityArgs {
     #[command(flatten)]
     pub repos: RepoArgs,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = crate::parity::ParityFormat::Markdown)]
+    pub format: crate::parity::ParityFormat,
+    /// Also write the markdown report to FILE.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also append the markdown report to FILE (e.g. $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Also write the JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write a JUnit XML report to FILE (findings coded `parity/<kind>`).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Date printed in the report (YYYY-MM-DD; default today).
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
 }
 
 /// Resolves where the three repos are.
@@ -305,6 +323,7 @@ pub fn emit(run: &Run, a: &CheckArgs) -> bool {
         elapsed_ms: run.elapsed_ms,
         hidden_old: run.hidden_old,
         source: &source,
+        fail_on: run.fail_on,
     };
     let mut ok = true;
     if let Some(p) = &a.junit {

@@ -34,18 +34,35 @@ fn push_workflow_runs_check_with_reports_and_uploads_them_always() {
     }
     let check = steps
         .iter()
-        .find(|s| s["run"].as_str().is_some_and(|r| r.contains("driftgate check")))
+        .find(|s| {
+            s["run"]
+                .as_str()
+                .is_some_and(|r| r.contains("driftgate check"))
+        })
         .expect("a driftgate check step");
     let run = check["run"].as_str().unwrap_or_default();
-    for flag in ["--format short", "--junit", "--sarif", "--summary \"$GITHUB_STEP_SUMMARY\"", "--new-since"] {
+    for flag in [
+        "--format short",
+        "--junit",
+        "--sarif",
+        "--summary \"$GITHUB_STEP_SUMMARY\"",
+        "--new-since",
+    ] {
         assert!(run.contains(flag), "missing {flag} in {run}");
     }
     let upload = steps
         .iter()
-        .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("actions/upload-artifact")))
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/upload-artifact"))
+        })
         .expect("upload step");
     assert_eq!(upload["if"], "always()");
-    assert!(upload["with"]["path"].as_str().unwrap_or("").contains("driftgate-junit.xml"));
+    assert!(upload["with"]["path"]
+        .as_str()
+        .unwrap_or("")
+        .contains("driftgate-junit.xml"));
 }
 
 #[test]
