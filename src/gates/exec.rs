@@ -361,11 +361,12 @@ fn run_job(ws: &Workspace, job: &Job<'_>, root: &Path) -> Done {
                     .clone()
                     .unwrap_or_else(|| job.gate.defined_at.clone());
                 return Done {
-                    findings: vec![mk(loc, sev, format!("{} could not run: {why}", meta.id))
-                        .with_help(format!(
+                    findings: vec![mk(loc, sev, format!("could not run: {why}")).with_help(
+                        format!(
                             "restore {rel}, fix the gate's command, or port {} to driftgate",
                             meta.id
-                        ))],
+                        ),
+                    )],
                     status: CheckStatus::Errored(why),
                     millis: 0,
                 };
@@ -410,9 +411,9 @@ fn run_job(ws: &Workspace, job: &Job<'_>, root: &Path) -> Done {
             if findings.is_empty() {
                 let t = tail(20);
                 let msg = if t.trim().is_empty() {
-                    format!("{} failed (exit {code}) without output", meta.id)
+                    format!("script failed (exit {code}) without output")
                 } else {
-                    format!("{} failed (exit {code}):\n{t}", meta.id)
+                    format!("script failed (exit {code}):\n{t}")
                 };
                 findings.push(mk(base_loc.clone(), sev, msg));
             }
@@ -420,11 +421,7 @@ fn run_job(ws: &Workspace, job: &Job<'_>, root: &Path) -> Done {
         }
         Ending::Signaled(sig) => {
             let why = format!("killed by signal {sig}");
-            findings.push(mk(
-                base_loc.clone(),
-                sev,
-                format!("{} could not finish: {why}", meta.id),
-            ));
+            findings.push(mk(base_loc.clone(), sev, format!("script {why}")));
             CheckStatus::Errored(why)
         }
         Ending::TimedOut(d) => {
@@ -433,7 +430,7 @@ fn run_job(ws: &Workspace, job: &Job<'_>, root: &Path) -> Done {
                 d.as_secs()
             );
             findings.push(
-                mk(base_loc.clone(), sev, format!("{} {why}", meta.id)).with_help(format!(
+                mk(base_loc.clone(), sev, format!("script {why}")).with_help(format!(
                     "make the script faster, or raise `timeout_sec` / `exec_timeout_sec` (now {}s)",
                     d.as_secs()
                 )),
@@ -441,11 +438,7 @@ fn run_job(ws: &Workspace, job: &Job<'_>, root: &Path) -> Done {
             CheckStatus::Errored(why)
         }
         Ending::NotStarted(why) => {
-            findings.push(mk(
-                base_loc.clone(),
-                sev,
-                format!("{} could not run: {why}", meta.id),
-            ));
+            findings.push(mk(base_loc.clone(), sev, format!("could not run: {why}")));
             CheckStatus::Errored(why.clone())
         }
     };
@@ -456,7 +449,8 @@ fn run_job(ws: &Workspace, job: &Job<'_>, root: &Path) -> Done {
     }
 }
 
-/// `D43 FAIL: message` / `D43 WARN: message` lines → (level, message).
+/// `D43 FAIL: message` / `D43 WARN: message` lines → (level, message); the
+/// message is the text after `FAIL:` (the code and severity carry the rest).
 pub fn fail_lines(text: &str) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     for line in text.lines() {
@@ -472,10 +466,7 @@ pub fn fail_lines(text: &str) -> Vec<(&'static str, String)> {
         for level in ["FAIL", "WARN"] {
             if let Some(msg) = after.strip_prefix(level) {
                 let msg = msg.trim_start_matches(':').trim();
-                out.push((
-                    level,
-                    format!("{}{} {level}: {msg}", &l[..1], &rest[..digits]),
-                ));
+                out.push((level, msg.to_string()));
             }
         }
     }
@@ -486,7 +477,7 @@ pub fn fail_lines(text: &str) -> Vec<(&'static str, String)> {
 /// line's literal text (up to its first `$`) starts the message.
 fn echo_line(script: &str, id: &str, level: &str, msg: &str) -> Option<usize> {
     let marker = format!("{id} {level}");
-    let body = msg.split_once(':').map_or("", |(_, b)| b.trim());
+    let body = msg.trim();
     let mut hits = script.lines().enumerate().filter_map(|(i, line)| {
         let at = line.find(&marker)?;
         let after = line[at + marker.len()..]
@@ -513,8 +504,8 @@ mod tests {
         assert_eq!(
             fail_lines(t),
             vec![
-                ("FAIL", "D43 FAIL: no namespace for home".to_string()),
-                ("WARN", "D9 WARN: soft".to_string())
+                ("FAIL", "no namespace for home".to_string()),
+                ("WARN", "soft".to_string())
             ]
         );
     }
@@ -527,11 +518,11 @@ mod tests {
                 s,
                 "D43",
                 "FAIL",
-                "D43 FAIL: no /spine/<site> namespace for active site(s): home"
+                "no /spine/<site> namespace for active site(s): home"
             ),
             Some(3)
         );
-        assert_eq!(echo_line(s, "D43", "FAIL", "D43 FAIL: other"), None);
+        assert_eq!(echo_line(s, "D43", "FAIL", "other"), None);
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! A finding matched by a live waiver becomes `Waived` (counted, shown as
 //! skipped in JUnit). A waiver whose `expires` date is before today waives
 //! nothing and is itself a `waiver/expired` error at its line; a live waiver
-//! that matched nothing is a `waiver/unused` warning (only when its gate
-//! actually ran, so `--select` does not make every other waiver "unused").
+//! that matched nothing is a `waiver/unused` warning. Both only when the
+//! waiver's gate ran in this run, so `--select` or a staged run does not
+//! judge the waivers of gates it did not run.
 
 use super::normalize_id;
 use crate::config::LoadedConfig;
@@ -67,23 +68,33 @@ pub fn apply(
             .expires
             .as_deref()
             .and_then(|e| chrono::NaiveDate::parse_from_str(e, "%Y-%m-%d").ok());
+        // Records of the waiver's gate: did it run in this run?
+        let records: Vec<&CheckRecord> = checks
+            .iter()
+            .filter(|c| gate_matches(&w.gate, &c.code))
+            .collect();
+        let gate_ran = records.iter().any(|c| c.status == CheckStatus::Ran);
         if let Some(exp) = expires {
             if exp < now {
-                extra.push(
-                    Finding::new(
-                        "waiver/expired",
-                        Severity::Error,
-                        lc.waiver_location(i),
-                        format!(
-                            "waiver for {} ({label}) expired on {exp}; it no longer waives anything (reason was: {})",
-                            w.gate, w.reason
-                        ),
-                    )
-                    .with_help(
-                        "fix the finding and delete the waiver, or re-check the reason and move `expires` forward",
-                    )
-                    .with_subject(gate_subject),
-                );
+                // A gate that did not run here (not selected, not affected by
+                // a staged change) is not judged, and neither is its waiver.
+                if records.is_empty() || gate_ran {
+                    extra.push(
+                        Finding::new(
+                            "waiver/expired",
+                            Severity::Error,
+                            lc.waiver_location(i),
+                            format!(
+                                "waiver for {} ({label}) expired on {exp}; it no longer waives anything (reason was: {})",
+                                w.gate, w.reason
+                            ),
+                        )
+                        .with_help(
+                            "fix the finding and delete the waiver, or re-check the reason and move `expires` forward",
+                        )
+                        .with_subject(gate_subject),
+                    );
+                }
                 continue;
             }
         }
@@ -122,12 +133,8 @@ pub fn apply(
             used += 1;
         }
         if used == 0 {
-            let ran: Vec<&CheckRecord> = checks
-                .iter()
-                .filter(|c| gate_matches(&w.gate, &c.code))
-                .collect();
-            let known = !ran.is_empty();
-            let any_ran = ran.iter().any(|c| c.status == CheckStatus::Ran);
+            let known = !records.is_empty();
+            let any_ran = gate_ran;
             let not_a_gate = normalize_id(&w.gate).is_none();
             let msg = if !known && !not_a_gate {
                 Some(format!(
@@ -245,8 +252,22 @@ mod tests {
             ..ran("D86")
         };
         let mut fs = vec![f("D52", "vm:pve/205"), f("D60", "file:docs/a.md")];
-        apply(&mut fs, &lc, now, &[ran("D52"), ran("D60"), skipped]);
+        apply(
+            &mut fs,
+            &lc,
+            now,
+            &[ran("D52"), ran("D60"), skipped.clone()],
+        );
         assert!(fs.iter().all(|x| !x.code.starts_with("waiver/")), "{fs:?}");
         assert!(!fs[1].is_active(), "not expired yet on 2026-01-01");
+        // Expired, but D60 did not run: its waiver is not judged either.
+        let later = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let not_run = CheckRecord {
+            status: CheckStatus::Skipped("not selected".into()),
+            ..ran("D60")
+        };
+        let mut fs = vec![f("D52", "vm:pve/205")];
+        apply(&mut fs, &lc, later, &[ran("D52"), not_run, skipped]);
+        assert!(fs.iter().all(|x| x.code != "waiver/expired"), "{fs:?}");
     }
 }

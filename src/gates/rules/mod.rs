@@ -367,10 +367,7 @@ impl<'a> RuleCx<'a> {
             .value()
             .map(|v| crate::schema::context_of(v, pointer))
             .unwrap_or_else(|| ("document".into(), String::new()));
-        let msg = format!(
-            "gate {} could not judge {context}: rule error: {err}",
-            self.gate.meta.id
-        );
+        let msg = format!("could not judge {context}: rule error: {err}");
         let mut f = self.finding(doc, pointer, msg.clone(), None);
         f.help = Some(format!(
             "the rule of {} does not fit this data; fix the data or the gate file ({})",
