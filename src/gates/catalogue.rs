@@ -404,6 +404,37 @@ mod tests {
     }
 
     #[test]
+    fn duplicate_ids_are_a_config_error_with_the_first_related() {
+        let mut cat = Catalogue::default();
+        for (path, text) in [
+            (
+                "gates/a.yaml",
+                "id: D70\nname: a\ndescription: d\nseverity: high\nnative: foo\n",
+            ),
+            (
+                "gates/b.yaml",
+                "# second\nid: D070\nname: b\ndescription: d\nseverity: high\nnative: bar\n",
+            ),
+        ] {
+            let doc = Arc::new(Document::parse(RepoId::Spine, path, text.as_bytes()));
+            add(&mut cat, doc, path.into());
+        }
+        assert_eq!(cat.gates.len(), 1);
+        assert_eq!(cat.gates[0].meta.name, "a");
+        assert_eq!(cat.problems.len(), 1);
+        let p = &cat.problems[0];
+        assert!(
+            p.internal && p.message.contains("D70 is defined twice"),
+            "{p:?}"
+        );
+        assert_eq!(
+            (p.location.path.as_str(), p.location.line()),
+            ("gates/b.yaml", 2)
+        );
+        assert_eq!(p.related[0].location.path, "gates/a.yaml");
+    }
+
+    #[test]
     fn ids_are_normalised() {
         let cat = one("id: D069\nname: x\ndescription: d\nseverity: high\nnative: foo\n");
         assert!(cat.problems.is_empty(), "{:#?}", cat.problems);

@@ -267,20 +267,25 @@ pub fn run(
         .filter(|(_, p)| matches!(p, Plan::InProcess))
         .map(|(i, _)| i)
         .collect();
-    let (inproc_results, exec_results) = rayon::join(
-        || {
-            in_process
-                .par_iter()
-                .map(|&i| {
-                    let g = &cat.gates[i];
-                    let t0 = Instant::now();
-                    let (status, fs) = run_in_process(g, ws, config, now, &shared, &natives);
-                    (i, status, fs, t0.elapsed().as_millis() as u64)
-                })
-                .collect::<Vec<_>>()
-        },
-        || exec::run_all(ws, jobs, parallel),
-    );
+    // Exec gates wait on child processes: they get their own OS thread (and
+    // their own bounded workers) so no rayon worker sits blocked while the
+    // rule and native gates run on the pool.
+    let (inproc_results, exec_results) = std::thread::scope(|s| {
+        let exec_handle = (!jobs.is_empty()).then(|| s.spawn(|| exec::run_all(ws, jobs, parallel)));
+        let inproc = in_process
+            .par_iter()
+            .map(|&i| {
+                let g = &cat.gates[i];
+                let t0 = Instant::now();
+                let (status, fs) = run_in_process(g, ws, config, now, &shared, &natives);
+                (i, status, fs, t0.elapsed().as_millis() as u64)
+            })
+            .collect::<Vec<_>>();
+        let exec = exec_handle
+            .map(|h| h.join().unwrap_or_default())
+            .unwrap_or_default();
+        (inproc, exec)
+    });
 
     let mut results: Vec<Option<(CheckStatus, u64)>> = plans
         .iter()

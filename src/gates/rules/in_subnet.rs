@@ -141,61 +141,55 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
         .unwrap_or("no CIDR is declared for `{{$join}}`");
     for item in &items {
         let vars = cx.vars(&item.path);
-        let res = (|| -> Result<Option<(String, String, String)>, String> {
-            let ips = cx.keys(&ip_f, ip_path.as_deref(), item)?;
+        let joined = cx.keys(&ip_f, ip_path.as_deref(), item).and_then(|ips| {
             let join = join_f
                 .first(item.val.clone(), &vars)?
                 .and_then(|v| jq::scalar_text(&v))
                 .unwrap_or_default();
-            Ok(Some((
-                ips.first().map(|x| x.0.clone()).unwrap_or_default(),
-                ips.first().map(|x| x.1.clone()).unwrap_or_default(),
-                join,
-            )))
-        })();
-        let (ip, ptr, join) = match res {
-            Ok(Some(x)) => x,
-            Ok(None) => continue,
+            Ok((ips, join))
+        });
+        let (ips, join) = match joined {
+            Ok(x) => x,
             Err(e) => {
                 cx.item_error(&mut out, doc, &item.pointer, &e);
                 continue;
             }
         };
-        if ip.is_empty() {
-            continue;
-        }
         let json = item_json(doc, &item.pointer);
         let net = nets.get(&join);
-        let mut tvars = vec![
-            ("ip", ip.clone()),
-            ("join", join.clone()),
-            ("file", doc.path.clone()),
-            ("cidr", net.map(|n| n.text.clone()).unwrap_or_default()),
-            ("site", net.map(|n| n.site.clone()).unwrap_or_default()),
-        ];
-        let subj = spec.subject.as_deref().map(|s| render(s, json, &tvars));
-        let addr = match ip.parse::<IpAddr>() {
-            Ok(a) => a,
-            Err(_) => {
-                tvars.push(("reason", "not an IP address".into()));
+        for (ip, ptr) in ips {
+            let tvars = [
+                ("ip", ip.clone()),
+                ("join", join.clone()),
+                ("file", doc.path.clone()),
+                ("cidr", net.map(|n| n.text.clone()).unwrap_or_default()),
+                ("site", net.map(|n| n.site.clone()).unwrap_or_default()),
+            ];
+            let subj = spec.subject.as_deref().map(|s| render(s, json, &tvars));
+            let Ok(addr) = ip.parse::<IpAddr>() else {
+                let (context, _) = doc
+                    .value()
+                    .map(|v| crate::schema::context_of(v, &item.pointer))
+                    .unwrap_or_else(|| ("item".into(), String::new()));
                 out.findings.push(cx.finding(
                     doc,
                     &ptr,
-                    format!("`{ip}` is not an IP address"),
+                    format!("{context}: `{ip}` is not an IP address"),
                     subj,
                 ));
                 continue;
-            }
-        };
-        match net {
-            None if spec.skip_missing => {}
-            None => out
-                .findings
-                .push(cx.finding(doc, &ptr, render(missing, json, &tvars), subj)),
-            Some(n) if n.nets.iter().any(|c| c.contains(&addr)) => {}
-            Some(_) => {
-                out.findings
-                    .push(cx.finding(doc, &ptr, render(message, json, &tvars), subj))
+            };
+            match net {
+                None if spec.skip_missing => {}
+                None => {
+                    out.findings
+                        .push(cx.finding(doc, &ptr, render(missing, json, &tvars), subj))
+                }
+                Some(n) if n.nets.iter().any(|c| c.contains(&addr)) => {}
+                Some(_) => {
+                    out.findings
+                        .push(cx.finding(doc, &ptr, render(message, json, &tvars), subj))
+                }
             }
         }
     }
@@ -222,7 +216,7 @@ mod tests {
     fn outside_ip_is_reported_at_the_ip() {
         let t = spine(&[
             ("sites.yaml", SITES),
-            ("vm.yaml", "vms:\n  - id: 204\n    proxmox_host: pve\n    lan_ip: 192.168.1.204\n  - id: 102\n    proxmox_host: proxmox-home\n    lan_ip: 192.168.12.102\n  - id: 9000\n    proxmox_host: pve\n    lan_ip: null\n  - id: 7\n    proxmox_host: mars\n    lan_ip: 1.2.3.4\n"),
+            ("vm.yaml", "vms:\n  - id: 204\n    proxmox_host: pve\n    lan_ip: 192.168.1.204\n  - id: 102\n    proxmox_host: proxmox-home\n    lan_ip: 192.168.12.102\n  - id: 9000\n    proxmox_host: pve\n    lan_ip: null\n  - id: 7\n    proxmox_host: mars\n    lan_ip: 1.2.3.4\n  - id: 8\n    proxmox_host: pve\n    lan_ip: 192.168.1.25O\n"),
         ]);
         let out = run_rule_on(&t.ws, &gate_cx("D405"), &rule()).unwrap();
         let got: Vec<_> = out
@@ -239,6 +233,7 @@ mod tests {
                     5
                 ),
                 ("no CIDR is declared for `mars`", 13, 5),
+                ("id 8: `192.168.1.25O` is not an IP address", 16, 5),
             ]
         );
         assert_eq!(
