@@ -344,3 +344,87 @@ fn exec_gates_are_skipped_off_the_work_tree_and_with_no_exec() {
     let r = run(&o);
     assert_eq!(findings(&r, "D909").len(), 1);
 }
+
+/// A spine with one script that hangs and records its own and its child's pid.
+fn hanging_spine() -> tempfile::TempDir {
+    spine(&[Script {
+        id: "D911",
+        file: "hang.sh",
+        body: "#!/bin/sh\nsleep 300 &\necho \"$$ $!\" > \"$SPINE_ROOT/pids.tmp\"\nmv \"$SPINE_ROOT/pids.tmp\" \"$SPINE_ROOT/pids\"\nsleep 300\n",
+        mode: 0o755,
+        timeout: Some(300),
+    }])
+}
+
+fn pids(dir: &Path) -> Vec<u32> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(t) = std::fs::read_to_string(dir.join("pids")) {
+            return t
+                .split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect();
+        }
+        assert!(Instant::now() < deadline, "the script never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn assert_all_gone(pids: &[u32]) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !pids.iter().all(|p| gone(*p)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for p in pids {
+        assert!(gone(*p), "process {p} of the exec gate survived");
+    }
+}
+
+fn driftgate_cmd(dir: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("driftgate"));
+    c.args([
+        "check",
+        "--no-cache",
+        "--select",
+        "D911",
+        "--format",
+        "short",
+        "--spine",
+    ])
+    .arg(dir)
+    .env_remove("DRIFTGATE_WORKBENCH")
+    .env_remove("DRIFTGATE_LEGACY")
+    .env_remove("DRIFTGATE_SPINE")
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
+    c
+}
+
+#[test]
+fn interrupted_driftgate_leaves_no_script_behind() {
+    let dir = hanging_spine();
+    let mut child = driftgate_cmd(dir.path()).spawn().expect("driftgate starts");
+    let script = pids(dir.path());
+    assert_eq!(script.len(), 2);
+    // Ctrl-C reaches driftgate's process group, not the script's.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().expect("wait").is_none() {
+        assert!(Instant::now() < deadline, "driftgate ignored SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_all_gone(&script);
+}
+
+#[test]
+fn global_timeout_kills_running_scripts() {
+    let dir = hanging_spine();
+    let out = driftgate_cmd(dir.path())
+        .args(["--timeout", "3"])
+        .status()
+        .expect("driftgate runs");
+    assert_eq!(out.code(), Some(2));
+    assert_all_gone(&pids(dir.path()));
+}

@@ -21,6 +21,7 @@ use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wait_timeout::ChildExt;
@@ -136,6 +137,68 @@ fn reader<R: Read + Send + 'static>(
     (cap, h)
 }
 
+/// Process groups of exec gates that are running now, so that an
+/// interrupted driftgate (Ctrl-C, SIGTERM, the global --timeout) does not
+/// leave scripts behind: their groups do not receive the terminal's signals.
+static RUNNING: [AtomicI32; 256] = [const { AtomicI32::new(0) }; 256];
+
+fn track(pgid: i32) -> Option<usize> {
+    install_signal_handlers();
+    RUNNING.iter().position(|slot| {
+        slot.compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+    })
+}
+
+fn untrack(slot: Option<usize>) {
+    if let Some(s) = slot.and_then(|i| RUNNING.get(i)) {
+        s.store(0, Ordering::SeqCst);
+    }
+}
+
+/// Kills every running exec gate's process group (async-signal-safe: atomics
+/// and `kill` only).
+pub fn kill_running() {
+    for slot in RUNNING.iter() {
+        let p = slot.load(Ordering::SeqCst);
+        if p > 1 {
+            // SAFETY: plain syscall on a process group we created.
+            unsafe {
+                libc::kill(-p, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    kill_running();
+    // SAFETY: restoring the default disposition and re-raising are
+    // async-signal-safe; the process then ends as it would have.
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+        libc::raise(sig);
+    }
+}
+
+fn install_signal_handlers() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            // SAFETY: installs a handler that only touches atomics and makes
+            // async-signal-safe calls. An ignored signal stays ignored.
+            unsafe {
+                let old = libc::signal(
+                    sig,
+                    on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t,
+                );
+                if old == libc::SIG_IGN {
+                    libc::signal(sig, libc::SIG_IGN);
+                }
+            }
+        }
+    });
+}
+
 fn kill_group(pgid: u32) {
     if let Ok(p) = i32::try_from(pgid) {
         if p > 1 {
@@ -205,6 +268,7 @@ pub fn run_command(
         }
     };
     let pgid = child.id();
+    let slot = track(i32::try_from(pgid).unwrap_or(0));
     let (out_cap, out_h) = match child.stdout.take() {
         Some(s) => reader(s),
         None => reader(std::io::empty()),
@@ -232,6 +296,7 @@ pub fn run_command(
     };
     // Leftovers of the gate (background jobs) die with it.
     kill_group(pgid);
+    untrack(slot);
     let grace = Duration::from_secs(2);
     let stdout = finish(out_cap, out_h, grace);
     let stderr = finish(err_cap, err_h, grace);
