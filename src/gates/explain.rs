@@ -100,10 +100,13 @@ pub fn cmd_gates(a: &GatesArgs) -> i32 {
         for g in &cat.gates {
             let mut inputs = g.meta.inputs.join(", ");
             if let (true, Implementation::Exec(e)) = (inputs.is_empty(), &g.meta.implementation) {
-                inputs = format!("(runs {})", e.command.join(" "));
+                let cmd = e.command.join(" ");
+                if !cmd.trim().is_empty() {
+                    inputs = format!("(runs {cmd})");
+                }
             }
             if let Some(CheckStatus::Skipped(why)) | Some(CheckStatus::Errored(why)) = &g.preset {
-                inputs = format!("({why}) {inputs}");
+                inputs = format!("({why}) {inputs}").trim_end().to_string();
             }
             out.push_str(&format!(
                 "{:<6} {:<w_name$} {:<8} {:<8} {:<6} {}\n",
