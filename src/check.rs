@@ -83,16 +83,7 @@ impl Run {
     }
 
     pub fn repo_infos(&self) -> Vec<RepoInfo> {
-        self.ws
-            .repos
-            .iter()
-            .map(|r| RepoInfo {
-                name: r.id,
-                path: r.root.display().to_string(),
-                commit: r.commit.clone(),
-                snapshot: r.snapshot.describe(),
-            })
-            .collect()
+        RepoInfo::of(&self.ws)
     }
 }
 

@@ -1,22 +1,20 @@
-//! A small jq (jaq) wrapper for the structured extractors: compile a filter
-//! once, run it over `serde_json` values, and ask for the *paths* a filter
-//! selects so every extracted record and field keeps its line.
+//! jq filters for the structured extractors: compile a filter once, run it
+//! over `serde_json` values, and ask for the *paths* a filter selects so
+//! every extracted record and field keeps its line.
 //!
 //! Why jaq and not plain JSON-pointer walking: sources need more than a
 //! fixed path (`.vms[] | select(.enabled != false)`, `.id // .vmid`), and
 //! jq's `path(f)` gives us the JSON pointer of whatever a filter selects, so
-//! we do not lose line numbers by using it.
+//! we do not lose line numbers by using it. The engine (compile cache,
+//! output bound, value conversion) is the rule engine's,
+//! `crate::gates::rules::jq`.
 
-use jaq_core::load::{Arena, File, Loader};
-use jaq_core::{data, unwrap_valr, Compiler, Ctx, Vars};
-use jaq_json::Val;
+use crate::gates::rules::jq as engine;
 use serde_json::Value;
+use std::sync::Arc;
 
-type D = data::JustLut<Val>;
-
-pub struct Jq {
-    filter: jaq_core::Filter<D>,
-}
+/// A compiled filter (shared with the rule engine's compile cache).
+pub struct Jq(Arc<engine::Jq>);
 
 impl std::fmt::Debug for Jq {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -27,57 +25,16 @@ impl std::fmt::Debug for Jq {
 impl Jq {
     /// Compiles `code`; the error is a one-line description.
     pub fn compile(code: &str) -> Result<Jq, String> {
-        let defs = jaq_core::defs()
-            .chain(jaq_std::defs())
-            .chain(jaq_json::defs());
-        let funs = jaq_core::funs()
-            .chain(jaq_std::funs())
-            .chain(jaq_json::funs());
-        let loader = Loader::new(defs);
-        let arena = Arena::default();
-        let modules = loader
-            .load(&arena, File { code, path: () })
-            .map_err(|errs| {
-                format!(
-                    "cannot parse jq filter `{code}`: {}",
-                    errs.iter()
-                        .map(|(_, e)| format!("{e:?}"))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )
-            })?;
-        let filter = Compiler::default()
-            .with_funs(funs)
-            .compile(modules)
-            .map_err(|errs| {
-                format!(
-                    "cannot compile jq filter `{code}`: {}",
-                    errs.iter()
-                        .flat_map(|(_, es)| es.iter().map(|(name, _)| format!("unknown `{name}`")))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )
-            })?;
-        Ok(Jq { filter })
+        engine::compile(code, &[]).map(Jq)
     }
 
     /// Runs the filter on `input`; every output converted back to JSON.
     pub fn run(&self, input: &Value) -> Result<Vec<Value>, String> {
-        let val: Val = serde_json::from_value(input.clone()).map_err(|e| e.to_string())?;
-        let ctx = Ctx::<D>::new(&self.filter.lut, Vars::new([]));
-        let mut out = Vec::new();
-        for r in self.filter.id.run((ctx, val)).map(unwrap_valr) {
-            match r {
-                Ok(v) => out.push(to_json(&v)),
-                Err(e) => return Err(format!("jq error: {e}")),
-            }
-        }
-        Ok(out)
+        self.0
+            .run(engine::from_json(input), &[])
+            .map(|out| out.iter().map(engine::to_json).collect())
+            .map_err(|e| format!("jq error: {e}"))
     }
-}
-
-fn to_json(v: &Val) -> Value {
-    serde_json::from_str(&v.to_string()).unwrap_or(Value::Null)
 }
 
 /// `path(F)` compiled for a user filter `F`: yields JSON pointers.
@@ -138,16 +95,7 @@ impl PathFilter {
 
 /// `["vms", 3, "id"]` → `/vms/3/id`.
 fn pointer_of(path: &Value) -> Option<String> {
-    let mut s = String::new();
-    for tok in path.as_array()? {
-        s.push('/');
-        match tok {
-            Value::String(k) => s.push_str(&crate::documents::pointer_escape(k)),
-            Value::Number(n) => s.push_str(&n.as_u64()?.to_string()),
-            _ => return None,
-        }
-    }
-    Some(s)
+    engine::pointer_of(&engine::from_json(path))
 }
 
 #[cfg(test)]

@@ -121,16 +121,7 @@ pub fn check_records() -> Vec<CheckRecord> {
 }
 
 pub fn repo_infos(run: &ParityRun) -> Vec<RepoInfo> {
-    run.ws
-        .repos
-        .iter()
-        .map(|r| RepoInfo {
-            name: r.id,
-            path: r.root.display().to_string(),
-            commit: r.commit.clone(),
-            snapshot: r.snapshot.describe(),
-        })
-        .collect()
+    RepoInfo::of(&run.ws)
 }
 
 pub fn junit(run: &ParityRun) -> String {

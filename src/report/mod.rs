@@ -22,6 +22,21 @@ pub struct RepoInfo {
     pub snapshot: String,
 }
 
+impl RepoInfo {
+    /// One entry per repo of the workspace, in workspace order.
+    pub fn of(ws: &crate::workspace::Workspace) -> Vec<RepoInfo> {
+        ws.repos
+            .iter()
+            .map(|r| RepoInfo {
+                name: r.id,
+                path: r.root.display().to_string(),
+                commit: r.commit.clone(),
+                snapshot: r.snapshot.describe(),
+            })
+            .collect()
+    }
+}
+
 /// Everything a reporter may use.
 pub struct Report<'a> {
     /// Sorted (see `findings::sort_findings`), including waived ones.
