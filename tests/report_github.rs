@@ -52,7 +52,9 @@ fn escaping_prevents_command_injection() {
     let first = out.lines().next().unwrap();
     assert_eq!(
         first,
-        "::error file=dir%2Cwith%3Aodd%25chars.yaml,title=D5%2Cx%3Ay::100%25 broken%0D%0A::set-env name=X::pwned%0Athird%0Ahelp: a%0Ab"
+        // A carriage return is shown as `\u{d}` by every reporter (control
+        // characters never reach a log raw); the newline is %0A-escaped.
+        "::error file=dir%2Cwith%3Aodd%25chars.yaml,title=D5%2Cx%3Ay::100%25 broken\\u{d}%0A::set-env name=X::pwned%0Athird%0Ahelp: a%0Ab"
     );
     // Exactly one workflow command line (plus the summary).
     assert_eq!(out.lines().filter(|l| l.starts_with("::")).count(), 1);

@@ -58,6 +58,22 @@ fn hostile_text_stays_valid_json() {
     ));
     let text = fx.with_report(json::render);
     let v: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(v["findings"][0]["message"], nasty);
+    // Control characters in messages are made visible (`\u{1b}`) by every
+    // reporter; newlines and everything else survive as they were.
+    let shown: String = nasty
+        .chars()
+        .flat_map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_unicode().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    assert_eq!(v["findings"][0]["message"], shown.as_str());
+    assert!(!v["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains('\u{1b}'));
     assert_eq!(v["findings"][0]["path"], nasty);
 }

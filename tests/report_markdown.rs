@@ -69,7 +69,8 @@ fn cells_cannot_break_the_table() {
         .expect("row present");
     assert_eq!(
         row,
-        "| a\\|b.yaml | service:x\\|y | pipe \\| here<br>second line<br>&lt;script&gt;alert(1)&lt;/script&gt; |"
+        // \r, NUL and ESC are made visible (`\u{d}`…) before the table sees them.
+        "| a\\|b.yaml | service:x\\|y | pipe \\| here\\u{d}<br>second line<br>&lt;script&gt;alert(1)&lt;/script&gt;\\u{0}\\u{1b} |"
     );
     // The row has exactly 4 unescaped pipes (3 cells).
     let unescaped = row.replace("\\|", "").matches('|').count();

@@ -539,3 +539,56 @@ pub(crate) mod tests_support {
         assert_eq!(normalize_id("schema/x").as_deref(), None);
     }
 }
+
+#[cfg(test)]
+mod panic_tests {
+    use super::*;
+    use crate::findings::{Location, RepoId};
+
+    struct Panicky;
+
+    impl NativeGate for Panicky {
+        fn name(&self) -> &'static str {
+            "panicky"
+        }
+        fn run(&self, _cx: &GateContext<'_>) -> Result<Vec<Finding>, String> {
+            let v: Vec<u8> = Vec::new();
+            // An out-of-bounds index: the kind of bug panic safety is for.
+            let _ = v[usize::from(v.is_empty())];
+            Ok(Vec::new())
+        }
+    }
+
+    #[test]
+    fn a_panicking_gate_becomes_an_internal_finding_not_a_lost_run() {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(dir.path().join("x.yaml"), "a: 1\n").expect("write");
+        let (repo, notes) = crate::workspace::Repo::open(
+            RepoId::Spine,
+            dir.path(),
+            &crate::workspace::Snapshot::WorkTree,
+            &crate::workspace::Limits::default(),
+        )
+        .expect("open");
+        let ws = Workspace::assemble(repo, notes, None, None, &Default::default());
+        let mut meta = tests_support::gate_cx("D999");
+        meta.implementation = Implementation::Native("panicky".into());
+        let gate = catalogue::Gate {
+            meta,
+            doc: None,
+            defined_at: Location::file(RepoId::Spine, "gates/D999.yaml"),
+            preset: None,
+            registry_at: None,
+        };
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+        let shared = rules::Shared::new(&ws, now, &[]);
+        let natives: Vec<Box<dyn NativeGate>> = vec![Box::new(Panicky)];
+        let (status, findings) =
+            run_in_process(&gate, &ws, &LoadedConfig::default(), now, &shared, &natives);
+        assert!(matches!(status, CheckStatus::Errored(ref m) if m.contains("crashed")));
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].code, "internal/panic");
+        assert!(findings[0].internal, "a panic makes the run exit 2");
+        assert_eq!(findings[0].subject.as_deref(), Some("gate:D999"));
+    }
+}

@@ -182,8 +182,49 @@ pub fn redact_in_place(text: &str) -> Cow<'_, str> {
     apply(text, true)
 }
 
+/// Redacts `s` and makes control characters visible (`\u{1b}`), so a
+/// value committed to a binding can never drive a terminal or a CI log
+/// (ANSI escapes, carriage returns) through a message. Newlines and tabs stay.
 fn owned(s: &str) -> String {
-    redact(s).into_owned()
+    let r = redact(s);
+    if !r.chars().any(is_hostile_control) {
+        return r.into_owned();
+    }
+    let mut out = String::with_capacity(r.len() + 8);
+    for c in r.chars() {
+        if is_hostile_control(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn is_hostile_control(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
+/// Source text for snippets: control characters other than line breaks and
+/// tabs become `?` (one per byte, so spans stay valid).
+fn neutralize_in_place(text: &str) -> Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && !matches!(c, '\n' | '\t' | '\r') {
+            for _ in 0..c.len_utf8() {
+                out.push('?');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// A copy of a finding with every free-text field redacted.
@@ -246,8 +287,11 @@ pub fn scrubbed<T>(r: &Report<'_>, render: impl FnOnce(&Report<'_>) -> T) -> T {
             }
         }
         let text = original(repo, path).map(|t| match redact_in_place(&t) {
-            Cow::Borrowed(_) => t.clone(),
-            Cow::Owned(s) => Arc::<str>::from(s),
+            Cow::Borrowed(_) => match neutralize_in_place(&t) {
+                Cow::Borrowed(_) => t.clone(),
+                Cow::Owned(s) => Arc::<str>::from(s),
+            },
+            Cow::Owned(s) => Arc::<str>::from(neutralize_in_place(&s).into_owned()),
         });
         if let Ok(mut map) = cache.lock() {
             map.insert(key, text.clone());
