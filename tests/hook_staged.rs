@@ -295,3 +295,48 @@ fn new_since_hides_old_findings_after_lines_move_and_shows_new_ones() {
     let n = findings_with_code(&all, "schema/vm.lifecycle").len();
     assert_eq!(n, 2);
 }
+
+#[test]
+fn staged_binding_change_runs_exactly_the_gates_that_read_it() {
+    let ws = demo_copy(false);
+    let spine = ws.path().join("spine");
+    init_repo(&spine);
+    let reg = spine.join("docs/governance/SERVICE_REGISTRY.yaml");
+    let text = std::fs::read_to_string(&reg).expect("read");
+    std::fs::write(&reg, format!("# touched\n{text}")).expect("write");
+    git(&spine, &["add", "docs/governance/SERVICE_REGISTRY.yaml"]);
+    let out = driftgate()
+        .args([
+            "check",
+            "--staged",
+            "--no-exec",
+            "--now",
+            "2026-11-20",
+            "--format",
+            "json",
+            "--spine",
+        ])
+        .arg(&spine)
+        .output()
+        .expect("runs");
+    let report = json_of(&out);
+    let status = |code: &str| -> String {
+        report["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .find(|c| c["code"] == code)
+            .map(|c| c["status"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_default()
+    };
+    // D106 and D59 read SERVICE_REGISTRY.yaml; D86 and D402 do not.
+    assert_eq!(status("D106"), "ran");
+    assert_eq!(status("D59"), "ran");
+    assert_eq!(status("D86"), "skipped");
+    assert_eq!(status("D402"), "skipped");
+    assert_eq!(status("schema/SERVICE_REGISTRY"), "ran");
+    assert_eq!(status("schema/vm.lifecycle"), "");
+    // The old port collision in the touched file is reported (exit 1).
+    assert!(!findings_with_code(&report, "D106").is_empty());
+    assert_eq!(out.status.code(), Some(1));
+}
