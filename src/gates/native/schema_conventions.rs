@@ -22,6 +22,7 @@ use crate::findings::{Finding, RepoId};
 use crate::gates::{GateContext, NativeGate};
 use crate::schema::{context_of, SchemaStore};
 use globset::{Glob, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
 use regex::Regex;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -158,32 +159,38 @@ impl NativeGate for SchemaConventions {
         };
         let store = SchemaStore::load(&[], None);
         let spine = cx.ws.spine();
-        let mut out = Vec::new();
-        for path in spine.paths() {
-            if Format::of_path(path) != Format::Yaml {
-                continue;
-            }
-            let wanted = rules.always.contains(path)
-                || (rules.include.is_match(path)
-                    && store.schema_for(RepoId::Spine, path).is_none());
-            if !wanted {
-                continue;
-            }
-            let Some(doc) = spine.doc(path) else { continue };
-            let allowed = rules.allowed.get(path);
-            for (i, d) in doc.docs.iter().enumerate() {
-                let mut walker = Walker {
-                    cx,
-                    rules: &rules,
-                    doc: &doc,
-                    index: i,
-                    root: &d.value,
-                    allowed,
-                    out: &mut out,
-                };
-                walker.walk(&d.value, "");
-            }
-        }
+        let wanted: Vec<&str> = spine
+            .paths()
+            .filter(|path| {
+                Format::of_path(path) == Format::Yaml
+                    && (rules.always.contains(*path)
+                        || (rules.include.is_match(path)
+                            && store.schema_for(RepoId::Spine, path).is_none()))
+            })
+            .collect();
+        // Files are independent: walk them in parallel, keep file order.
+        let out = wanted
+            .par_iter()
+            .flat_map_iter(|path| {
+                let mut out = Vec::new();
+                if let Some(doc) = spine.doc(path) {
+                    let allowed = rules.allowed.get(*path);
+                    for (i, d) in doc.docs.iter().enumerate() {
+                        let mut walker = Walker {
+                            cx,
+                            rules: &rules,
+                            doc: &doc,
+                            index: i,
+                            root: &d.value,
+                            allowed,
+                            out: &mut out,
+                        };
+                        walker.walk(&d.value, "");
+                    }
+                }
+                out
+            })
+            .collect();
         Ok(out)
     }
 }
