@@ -31,6 +31,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Cross-repo parity audit: spine vs workbench vs legacy.
     Parity(ParityArgs),
+    /// Generate a synthetic benchmark corpus (dev tool).
+    #[command(hide = true)]
+    Corpus(crate::corpus::CorpusArgs),
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -338,5 +341,6 @@ pub fn main() -> i32 {
         Command::Gates(a) => crate::gates::cmd_gates(a),
         Command::Explain(a) => crate::gates::cmd_explain(a),
         Command::Parity(a) => crate::parity::cmd_parity(a),
+        Command::Corpus(a) => crate::corpus::cmd_corpus(a),
     }
 }
