@@ -117,6 +117,9 @@ pub struct CheckArgs {
     /// Do not run external script gates (hermetic CI); they are reported as skipped.
     #[arg(long)]
     pub no_exec: bool,
+    /// Parse and validate against the schemas only; run no gates.
+    #[arg(long)]
+    pub schemas_only: bool,
     /// Parallel external script gates (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -231,6 +234,7 @@ pub fn check_options(a: &CheckArgs) -> Result<CheckOptions, String> {
         },
         fail_on: a.fail_on.clone(),
         max_file_bytes: a.repos.max_file_bytes,
+        schemas_only: a.schemas_only,
     })
 }
 

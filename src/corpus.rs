@@ -1385,11 +1385,11 @@ pub fn generate(opts: &CorpusOptions, sink: &mut dyn FnMut(GenFile)) -> Summary 
     emit(spine, b("vm.lifecycle.yaml"), text, false);
     emit(spine, b("vm.lifecycle.derived.yaml"), vm_derived(&m), false);
     emit(spine, b("vm.lifecycle.contract.yaml"), vm_contract(), false);
-    let (text, targets, d) = ssh_targets(&m);
-    drifts.extend(d);
-    let ssh_count = targets;
+    let (text, ssh_count) = ssh_targets(&m);
     emit(spine, b("ssh.targets.yaml"), text, false);
-    emit(spine, b("services.health.yaml"), services_health(&m), false);
+    let (text, d) = services_health(&m);
+    drifts.extend(d);
+    emit(spine, b("services.health.yaml"), text, false);
     let (text, d) = compose_targets(&m);
     drifts.extend(d);
     emit(spine, b("docker.compose.targets.yaml"), text, false);
@@ -1864,9 +1864,8 @@ generation_command: \"./ops/plugins/vm/bin/vm-lifecycle-derived-check --write\"
     .into()
 }
 
-/// ssh.targets.yaml; returns (text, number of targets, drifts).
-fn ssh_targets(m: &Model) -> (String, usize, Vec<Drift>) {
-    let mut drifts = Vec::new();
+/// ssh.targets.yaml; returns (text, number of targets).
+fn ssh_targets(m: &Model) -> (String, usize) {
     let mut n = 0;
     let mut s = String::new();
     ln!(s, "# SSH Targets Binding (SSOT)");
@@ -1897,16 +1896,6 @@ fn ssh_targets(m: &Model) -> (String, usize, Vec<Drift>) {
         ln!(s, "    # ─── {} ───", site.label);
         ln!(s);
         for vm in m.vms.iter().filter(|v| v.site == si && v.has_target()) {
-            if m.drift() && vm.hostname == "docs-stack" {
-                drifts.push(Drift {
-                    code: "D69",
-                    repo: RepoId::Spine,
-                    path: "ops/bindings/vm.lifecycle.yaml".into(),
-                    subject: vm.subject(&m.sites),
-                    what: "active VM docs-stack has no ssh.targets entry".into(),
-                });
-                continue;
-            }
             n += 1;
             let tags: Vec<String> = [
                 vm.role,
@@ -2037,7 +2026,7 @@ fn ssh_targets(m: &Model) -> (String, usize, Vec<Drift>) {
             ln!(s);
         }
     }
-    (s, n, drifts)
+    (s, n)
 }
 
 fn expect_of(name: &str) -> &'static str {
@@ -2050,7 +2039,8 @@ fn expect_of(name: &str) -> &'static str {
     }
 }
 
-fn services_health(m: &Model) -> String {
+fn services_health(m: &Model) -> (String, Vec<Drift>) {
+    let mut drifts = Vec::new();
     let mut s = String::new();
     ln!(s, "# Service Health Probes (SSOT)");
     ln!(
@@ -2079,6 +2069,16 @@ fn services_health(m: &Model) -> String {
     ln!(s, "endpoints:");
     for vm in m.vms.iter().filter(|v| v.active()) {
         let site = m.site_of(vm);
+        if m.drift() && vm.hostname == "docs-stack" {
+            drifts.push(Drift {
+                code: "D69",
+                repo: RepoId::Spine,
+                path: "ops/bindings/vm.lifecycle.yaml".into(),
+                subject: vm.subject(&m.sites),
+                what: "active VM docs-stack has no services.health probe".into(),
+            });
+            continue;
+        }
         ln!(s, "  # ─── {} ({}) ───", vm.hostname, vm.id);
         for svc in &vm.services {
             let Some(h) = svc.health else { continue };
@@ -2105,7 +2105,7 @@ fn services_health(m: &Model) -> String {
             ln!(s);
         }
     }
-    s
+    (s, drifts)
 }
 
 fn compose_targets(m: &Model) -> (String, Vec<Drift>) {
@@ -3889,9 +3889,6 @@ fn service_registry(m: &Model) -> (String, Vec<Drift>) {
         let Some(t) = vm.ssh_target.as_deref() else {
             continue;
         };
-        if m.drift() && vm.hostname == "docs-stack" {
-            continue;
-        }
         ln!(s, "  {}:", vm.hostname);
         ln!(
             s,
@@ -4227,9 +4224,6 @@ fn workbench_ssh(m: &Model) -> String {
         ln!(s, "    User root");
         ln!(s);
         for vm in m.vms.iter().filter(|v| v.site == si && v.has_target()) {
-            if m.drift() && vm.hostname == "docs-stack" {
-                continue;
-            }
             ln!(s, "Host {}", vm.hostname);
             ln!(s, "    HostName {}", vm.ssh_host(site).unwrap_or(""));
             ln!(s, "    User {}", vm.ssh_user.unwrap_or("ubuntu"));
