@@ -8,6 +8,7 @@ use crate::gates::{self, GateOptions};
 use crate::report::RepoInfo;
 use crate::schema::SchemaStore;
 use crate::workspace::{Limits, Repo, Snapshot, Workspace};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -31,6 +32,10 @@ pub struct CheckOptions {
     pub max_file_bytes: Option<u64>,
     /// Parse and validate only: no gates (`--schemas-only`; benchmarks).
     pub schemas_only: bool,
+    /// Report only findings absent at this revision (`--new-since`).
+    pub new_since: Option<String>,
+    /// Do not use the parse cache.
+    pub no_cache: bool,
 }
 
 pub struct Run {
@@ -45,6 +50,22 @@ pub struct Run {
 }
 
 impl Run {
+    /// A run that produced nothing but one (internal) finding.
+    pub fn failed(finding: Finding) -> Run {
+        Run {
+            ws: Workspace {
+                repos: Vec::new(),
+                notes: Vec::new(),
+            },
+            config: LoadedConfig::default(),
+            findings: vec![finding],
+            checks: Vec::new(),
+            elapsed_ms: 0,
+            fail_on: Some(Severity::Error),
+            hidden_old: 0,
+        }
+    }
+
     /// 0 clean, 1 findings at or above fail-on, 2 internal/config error.
     pub fn exit_code(&self) -> i32 {
         if self.findings.iter().any(|f| f.internal && f.is_active()) {
@@ -94,6 +115,7 @@ pub fn open_workspace(opts: &CheckOptions) -> Result<(Workspace, LoadedConfig), 
         max_file_bytes: opts
             .max_file_bytes
             .unwrap_or(crate::workspace::DEFAULT_MAX_FILE_BYTES),
+        cache: !opts.no_cache,
     };
     let (spine, notes) = Repo::open(RepoId::Spine, &opts.sources.spine, &opts.snapshot, &limits)
         .map_err(|e| {
@@ -119,6 +141,7 @@ pub fn open_workspace(opts: &CheckOptions) -> Result<(Workspace, LoadedConfig), 
             .max_file_bytes
             .or(config.config.max_file_bytes)
             .unwrap_or(limits.max_file_bytes),
+        cache: limits.cache,
     };
     let root = spine.root.clone();
     let pick = |cli: &Option<PathBuf>, cfg: &Option<String>| -> Option<PathBuf> {
@@ -131,47 +154,97 @@ pub fn open_workspace(opts: &CheckOptions) -> Result<(Workspace, LoadedConfig), 
     Ok((ws, config))
 }
 
-/// Runs a whole check.
+/// Runs a whole check; with `--new-since REV`, also runs the same check on
+/// REV (read from git objects) and hides findings whose fingerprint exists
+/// there.
 pub fn run(opts: &CheckOptions) -> Run {
+    let t0 = Instant::now();
+    let mut current = run_once(opts);
+    let Some(rev) = &opts.new_since else {
+        return current;
+    };
+    let mut base_opts = opts.clone();
+    base_opts.snapshot = Snapshot::Rev(rev.clone());
+    base_opts.new_since = None;
+    // The baseline judges the same gates; exec gates cannot run on a
+    // revision, so their findings are never hidden.
+    let base = run_once(&base_opts);
+    if let Some(err) = base.findings.iter().find(|f| f.code == "workspace/spine") {
+        current.findings.push(
+            Finding::new(
+                "workspace/new-since",
+                Severity::Error,
+                Location::file(RepoId::Spine, ""),
+                format!("--new-since {rev}: {}", err.message),
+            )
+            .internal(),
+        );
+        return current;
+    }
+    let old: std::collections::HashSet<String> =
+        base.findings.iter().map(Finding::fingerprint).collect();
+    let before = current.findings.len();
+    current
+        .findings
+        .retain(|f| f.internal || !f.is_active() || !old.contains(&f.fingerprint()));
+    current.hidden_old = before - current.findings.len();
+    current.elapsed_ms = t0.elapsed().as_millis();
+    current
+}
+
+fn run_once(opts: &CheckOptions) -> Run {
     let t0 = Instant::now();
     let (ws, config) = match open_workspace(opts) {
         Ok(x) => x,
-        Err(f) => {
-            return Run {
-                ws: Workspace {
-                    repos: Vec::new(),
-                    notes: Vec::new(),
-                },
-                config: LoadedConfig::default(),
-                findings: vec![*f],
-                checks: Vec::new(),
-                elapsed_ms: t0.elapsed().as_millis(),
-                fail_on: Some(Severity::Error),
-                hidden_old: 0,
-            }
-        }
+        Err(f) => return Run::failed(*f),
     };
     let mut findings: Vec<Finding> = ws.notes.clone();
     findings.extend(config.problems.iter().cloned());
 
-    // Parse every YAML/JSON file of the spine up front, in parallel: their
-    // parse problems are findings whether or not a schema or gate reads them.
+    // Staged mode judges what the next commit changes: only changed files
+    // are parsed up front and schema-checked, only affected gates run.
+    let mut gopts = opts.gates.clone();
+    let changed: Option<HashSet<(RepoId, String)>> = match &opts.snapshot {
+        Snapshot::Staged => match crate::workspace::git::staged_changes(&opts.sources.spine) {
+            Ok(paths) => {
+                gopts.affected = Some(paths.iter().map(|p| format!("spine:{p}")).collect());
+                Some(paths.into_iter().map(|p| (RepoId::Spine, p)).collect())
+            }
+            Err(e) => {
+                findings.push(
+                    Finding::new(
+                        "workspace/spine",
+                        Severity::Error,
+                        Location::file(RepoId::Spine, ""),
+                        format!("cannot compare the index with HEAD: {e}"),
+                    )
+                    .internal(),
+                );
+                None
+            }
+        },
+        _ => None,
+    };
+
+    // Parse YAML/JSON files of the spine up front, in parallel: their parse
+    // problems are findings whether or not a schema or gate reads them.
     ws.spine().parse_all(|p| {
         matches!(
             crate::documents::Format::of_path(p),
             crate::documents::Format::Yaml | crate::documents::Format::Json
-        )
+        ) && changed
+            .as_ref()
+            .is_none_or(|c| c.contains(&(RepoId::Spine, p.to_string())))
     });
 
     // Schemas.
     let store = SchemaStore::load(&config.config.schemas, Some(&ws));
     findings.extend(store.problems.iter().cloned());
-    let (schema_findings, _validated) = store.check_workspace(&ws);
-    let mut checks = schema_records(&store, &ws, &schema_findings);
+    let (schema_findings, used) = store.check_workspace(&ws, changed.as_ref());
+    let mut checks = schema_records(&store, used);
     findings.extend(schema_findings);
 
     // Gates.
-    let mut gopts = opts.gates.clone();
     merge_config_selection(&mut gopts, &config);
     let (gate_findings, gate_records) = if opts.schemas_only {
         (Vec::new(), Vec::new())
@@ -258,16 +331,10 @@ fn resolve_fail_on(cli: Option<&str>, config: &LoadedConfig) -> Option<Severity>
 }
 
 /// One record per schema used in the run (passing schemas show in JUnit).
-fn schema_records(store: &SchemaStore, ws: &Workspace, findings: &[Finding]) -> Vec<CheckRecord> {
-    let mut used = std::collections::BTreeSet::new();
-    for r in &ws.repos {
-        for p in r.paths() {
-            if let Some(s) = store.schema_for(r.id, p) {
-                used.insert(s.to_string());
-            }
-        }
-    }
-    let _ = findings;
+fn schema_records(
+    store: &SchemaStore,
+    used: std::collections::BTreeSet<String>,
+) -> Vec<CheckRecord> {
     used.into_iter()
         .map(|id| CheckRecord {
             code: format!("schema/{id}"),

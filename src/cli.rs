@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Validate bindings against schemas and run the drift gates.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the gate catalogue.
     Gates(GatesArgs),
     /// Explain a gate (`D69`) or a built-in check code (`schema/vm.lifecycle`).
@@ -34,6 +34,30 @@ pub enum Command {
     /// Generate a synthetic benchmark corpus (dev tool).
     #[command(hide = true)]
     Corpus(crate::corpus::CorpusArgs),
+    /// Install or remove the git pre-commit hook (`check --staged`).
+    #[command(subcommand)]
+    Hook(HookCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HookCommand {
+    /// Write .git/hooks/pre-commit (an existing hook is kept and run first).
+    Install {
+        /// Replace an existing hook instead of chaining it.
+        #[arg(long)]
+        force: bool,
+        /// Repository (default: the current directory).
+        #[arg(long, value_name = "PATH")]
+        repo: Option<PathBuf>,
+        /// Extra arguments for `driftgate check --staged` (e.g. --no-exec).
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+    /// Remove the driftgate hook (restoring a chained one).
+    Uninstall {
+        #[arg(long, value_name = "PATH")]
+        repo: Option<PathBuf>,
+    },
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -59,6 +83,9 @@ pub struct RepoArgs {
     /// Files larger than this are refused, not read.
     #[arg(long, value_name = "BYTES")]
     pub max_file_bytes: Option<u64>,
+    /// Do not read or write the parse cache.
+    #[arg(long, env = "DRIFTGATE_NO_CACHE")]
+    pub no_cache: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -132,6 +159,15 @@ pub struct CheckArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Report only findings that do not exist at REV (fingerprints ignore line numbers).
+    #[arg(long, value_name = "REV")]
+    pub new_since: Option<String>,
+    /// With --staged: run only gates whose inputs the commit touches (not also gates without declared inputs).
+    #[arg(long)]
+    pub affected_only: bool,
+    /// Give up after this many seconds (exit 2, reports still written).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -153,6 +189,24 @@ pub struct ExplainArgs {
 pub struct ParityArgs {
     #[command(flatten)]
     pub repos: RepoArgs,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = crate::parity::ParityFormat::Markdown)]
+    pub format: crate::parity::ParityFormat,
+    /// Also write the markdown report to FILE.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also append the markdown report to FILE (e.g. $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Also write the JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write a JUnit XML report to FILE (findings coded `parity/<kind>`).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Date printed in the report (YYYY-MM-DD; default today).
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
 }
 
 /// Resolves where the three repos are.
@@ -230,11 +284,13 @@ pub fn check_options(a: &CheckArgs) -> Result<CheckOptions, String> {
                 None
             },
             affected: None,
-            affected_only: false,
+            affected_only: a.affected_only,
         },
         fail_on: a.fail_on.clone(),
         max_file_bytes: a.repos.max_file_bytes,
         schemas_only: a.schemas_only,
+        new_since: a.new_since.clone(),
+        no_cache: a.repos.no_cache,
     })
 }
 
@@ -274,6 +330,7 @@ pub fn emit(run: &Run, a: &CheckArgs) -> bool {
         elapsed_ms: run.elapsed_ms,
         hidden_old: run.hidden_old,
         source: &source,
+        fail_on: run.fail_on,
     };
     let mut ok = true;
     if let Some(p) = &a.junit {
@@ -321,13 +378,54 @@ fn cmd_check(a: &CheckArgs) -> i32 {
             return 2;
         }
     };
-    let run = check::run(&opts);
+    let run =
+        match a.timeout {
+            None => check::run(&opts),
+            Some(secs) => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let o = opts.clone();
+                std::thread::spawn(move || {
+                    let _ = tx.send(check::run(&o));
+                });
+                match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
+                Ok(run) => run,
+                Err(_) => check::Run::failed(crate::findings::Finding::new(
+                    "internal/timeout",
+                    crate::findings::Severity::Error,
+                    crate::findings::Location::file(RepoId::Spine, ""),
+                    format!("the run did not finish within --timeout {secs}s; nothing was judged"),
+                )
+                .with_help("raise --timeout, or find the slow gate with --select/--ignore")
+                .internal()),
+            }
+            }
+        };
     let wrote = emit(&run, a);
     let code = run.exit_code();
     if !wrote {
         2
     } else {
         code
+    }
+}
+
+fn cmd_hook(h: &HookCommand) -> i32 {
+    let here = |p: &Option<PathBuf>| p.clone().unwrap_or_else(|| PathBuf::from("."));
+    let res = match h {
+        HookCommand::Install { force, repo, args } => {
+            crate::hook::install(&here(repo), *force, args)
+        }
+        HookCommand::Uninstall { repo } => crate::hook::uninstall(&here(repo)),
+    };
+    match res {
+        Ok(msg) => {
+            println!("driftgate: {msg}");
+            0
+        }
+        Err(e) => {
+            eprintln!("driftgate: {e}");
+            2
+        }
     }
 }
 
@@ -346,5 +444,6 @@ pub fn main() -> i32 {
         Command::Explain(a) => crate::gates::cmd_explain(a),
         Command::Parity(a) => crate::parity::cmd_parity(a),
         Command::Corpus(a) => crate::corpus::cmd_corpus(a),
+        Command::Hook(h) => cmd_hook(h),
     }
 }

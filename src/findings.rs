@@ -223,22 +223,36 @@ impl Finding {
             .unwrap_or_else(|| format!("{}:{}", self.location.repo, self.location.path))
     }
 
-    /// Line-independent identity: code + repo + path + subject (or message when
-    /// there is no subject). Survives edits above the finding, so baselines and
-    /// `--new-since` keep matching.
+    /// Line-independent identity: code + repo + path + subject + message
+    /// (with line/column references removed). Survives edits above the
+    /// finding, so baselines and `--new-since` keep matching; two findings on
+    /// one subject with different messages stay distinct.
     pub fn fingerprint(&self) -> String {
+        let message = strip_positions(&self.message);
         let mut h = blake3::Hasher::new();
         for part in [
             self.code.as_str(),
             self.location.repo.as_str(),
             self.location.path.as_str(),
-            self.subject.as_deref().unwrap_or(self.message.as_str()),
+            self.subject.as_deref().unwrap_or(""),
+            message.as_str(),
         ] {
             h.update(part.as_bytes());
             h.update(&[0]);
         }
         h.finalize().to_hex()[..16].to_string()
     }
+}
+
+/// Removes `line N`, `lines N-M` and `N:M` position references from a
+/// message, so fingerprints do not change when lines move.
+fn strip_positions(message: &str) -> String {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        // A constant pattern: compiling it cannot fail at run time.
+        regex::Regex::new(r"(?i)\blines? \d+(?:[-–:]\d+)?|\b\d+:\d+\b").expect("valid regex")
+    });
+    re.replace_all(message, "").into_owned()
 }
 
 /// Stable order for every output: repo, path, line, column, code, message.
@@ -321,6 +335,18 @@ mod tests {
     }
 
     #[test]
+    fn fingerprint_ignores_line_references_in_messages() {
+        let mut a = f(3);
+        a.message = "duplicate key `x` (first at line 12:5)".into();
+        let mut b = f(30);
+        b.message = "duplicate key `x` (first at line 40:5)".into();
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        let mut c = f(3);
+        c.message = "another problem with the same subject".into();
+        assert_ne!(a.fingerprint(), c.fingerprint());
+    }
+
+    #[test]
     fn registry_severities_map() {
         assert_eq!(Severity::parse("critical"), Some(Severity::Error));
         assert_eq!(Severity::parse("HIGH"), Some(Severity::Error));
@@ -338,6 +364,7 @@ pub struct CheckRecord {
     pub code: String,
     /// Human name (`vm-creation-governance-lock`).
     pub name: String,
+    #[serde(flatten)]
     pub status: CheckStatus,
     /// Fix hint / description for SARIF rules and JUnit.
     pub help: Option<String>,

@@ -11,6 +11,7 @@ pub mod corpus;
 pub mod documents;
 pub mod findings;
 pub mod gates;
+pub mod hook;
 pub mod parity;
 pub mod report;
 pub mod schema;

@@ -20,6 +20,8 @@ fn run_check(dir: &Path) -> Run {
             exec: false,
             ..GateOptions::default()
         },
+        // Temp dirs are not git repos: the cache would land in ~/.cache.
+        no_cache: true,
         ..CheckOptions::default()
     };
     check::run(&opts)

@@ -56,13 +56,9 @@ fn level_num(l: HeadingLevel) -> usize {
 }
 
 pub fn tables(text: &str) -> Vec<Table> {
-    let line_of = |off: usize| {
-        text[..off.min(text.len())]
-            .bytes()
-            .filter(|b| *b == b'\n')
-            .count()
-            + 1
-    };
+    // One line index for the whole text: each row's line in O(log n).
+    let index = super::lines::LineIndex::new(text);
+    let line_of = |off: usize| index.line_col(off).0;
     let mut out = Vec::new();
     let mut heading: Option<String> = None;
     let mut heading_level = 0;

@@ -54,6 +54,8 @@ pub struct Document {
     /// Parse problems as findings (syntax, duplicate keys, encoding, ...).
     pub problems: Vec<Finding>,
     pub lines: LineIndex,
+    /// The YAML result came from the parse cache.
+    pub from_cache: bool,
     tables: OnceLock<Vec<markdown::Table>>,
     ssh: OnceLock<sshconfig::SshConfig>,
 }
@@ -91,6 +93,38 @@ impl Document {
     /// Parses `bytes` according to the file's format. Never fails: problems
     /// become findings in `problems`.
     pub fn parse(repo: RepoId, path: &str, bytes: &[u8]) -> Document {
+        Self::parse_with(repo, path, bytes, None)
+    }
+
+    /// Like `parse`, but takes the YAML result (documents + parse findings)
+    /// from the cache when given (`Some(Ok)`), and hands a fresh one to
+    /// `store` otherwise.
+    pub fn parse_cached(
+        repo: RepoId,
+        path: &str,
+        bytes: &[u8],
+        cached: Option<Cached>,
+        store: &dyn Fn(&Cached),
+    ) -> Document {
+        let doc = Self::parse_with(repo, path, bytes, cached);
+        if doc.from_cache {
+            return doc;
+        }
+        if matches!(doc.format, Format::Yaml | Format::Json) {
+            store(&Cached {
+                docs: doc.docs.clone(),
+                problems: doc.problems.clone(),
+            });
+        }
+        doc
+    }
+
+    /// Does the format get a YAML parse (and so a cache entry)?
+    pub fn is_cacheable(path: &str) -> bool {
+        matches!(Format::of_path(path), Format::Yaml | Format::Json)
+    }
+
+    fn parse_with(repo: RepoId, path: &str, bytes: &[u8], cached: Option<Cached>) -> Document {
         let mut problems = Vec::new();
         let mut format = Format::of_path(path);
         let text: Arc<str> = match std::str::from_utf8(bytes) {
@@ -130,7 +164,14 @@ impl Document {
         }
         let lines = LineIndex::new(&text);
         let mut docs = Vec::new();
-        if matches!(format, Format::Yaml | Format::Json) {
+        let mut from_cache = false;
+        if let (Some(c), Format::Yaml | Format::Json) = (cached, format) {
+            // The cache key covers the bytes, so encoding/binary findings
+            // above are recomputed identically; take the rest from the entry.
+            docs = c.docs;
+            problems = c.problems;
+            from_cache = true;
+        } else if matches!(format, Format::Yaml | Format::Json) {
             let parsed = yaml::parse(&text, &lines);
             docs = parsed.docs;
             for p in parsed.problems {
@@ -145,6 +186,7 @@ impl Document {
             docs,
             problems,
             lines,
+            from_cache,
             tables: OnceLock::new(),
             ssh: OnceLock::new(),
         }
@@ -160,6 +202,7 @@ impl Document {
             docs: Vec::new(),
             problems: vec![problem],
             lines: LineIndex::new(""),
+            from_cache: false,
             tables: OnceLock::new(),
             ssh: OnceLock::new(),
         }
@@ -242,6 +285,14 @@ impl Document {
     pub fn ssh_config(&self) -> &sshconfig::SshConfig {
         self.ssh.get_or_init(|| sshconfig::parse(&self.text))
     }
+}
+
+/// What the parse cache keeps for a YAML/JSON file: everything the parse
+/// produced, keyed by a hash of the file's bytes.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Cached {
+    pub docs: Vec<YamlDoc>,
+    pub problems: Vec<Finding>,
 }
 
 fn problem_finding(repo: RepoId, path: &str, p: Problem) -> Finding {

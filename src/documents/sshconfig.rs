@@ -95,7 +95,12 @@ pub fn parse(text: &str) -> SshConfig {
         let rest = rest.strip_prefix('=').unwrap_or(rest).trim();
         // Trailing comments are not part of ssh_config syntax, but people
         // write them; a `#` after whitespace ends the value.
-        let rest = match rest.find(" #") {
+        let comment = rest
+            .char_indices()
+            .zip(rest.chars().skip(1))
+            .find(|((_, c), next)| c.is_whitespace() && *next == '#')
+            .map(|((i, _), _)| i);
+        let rest = match comment {
             Some(p) => rest[..p].trim_end(),
             None => rest,
         };
@@ -145,6 +150,14 @@ mod tests {
         assert_eq!(immich.get("hostname"), Some(("100.114.101.50", 11)));
         assert_eq!(immich.get("user"), Some(("ronny", 12)));
         assert_eq!(immich.get("identityfile"), Some(("~/.ssh/id ed", 13)));
+    }
+
+    #[test]
+    fn trailing_comments_after_tabs_are_dropped() {
+        let c = parse("Host a\n  User bob\t# the admin\n  HostName 10.0.0.1 # lan\n");
+        let a = c.host("a").unwrap();
+        assert_eq!(a.get("user"), Some(("bob", 2)));
+        assert_eq!(a.get("hostname"), Some(("10.0.0.1", 3)));
     }
 
     #[test]

@@ -22,14 +22,14 @@ pub const MAX_ALIAS_NODES: usize = 100_000;
 
 /// Where a node is. Maps keep their children in the same order as the
 /// `serde_json::Map` (we build it with `preserve_order`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Node {
     pub start: usize,
     pub end: usize,
     pub kids: Kids,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub enum Kids {
     #[default]
     Leaf,
@@ -75,7 +75,7 @@ impl Node {
 }
 
 /// One YAML document of a stream.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct YamlDoc {
     pub value: Value,
     pub node: Node,

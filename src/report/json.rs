@@ -1,10 +1,15 @@
 //! `--format json`: one object with repos, findings (each with repo, path,
 //! line, column, code, severity, message, subject) and check records.
 
-use super::Report;
+use super::{redact, Report};
 use serde_json::{json, Value};
 
+/// The JSON document (secrets redacted, like every output).
 pub fn value(r: &Report) -> Value {
+    redact::scrubbed(r, value_inner)
+}
+
+fn value_inner(r: &Report) -> Value {
     let findings: Vec<Value> = r
         .findings
         .iter()

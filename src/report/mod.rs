@@ -6,6 +6,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod redact;
 pub mod sarif;
 pub mod short;
 
@@ -33,6 +34,8 @@ pub struct Report<'a> {
     pub hidden_old: usize,
     /// Source text lookup for snippets.
     pub source: &'a (dyn Fn(RepoId, &str) -> Option<Arc<str>> + Sync),
+    /// Lowest severity that fails the run (`--fail-on`); None: never.
+    pub fail_on: Option<crate::findings::Severity>,
 }
 
 impl Report<'_> {
@@ -64,5 +67,109 @@ impl Report<'_> {
         }
         s.push_str(&format!(" · {} ms", self.elapsed_ms));
         s
+    }
+}
+
+/// Lexically normalises a `/`-separated path: drops `.` and empty
+/// components and resolves `..` against the preceding component (no file
+/// system access; a leading `..` of a relative path is kept).
+pub fn normalize_path(p: &str) -> String {
+    let absolute = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for c in p.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !absolute {
+                    parts.push("..");
+                }
+            }
+            c => parts.push(c),
+        }
+    }
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else if joined.is_empty() {
+        ".".into()
+    } else {
+        joined
+    }
+}
+
+/// Orders check codes naturally: `D9` < `D52` < `D401` < `parse/...` <
+/// `schema/...` (digit runs compare as numbers).
+pub fn cmp_codes(a: &str, b: &str) -> std::cmp::Ordering {
+    fn chunks(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut digit = None;
+        for (i, c) in s.char_indices() {
+            let d = c.is_ascii_digit();
+            if digit.is_some_and(|prev| prev != d) {
+                out.push((digit == Some(true), &s[start..i]));
+                start = i;
+            }
+            digit = Some(d);
+        }
+        if start < s.len() {
+            out.push((digit == Some(true), &s[start..]));
+        }
+        out
+    }
+    let (ca, cb) = (chunks(a), chunks(b));
+    for (x, y) in ca.iter().zip(cb.iter()) {
+        let ord = match (x, y) {
+            ((true, x), (true, y)) => {
+                let (x, y) = (x.trim_start_matches('0'), y.trim_start_matches('0'));
+                x.len().cmp(&y.len()).then_with(|| x.cmp(y))
+            }
+            ((_, x), (_, y)) => x.cmp(y),
+        };
+        if ord != std::cmp::Ordering::Equal {
+            return ord;
+        }
+    }
+    ca.len().cmp(&cb.len()).then_with(|| a.cmp(b))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn paths_normalise_lexically() {
+        use super::normalize_path as n;
+        assert_eq!(n("/srv/ci/spine/../workbench"), "/srv/ci/workbench");
+        assert_eq!(n("/srv/./ci//spine/"), "/srv/ci/spine");
+        assert_eq!(n("/.."), "/");
+        assert_eq!(n("a/../../b"), "../b");
+        assert_eq!(n("./"), ".");
+    }
+
+    #[test]
+    fn codes_sort_naturally() {
+        let mut v = vec![
+            "schema/vm",
+            "D401",
+            "D52",
+            "parse/dup",
+            "D9",
+            "D052",
+            "config",
+        ];
+        v.sort_by(|a, b| super::cmp_codes(a, b));
+        assert_eq!(
+            v,
+            [
+                "D9",
+                "D052",
+                "D52",
+                "D401",
+                "config",
+                "parse/dup",
+                "schema/vm"
+            ]
+        );
     }
 }

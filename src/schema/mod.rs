@@ -332,16 +332,22 @@ impl SchemaStore {
     }
 
     /// Validates every mapped file of the workspace, in parallel.
-    pub fn check_workspace(&self, ws: &Workspace) -> (Vec<Finding>, usize) {
+    /// `only`: restrict to these (repo, path) pairs (staged mode).
+    pub fn check_workspace(
+        &self,
+        ws: &Workspace,
+        only: Option<&std::collections::HashSet<(RepoId, String)>>,
+    ) -> (Vec<Finding>, std::collections::BTreeSet<String>) {
         let jobs: Vec<(RepoId, &str, &str)> = ws
             .repos
             .iter()
             .flat_map(|r| {
                 r.paths()
+                    .filter(move |p| only.is_none_or(|o| o.contains(&(r.id, p.to_string()))))
                     .filter_map(move |p| self.schema_for(r.id, p).map(|s| (r.id, p, s)))
             })
             .collect();
-        let n = jobs.len();
+        let used = jobs.iter().map(|(_, _, s)| s.to_string()).collect();
         let findings = jobs
             .par_iter()
             .flat_map_iter(|(repo, path, schema)| match ws.doc(*repo, path) {
@@ -349,7 +355,7 @@ impl SchemaStore {
                 None => Vec::new(),
             })
             .collect();
-        (findings, n)
+        (findings, used)
     }
 }
 

@@ -182,3 +182,43 @@ pub fn read_blob(repo: &gix::ThreadSafeRepository, oid: gix::ObjectId) -> Result
     let obj = r.find_object(oid).map_err(|e| e.to_string())?;
     Ok(obj.detach().data)
 }
+
+/// Paths whose staged content differs from HEAD (added, modified, deleted),
+/// i.e. what the next commit changes. An unborn HEAD makes every staged path
+/// a change.
+pub fn staged_changes(path: &Path) -> Result<Vec<String>, OpenError> {
+    let ts = open(path)?;
+    let repo = ts.to_thread_local();
+    let index = repo
+        .index_or_empty()
+        .map_err(|e| git_err(path, format!("cannot read the index: {e}")))?;
+    let mut head: std::collections::HashMap<String, gix::ObjectId> = Default::default();
+    if let Ok(commit) = repo.head_commit() {
+        let tree = commit
+            .tree()
+            .map_err(|e| git_err(path, format!("HEAD has no tree: {e}")))?;
+        for e in tree
+            .traverse()
+            .breadthfirst
+            .files()
+            .map_err(|e| git_err(path, format!("cannot walk HEAD: {e}")))?
+        {
+            if !e.mode.is_tree() {
+                head.insert(e.filepath.to_string(), e.oid);
+            }
+        }
+    }
+    let mut changed = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for entry in index.entries() {
+        let p = entry.path(&index).to_string();
+        if head.get(&p) != Some(&entry.id) {
+            changed.push(p.clone());
+        }
+        seen.insert(p);
+    }
+    changed.extend(head.into_keys().filter(|p| !seen.contains(p)));
+    changed.sort();
+    changed.dedup();
+    Ok(changed)
+}

@@ -6,6 +6,7 @@
 //! objects, works on bare clones) and the index (`--staged`, honouring
 //! `GIT_INDEX_FILE`).
 
+pub mod cache;
 pub mod git;
 pub mod walk;
 
@@ -42,12 +43,15 @@ pub const DEFAULT_MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub max_file_bytes: u64,
+    /// Use the parse cache (`--no-cache` turns it off).
+    pub cache: bool,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            cache: false,
         }
     }
 }
@@ -78,6 +82,7 @@ pub struct Repo {
     pub files: BTreeMap<String, FileSlot>,
     git: Option<gix::ThreadSafeRepository>,
     limits: Limits,
+    cache: Option<cache::ParseCache>,
 }
 
 impl std::fmt::Debug for Repo {
@@ -128,6 +133,11 @@ impl Repo {
         git: Option<gix::ThreadSafeRepository>,
         limits: Limits,
     ) -> Repo {
+        let cache = if limits.cache {
+            cache::ParseCache::for_repo(&root)
+        } else {
+            None
+        };
         Repo {
             id,
             root,
@@ -136,6 +146,7 @@ impl Repo {
             files,
             git,
             limits,
+            cache,
         }
     }
 
@@ -196,7 +207,14 @@ impl Repo {
             );
         }
         match self.read_slot(slot) {
-            Ok(bytes) => Document::parse(self.id, path, &bytes),
+            Ok(bytes) => match &self.cache {
+                Some(cache) if Document::is_cacheable(path) => {
+                    let key = cache::ParseCache::key(path, &bytes);
+                    let hit = cache.get(&key, self.id, path);
+                    Document::parse_cached(self.id, path, &bytes, hit, &|c| cache.put(&key, c))
+                }
+                _ => Document::parse(self.id, path, &bytes),
+            },
             Err(e) => Document::opaque(
                 self.id,
                 path,
@@ -338,6 +356,15 @@ impl Workspace {
     pub fn source(&self, repo: RepoId, path: &str) -> Option<Arc<str>> {
         let slot = self.repo(repo)?.files.get(path)?;
         slot.doc.get().map(|d| d.text.clone())
+    }
+
+    /// Number of YAML/JSON files whose parse came from the cache.
+    pub fn cache_hits(&self) -> usize {
+        self.repos
+            .iter()
+            .flat_map(|r| r.files.values())
+            .filter(|s| s.doc.get().is_some_and(|d| d.from_cache))
+            .count()
     }
 
     /// Number of files parsed so far.

@@ -19,7 +19,8 @@ pub fn open_worktree(
     if !path.is_dir() {
         return Err(OpenError::Missing(path.to_path_buf()));
     }
-    let root = path.to_path_buf();
+    // Absolute, canonical root: reports name it, SARIF needs it as a URI.
+    let root = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     let mut files = BTreeMap::new();
     let mut notes = Vec::new();
     let mut stack = vec![root.clone()];
@@ -85,7 +86,13 @@ pub fn open_worktree(
             );
         }
     }
-    let commit = super::git::head_commit_of_dir(&root);
+    // Only a directory that is itself a work tree has a commit of its own
+    // (a fixture directory inside another repo does not).
+    let commit = if root.join(".git").exists() {
+        super::git::head_commit_of_dir(&root)
+    } else {
+        None
+    };
     Ok((
         Repo::new(
             id,

@@ -1,0 +1,386 @@
+//! D129 spine-schema-conventions-lock: bindings without a dedicated schema
+//! follow ops/bindings/spine.schema.conventions.yaml.
+//!
+//! Files: spine paths matching `policy.include_globs` (default
+//! `ops/bindings/**/*.yaml`, `**/*.yml`) that have no built-in JSON Schema,
+//! plus `policy.always_validate_files`. In every YAML document of such a
+//! file, at any depth:
+//! - `status_rules.canonical_field` (`status`) string values are in
+//!   `allowed_values`; `lifecycle_field` values in `lifecycle_values`;
+//! - date fields (`date_rules.canonical_fields` + `accepted_legacy_fields`)
+//!   match `iso_8601_regex`;
+//! - `field_rules.disallowed_alias_keys` are absent, except the
+//!   `allowed_keys` of the file's `legacy_alias_rules.legacy_exceptions`.
+//!
+//! Without a conventions file the built-in defaults below apply. The real
+//! gate checks changed files only; driftgate checks all (pre-commit mode
+//! narrows by staged paths).
+
+use super::common::*;
+use crate::documents::{pointer_escape, Document, Format};
+use crate::findings::{Finding, RepoId};
+use crate::gates::{GateContext, NativeGate};
+use crate::schema::{context_of, SchemaStore};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::Regex;
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+
+pub struct SchemaConventions;
+
+const DEFAULTS: &str = r#"
+policy:
+  include_globs: ["ops/bindings/**/*.yaml", "ops/bindings/**/*.yml"]
+status_rules:
+  canonical_field: status
+  allowed_values: [active, inactive, draft, planned, open, pending, blocked, fixed, closed,
+    applied, superseded, archived, parked, done, failed, unknown, ready, deprecated,
+    authoritative, planning, provisioned, registered, decommissioned, abandoned, stopped,
+    template, retired, accepted, generated]
+date_rules:
+  canonical_fields: [created_at, updated_at, closed_at]
+  accepted_legacy_fields: [updated, last_verified, last_reviewed, last_synced, discovered_at, opened]
+  iso_8601_regex: '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T][0-9]{2}:[0-9]{2}:[0-9]{2}Z)?$'
+field_rules:
+  canonical_id_field: id
+  canonical_description_field: description
+  disallowed_alias_keys: [vmid, notes, discovered_at, opened]
+"#;
+
+struct Rules {
+    include: GlobSet,
+    always: HashSet<String>,
+    status_field: String,
+    statuses: HashSet<String>,
+    lifecycle_field: Option<String>,
+    lifecycles: HashSet<String>,
+    date_fields: HashSet<String>,
+    date_re: Regex,
+    disallowed: HashSet<String>,
+    /// alias key → canonical replacement
+    replacement: HashMap<String, String>,
+    /// file → keys allowed there
+    allowed: HashMap<String, HashSet<String>>,
+    source: String,
+}
+
+fn rules(v: &Value, source: &str) -> Result<Rules, String> {
+    let sec = |k: &str| v.get(k);
+    let mut globs = strings(sec("policy"), "include_globs");
+    if globs.is_empty() {
+        globs = vec![
+            "ops/bindings/**/*.yaml".into(),
+            "ops/bindings/**/*.yml".into(),
+        ];
+    }
+    let mut b = GlobSetBuilder::new();
+    for g in &globs {
+        b.add(Glob::new(g).map_err(|e| format!("{source}: include glob `{g}` is invalid: {e}"))?);
+    }
+    let include = b
+        .build()
+        .map_err(|e| format!("{source}: include globs are invalid: {e}"))?;
+    let status = sec("status_rules");
+    let dates = sec("date_rules");
+    let fields = sec("field_rules");
+    let regex = text(dates.and_then(|d| d.get("iso_8601_regex")))
+        .unwrap_or_else(|| r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T][0-9]{2}:[0-9]{2}:[0-9]{2}Z)?$".into());
+    let date_re = Regex::new(&regex)
+        .map_err(|e| format!("{source}: date_rules.iso_8601_regex does not compile: {e}"))?;
+    let mut replacement = HashMap::new();
+    if let Some(id) = text(fields.and_then(|f| f.get("canonical_id_field"))) {
+        replacement.insert("vmid".to_string(), id);
+    }
+    if let Some(d) = text(fields.and_then(|f| f.get("canonical_description_field"))) {
+        replacement.insert("notes".to_string(), d);
+    }
+    replacement.insert("discovered_at".into(), "created_at".into());
+    replacement.insert("opened".into(), "created_at".into());
+    let mut allowed: HashMap<String, HashSet<String>> = HashMap::new();
+    for e in items(sec("legacy_alias_rules"), "legacy_exceptions") {
+        if let Some(file) = text(e.get("file")) {
+            allowed
+                .entry(file)
+                .or_default()
+                .extend(strings(Some(e), "allowed_keys"));
+        }
+    }
+    let mut date_fields: HashSet<String> = strings(dates, "canonical_fields").into_iter().collect();
+    date_fields.extend(strings(dates, "accepted_legacy_fields"));
+    Ok(Rules {
+        include,
+        always: strings(sec("policy"), "always_validate_files")
+            .into_iter()
+            .collect(),
+        status_field: text(status.and_then(|s| s.get("canonical_field")))
+            .unwrap_or_else(|| "status".into()),
+        statuses: strings(status, "allowed_values").into_iter().collect(),
+        lifecycle_field: text(status.and_then(|s| s.get("lifecycle_field"))),
+        lifecycles: strings(status, "lifecycle_values").into_iter().collect(),
+        date_fields,
+        date_re,
+        disallowed: strings(fields, "disallowed_alias_keys")
+            .into_iter()
+            .collect(),
+        replacement,
+        allowed,
+        source: source.to_string(),
+    })
+}
+
+impl NativeGate for SchemaConventions {
+    fn name(&self) -> &'static str {
+        "schema_conventions"
+    }
+
+    fn run(&self, cx: &GateContext<'_>) -> Result<Vec<Finding>, String> {
+        let conv_path = opt_str(cx, "conventions").unwrap_or_else(|| CONVENTIONS.to_string());
+        let rules = match spine_doc(cx, &conv_path) {
+            Some(d) => match d.value() {
+                Some(v) => rules(v, &conv_path)?,
+                None => {
+                    return Err(format!(
+                        "{conv_path} has no YAML document to read conventions from"
+                    ))
+                }
+            },
+            None => {
+                let d = Document::parse(
+                    RepoId::Spine,
+                    "<builtin>/conventions.yaml",
+                    DEFAULTS.as_bytes(),
+                );
+                rules(
+                    d.value().unwrap_or(&Value::Null),
+                    "driftgate's built-in conventions",
+                )?
+            }
+        };
+        let store = SchemaStore::load(&[], None);
+        let spine = cx.ws.spine();
+        let mut out = Vec::new();
+        for path in spine.paths() {
+            if Format::of_path(path) != Format::Yaml {
+                continue;
+            }
+            let wanted = rules.always.contains(path)
+                || (rules.include.is_match(path)
+                    && store.schema_for(RepoId::Spine, path).is_none());
+            if !wanted {
+                continue;
+            }
+            let Some(doc) = spine.doc(path) else { continue };
+            let allowed = rules.allowed.get(path);
+            for (i, d) in doc.docs.iter().enumerate() {
+                let mut walker = Walker {
+                    cx,
+                    rules: &rules,
+                    doc: &doc,
+                    index: i,
+                    root: &d.value,
+                    allowed,
+                    out: &mut out,
+                };
+                walker.walk(&d.value, "");
+            }
+        }
+        Ok(out)
+    }
+}
+
+struct Walker<'a, 'b> {
+    cx: &'a GateContext<'b>,
+    rules: &'a Rules,
+    doc: &'a Document,
+    index: usize,
+    root: &'a Value,
+    allowed: Option<&'a HashSet<String>>,
+    out: &'a mut Vec<Finding>,
+}
+
+impl Walker<'_, '_> {
+    fn walk(&mut self, v: &Value, at: &str) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    let p = format!("{at}/{}", pointer_escape(k));
+                    self.check_key(k, x, &p);
+                    self.walk(x, &p);
+                }
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    self.walk(x, &format!("{at}/{i}"));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn report(&mut self, pointer: &str, msg: String) {
+        let (_, subj) = context_of(self.root, pointer);
+        let doc_tag = if self.doc.docs.len() > 1 {
+            format!(" (document {})", self.index + 1)
+        } else {
+            String::new()
+        };
+        let at = format!(" (at `{subj}`{doc_tag})");
+        let f = self
+            .cx
+            .finding_at(
+                location_in(self.doc, self.index, pointer),
+                format!("{msg}{at}"),
+            )
+            .with_subject(format!("file:{}", self.doc.path));
+        self.out.push(f);
+    }
+
+    fn check_key(&mut self, k: &str, v: &Value, p: &str) {
+        let r = self.rules;
+        if k == r.status_field && !r.statuses.is_empty() {
+            if let Value::String(s) = v {
+                if !r.statuses.contains(s.trim()) {
+                    self.report(
+                        p,
+                        format!(
+                            "status `{s}` is not in the status vocabulary of {}",
+                            r.source
+                        ),
+                    );
+                }
+            }
+        }
+        if r.lifecycle_field.as_deref() == Some(k) && !r.lifecycles.is_empty() {
+            if let Value::String(s) = v {
+                if !r.lifecycles.contains(s.trim()) {
+                    self.report(
+                        p,
+                        format!(
+                            "{k} `{s}` is not one of the lifecycle values of {}",
+                            r.source
+                        ),
+                    );
+                }
+            }
+        }
+        if r.date_fields.contains(k) {
+            let bad = match v {
+                Value::String(s) => (!r.date_re.is_match(s.trim())).then(|| format!("`{s}`")),
+                Value::Null | Value::Object(_) | Value::Array(_) => None,
+                other => Some(other.to_string()),
+            };
+            if let Some(bad) = bad {
+                self.report(
+                    p,
+                    format!(
+                        "date field `{k}` has {bad}, which is not an ISO-8601 date (YYYY-MM-DD)"
+                    ),
+                );
+            }
+        }
+        if r.disallowed.contains(k) && !self.allowed.is_some_and(|a| a.contains(k)) {
+            let instead = r
+                .replacement
+                .get(k)
+                .map(|c| format!("; use `{c}`"))
+                .unwrap_or_default();
+            self.report(
+                p,
+                format!("key `{k}` is a disallowed alias in {}{instead}", r.source),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::common::testing::*;
+    use super::*;
+
+    const CONV: &str = "status_rules:\n  canonical_field: status\n  allowed_values: [active, done]\ndate_rules:\n  canonical_fields: [created_at]\n  accepted_legacy_fields: [last_verified]\n  iso_8601_regex: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'\nfield_rules:\n  canonical_description_field: description\n  disallowed_alias_keys: [notes, vmid]\nlegacy_alias_rules:\n  legacy_exceptions:\n    - file: ops/bindings/legacy.yaml\n      allowed_keys: [notes]\n";
+
+    #[test]
+    fn clean_bindings_pass_and_schema_bound_files_are_skipped() {
+        let f = findings(run_gate(
+            "D129",
+            &[
+                (CONVENTIONS, CONV),
+                ("ops/bindings/a.yaml", "status: active\nlast_verified: 2026-11-16\nitems:\n  - id: x\n    status: done\n"),
+                ("ops/bindings/legacy.yaml", "notes: ok here\n"),
+                // has a built-in schema: conventions do not apply
+                (VM_LIFECYCLE, "vms:\n  - vmid: 1\n    notes: x\n"),
+                ("docs/other.yaml", "status: weird\n"),
+            ],
+            None,
+            None,
+        ));
+        assert!(f.is_empty(), "{:?}", summary(&f));
+    }
+
+    #[test]
+    fn vocabulary_dates_and_aliases_are_reported_with_lines() {
+        let f = findings(run_gate(
+            "D129",
+            &[
+                (CONVENTIONS, CONV),
+                (
+                    "ops/bindings/b.yaml",
+                    "status: wip\ncreated_at: 2026/01/02\ntiers:\n  - id: tank\n    notes: mount by LAN IP\n",
+                ),
+                (
+                    "ops/bindings/multi.yaml",
+                    "---\nid: one\nstatus: active\n---\nid: two\nstatus: zombie\n",
+                ),
+            ],
+            None,
+            None,
+        ));
+        let got: Vec<(&str, usize, &str)> = f
+            .iter()
+            .map(|f| {
+                (
+                    f.location.path.as_str(),
+                    f.location.line(),
+                    f.subject.as_deref().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("ops/bindings/b.yaml", 1, "file:ops/bindings/b.yaml"),
+                ("ops/bindings/b.yaml", 2, "file:ops/bindings/b.yaml"),
+                ("ops/bindings/b.yaml", 5, "file:ops/bindings/b.yaml"),
+                ("ops/bindings/multi.yaml", 6, "file:ops/bindings/multi.yaml"),
+            ]
+        );
+        assert_eq!(f[0].code, "D129");
+        assert!(f[0]
+            .message
+            .starts_with("status `wip` is not in the status vocabulary"));
+        assert!(f[1]
+            .message
+            .contains("`2026/01/02`, which is not an ISO-8601 date"));
+        assert_eq!(
+            f[2].message,
+            "key `notes` is a disallowed alias in ops/bindings/spine.schema.conventions.yaml; use `description` (at `tiers[id=tank].notes`)"
+        );
+        assert!(
+            f[3].message.ends_with("(at `status` (document 2))"),
+            "{}",
+            f[3].message
+        );
+    }
+
+    #[test]
+    fn builtin_defaults_apply_without_a_conventions_file() {
+        let f = findings(run_gate(
+            "D129",
+            &[("ops/bindings/x.yaml", "status: wip\nvmid: 3\n")],
+            None,
+            None,
+        ));
+        assert_eq!(f.len(), 2, "{:?}", summary(&f));
+        assert!(f[1].message.contains("use `id`"));
+    }
+}

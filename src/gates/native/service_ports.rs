@@ -1,0 +1,101 @@
+//! D106 media-port-collision-lock: no two SERVICE_REGISTRY services on the
+//! same host share a port. One pass with a (host, port) → first service map.
+//! Services whose `status` is in `gate_options.D106.skip_statuses` (default
+//! `retired`) hold no port.
+
+use super::common::*;
+use crate::findings::Finding;
+use crate::gates::{GateContext, NativeGate};
+use serde_json::Value;
+use std::collections::HashMap;
+
+pub struct ServicePortCollision;
+
+impl NativeGate for ServicePortCollision {
+    fn name(&self) -> &'static str {
+        "service_port_collision"
+    }
+
+    fn run(&self, cx: &GateContext<'_>) -> Result<Vec<Finding>, String> {
+        let Some(doc) = spine_doc(cx, SERVICE_REGISTRY) else {
+            return Ok(Vec::new());
+        };
+        let Some(services) = doc
+            .value()
+            .and_then(|v| v.get("services"))
+            .and_then(Value::as_object)
+        else {
+            return Ok(Vec::new());
+        };
+        let skip = opt_list(cx, "skip_statuses").unwrap_or_else(|| vec!["retired".into()]);
+        let mut first: HashMap<(String, String), (String, String)> = HashMap::new();
+        let mut out = Vec::new();
+        for (name, svc) in services {
+            if text(svc.get("status")).is_some_and(|s| skip.contains(&s)) {
+                continue;
+            }
+            let Some(host) = text(svc.get("host")) else {
+                continue;
+            };
+            // `port: 3000`, `port: "3000"` or `port: [80, 443]`.
+            let ports: Vec<(String, String)> = match svc.get("port") {
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, p)| {
+                        text(Some(p)).map(|p| (p, ptr(&["services", name, "port", &i.to_string()])))
+                    })
+                    .collect(),
+                other => text(other)
+                    .map(|p| vec![(p, ptr(&["services", name, "port"]))])
+                    .unwrap_or_default(),
+            };
+            for (port, pointer) in ports {
+                match first.get(&(host.clone(), port.clone())) {
+                    Some((other, other_ptr)) => out.push(
+                        cx.finding(
+                            &doc,
+                            &pointer,
+                            format!("services `{other}` and `{name}` both use port {port} on host `{host}`"),
+                        )
+                        .with_subject(format!("service:{name}"))
+                        .with_related(doc.location(other_ptr), format!("`{other}` uses port {port} here")),
+                    ),
+                    None => {
+                        first.insert((host.clone(), port), (name.clone(), pointer));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::common::testing::*;
+    use super::*;
+
+    const REG: &str = "services:\n  grafana:\n    host: observability\n    port: 3000\n  gitea:\n    host: dev-tools\n    port: 3000\n  uptime-kuma:\n    host: observability\n    port: \"3000\"\n  old:\n    host: observability\n    port: 3000\n    status: retired\n";
+
+    #[test]
+    fn same_port_on_same_host_collides_other_hosts_do_not() {
+        let f = findings(run_gate("D106", &[(SERVICE_REGISTRY, REG)], None, None));
+        assert_eq!(f.len(), 1, "{:?}", summary(&f));
+        assert_eq!(f[0].code, "D106");
+        assert_eq!(f[0].location.line(), 10);
+        assert_eq!(f[0].subject.as_deref(), Some("service:uptime-kuma"));
+        assert_eq!(
+            f[0].message,
+            "services `grafana` and `uptime-kuma` both use port 3000 on host `observability`"
+        );
+        assert_eq!(f[0].related[0].location.line(), 4);
+    }
+
+    #[test]
+    fn distinct_ports_pass() {
+        let reg = REG.replace("port: \"3000\"", "port: 3001");
+        let f = findings(run_gate("D106", &[(SERVICE_REGISTRY, &reg)], None, None));
+        assert!(f.is_empty(), "{:?}", summary(&f));
+    }
+}

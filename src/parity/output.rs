@@ -1,0 +1,155 @@
+//! Machine outputs of `driftgate parity`: the JSON document and JUnit (via
+//! the shared JUnit reporter, with findings coded `parity/<kind>`).
+
+use super::classify::{Kind, ParityFinding};
+use super::ParityRun;
+use crate::findings::{CheckRecord, CheckStatus, Finding, Location, Severity};
+use crate::report::{RepoInfo, Report};
+use serde_json::{json, Map, Value};
+
+/// One finding as JSON: `kind, entity, key, repo, source, line` always;
+/// `field, canonical, found, name` when they apply.
+pub fn finding_value(f: &ParityFinding) -> Value {
+    let mut m = Map::new();
+    m.insert("kind".into(), json!(f.kind.as_str()));
+    m.insert("entity".into(), json!(f.entity.as_str()));
+    m.insert("key".into(), json!(f.key));
+    m.insert("repo".into(), json!(f.repo.as_str()));
+    m.insert("source".into(), json!(f.source));
+    m.insert("line".into(), json!(f.line));
+    for (k, v) in [
+        ("field", &f.field),
+        ("canonical", &f.canonical),
+        ("found", &f.found),
+        ("name", &f.name),
+    ] {
+        if let Some(v) = v {
+            m.insert(k.into(), json!(v));
+        }
+    }
+    Value::Object(m)
+}
+
+pub fn value(run: &ParityRun) -> Value {
+    let mut repos = Map::new();
+    for r in &run.ws.repos {
+        repos.insert(
+            r.id.as_str().into(),
+            json!({"path": r.root.display().to_string(), "commit": r.commit}),
+        );
+    }
+    json!({
+        "repos": repos,
+        "missing_repos": run.missing_repos.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        "notes": run.notes,
+        "findings": run.findings.iter().map(finding_value).collect::<Vec<_>>(),
+    })
+}
+
+pub fn json(run: &ParityRun) -> String {
+    let mut s = serde_json::to_string_pretty(&value(run)).unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}
+
+pub fn severity(k: Kind) -> Severity {
+    match k {
+        Kind::Missing | Kind::Stale | Kind::Mismatch | Kind::Subnet => Severity::Error,
+        Kind::Alias | Kind::Untracked => Severity::Warning,
+    }
+}
+
+/// Parity findings as driftgate findings (`parity/<kind>`), located at
+/// their line with the spine entry as related location.
+pub fn to_findings(run: &ParityRun) -> Vec<Finding> {
+    run.findings
+        .iter()
+        .map(|f| {
+            let loc = match (f.line, run.ws.doc(f.repo, &f.source)) {
+                (Some(l), Some(d)) if l > 0 => d.line_location(l),
+                _ => Location::file(f.repo, f.source.clone()),
+            };
+            let mut out = Finding::new(
+                format!("parity/{}", f.kind.as_str()),
+                severity(f.kind),
+                loc,
+                f.message(),
+            )
+            .with_help(f.help())
+            .with_subject(f.subject());
+            if let Some((path, line)) = &f.spine {
+                let rel = match run.ws.doc(crate::findings::RepoId::Spine, path) {
+                    Some(d) => d.line_location(*line),
+                    None => Location::file(crate::findings::RepoId::Spine, path.clone()),
+                };
+                out = out.with_related(rel, "canonical entry in the spine");
+            }
+            for (path, line) in &f.also {
+                let rel = match run.ws.doc(f.repo, path) {
+                    Some(d) if *line > 0 => d.line_location(*line),
+                    _ => Location::file(f.repo, path.clone()),
+                };
+                out = out.with_related(rel, "same drift here");
+            }
+            out
+        })
+        .collect()
+}
+
+/// One check record per finding kind, so JUnit shows passing kinds too.
+pub fn check_records() -> Vec<CheckRecord> {
+    Kind::ALL
+        .iter()
+        .map(|k| CheckRecord {
+            code: format!("parity/{}", k.as_str()),
+            name: format!("parity {}", k.as_str()),
+            status: CheckStatus::Ran,
+            help: Some(
+                match k {
+                    Kind::Missing => "entities the spine tracks are listed by every source expected to track them",
+                    Kind::Stale => "no source lists what the spine has decommissioned",
+                    Kind::Mismatch => "addresses, users, status and names agree with the spine",
+                    Kind::Alias => "cluster names are the canonical ones",
+                    Kind::Untracked => "every entry outside the spine has a spine entity",
+                    Kind::Subnet => "addresses are inside their site's lan_cidr",
+                }
+                .to_string(),
+            ),
+            millis: 0,
+        })
+        .collect()
+}
+
+pub fn repo_infos(run: &ParityRun) -> Vec<RepoInfo> {
+    run.ws
+        .repos
+        .iter()
+        .map(|r| RepoInfo {
+            name: r.id,
+            path: r.root.display().to_string(),
+            commit: r.commit.clone(),
+            snapshot: r.snapshot.describe(),
+        })
+        .collect()
+}
+
+pub fn junit(run: &ParityRun) -> String {
+    let mut findings = to_findings(run);
+    crate::findings::sort_findings(&mut findings);
+    let checks = check_records();
+    let repos = repo_infos(run);
+    let ws = &run.ws;
+    let source = |repo, path: &str| ws.source(repo, path);
+    let r = Report {
+        findings: &findings,
+        checks: &checks,
+        repos: &repos,
+        files_read: ws.parsed_count(),
+        elapsed_ms: run.elapsed_ms,
+        hidden_old: 0,
+        source: &source,
+        // Parity fails on any finding.
+        fail_on: Some(crate::findings::Severity::Info),
+    };
+    crate::report::junit::render(&r)
+}

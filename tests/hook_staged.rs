@@ -1,0 +1,292 @@
+//! Pre-commit hook and only-new-findings mode, with real commits.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+const VM: &str = "ops/bindings/vm.lifecycle.yaml";
+
+fn bin() -> String {
+    assert_cmd::cargo::cargo_bin("driftgate")
+        .display()
+        .to_string()
+}
+
+/// A clean demo workspace whose spine is a git repo with the hook installed.
+fn repo_with_hook() -> tempfile::TempDir {
+    let ws = demo_copy(true);
+    let spine = ws.path().join("spine");
+    init_repo(&spine);
+    let out = Command::new(bin())
+        .args(["hook", "install", "--repo"])
+        .arg(&spine)
+        .args(["--", "--no-exec", "--now", "2026-11-20"])
+        .output()
+        .expect("install runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    ws
+}
+
+/// `git commit`, returning (success, stdout+stderr).
+fn commit(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .arg("commit")
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .env("NO_COLOR", "1")
+        .env_remove("DRIFTGATE_WORKBENCH")
+        .env_remove("DRIFTGATE_LEGACY")
+        .output()
+        .expect("git commit runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn line_of(path: &Path, needle: &str) -> usize {
+    let text = std::fs::read_to_string(path).expect("read");
+    let off = text.find(needle).expect("needle present");
+    text[..off].matches('\n').count() + 1
+}
+
+#[test]
+fn hook_blocks_a_commit_that_stages_a_broken_binding() {
+    let ws = repo_with_hook();
+    let spine = ws.path().join("spine");
+    edit(&spine.join(VM), "status: active", "status: bogus");
+    let line = line_of(&spine.join(VM), "status: bogus");
+    git(&spine, &["add", VM]);
+    let (ok, out) = commit(&spine, &["-qm", "break it"]);
+    assert!(!ok, "commit should be blocked:\n{out}");
+    assert!(out.contains(&format!("spine:{VM}:{line}:")), "{out}");
+    assert!(out.contains("schema/vm.lifecycle"), "{out}");
+    // Nothing was committed.
+    assert_eq!(git(&spine, &["rev-list", "--count", "HEAD"]).trim(), "1");
+}
+
+#[test]
+fn hook_lets_a_clean_commit_through_and_judges_the_staged_side() {
+    let ws = repo_with_hook();
+    let spine = ws.path().join("spine");
+    let original = std::fs::read_to_string(spine.join(VM)).expect("read");
+    // Staged: a harmless comment. Work tree: broken. The commit records the
+    // staged side, so it must pass.
+    std::fs::write(spine.join(VM), format!("# reviewed\n{original}")).expect("write");
+    git(&spine, &["add", VM]);
+    edit(&spine.join(VM), "status: active", "status: bogus");
+    let (ok, out) = commit(&spine, &["-qm", "comment only"]);
+    assert!(ok, "clean staged content must pass:\n{out}");
+    assert_eq!(git(&spine, &["rev-list", "--count", "HEAD"]).trim(), "2");
+}
+
+#[test]
+fn commit_with_paths_uses_the_temporary_index() {
+    let ws = repo_with_hook();
+    let spine = ws.path().join("spine");
+    // Index: untouched. Work tree: broken. `git commit <path>` takes the
+    // work-tree file into a temporary index (GIT_INDEX_FILE): blocked.
+    edit(&spine.join(VM), "status: active", "status: bogus");
+    let (ok, out) = commit(&spine, &["-qm", "commit the path", "--", VM]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("`bogus`"), "{out}");
+
+    // Broken content staged, but the commit names another (clean) path:
+    // the temporary index holds HEAD + that path, so it passes.
+    git(&spine, &["add", VM]);
+    std::fs::write(spine.join("NOTES.md"), "notes\n").expect("write");
+    git(&spine, &["add", "NOTES.md"]);
+    std::fs::write(spine.join("NOTES.md"), "notes, edited\n").expect("write");
+    let (ok, out) = commit(&spine, &["-qm", "only notes", "--", "NOTES.md"]);
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn hook_install_chains_an_existing_hook_and_uninstall_restores_it() {
+    let ws = demo_copy(true);
+    let spine = ws.path().join("spine");
+    init_repo(&spine);
+    let hooks = spine.join(".git/hooks");
+    std::fs::create_dir_all(&hooks).expect("mkdir");
+    let marker = ws.path().join("old-hook-ran");
+    std::fs::write(
+        hooks.join("pre-commit"),
+        format!("#!/bin/sh\ntouch '{}'\n", marker.display()),
+    )
+    .expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            hooks.join("pre-commit"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .expect("chmod");
+    }
+    let out = Command::new(bin())
+        .args(["hook", "install", "--repo"])
+        .arg(&spine)
+        .args(["--", "--no-exec"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("kept the existing hook"));
+
+    std::fs::write(spine.join("NOTES.md"), "x\n").expect("write");
+    git(&spine, &["add", "NOTES.md"]);
+    let (ok, text) = commit(&spine, &["-qm", "notes"]);
+    assert!(ok, "{text}");
+    assert!(marker.exists(), "the chained hook must still run");
+
+    let out = Command::new(bin())
+        .args(["hook", "uninstall", "--repo"])
+        .arg(&spine)
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let restored = std::fs::read_to_string(hooks.join("pre-commit")).expect("hook back");
+    assert!(restored.contains("old-hook-ran"));
+    assert!(!hooks.join("pre-commit.driftgate-chained").exists());
+
+    // --force replaces instead of chaining.
+    let out = Command::new(bin())
+        .args(["hook", "install", "--force", "--repo"])
+        .arg(&spine)
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    assert!(!hooks.join("pre-commit.driftgate-chained").exists());
+    let now = std::fs::read_to_string(hooks.join("pre-commit")).expect("hook");
+    assert!(now.contains("driftgate pre-commit hook"));
+}
+
+#[test]
+fn uninstall_refuses_a_foreign_hook() {
+    let ws = demo_copy(true);
+    let spine = ws.path().join("spine");
+    init_repo(&spine);
+    std::fs::create_dir_all(spine.join(".git/hooks")).expect("mkdir");
+    std::fs::write(spine.join(".git/hooks/pre-commit"), "#!/bin/sh\nexit 0\n").expect("write");
+    let out = Command::new(bin())
+        .args(["hook", "uninstall", "--repo"])
+        .arg(&spine)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(spine.join(".git/hooks/pre-commit").exists());
+}
+
+#[test]
+fn staged_run_only_checks_changed_bindings() {
+    let ws = demo_copy(false); // the demo is full of drift
+    let spine = ws.path().join("spine");
+    init_repo(&spine);
+    std::fs::write(spine.join("NOTES.md"), "unrelated\n").expect("write");
+    git(&spine, &["add", "NOTES.md"]);
+    let out = driftgate()
+        .args([
+            "check",
+            "--staged",
+            "--affected-only",
+            "--no-exec",
+            "--format",
+            "json",
+            "--spine",
+        ])
+        .arg(&spine)
+        .output()
+        .expect("runs");
+    let report = json_of(&out);
+    let codes: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["waived"] == false)
+        .filter_map(|f| f["code"].as_str())
+        .filter(|c| !c.starts_with("workspace/"))
+        .collect();
+    assert!(
+        codes.is_empty(),
+        "an unrelated commit must not be judged on old drift: {codes:?}"
+    );
+    assert_eq!(out.status.code(), Some(0));
+    // No schema and no gate with inputs ran.
+    for c in report["checks"].as_array().expect("checks") {
+        if c["code"].as_str().is_some_and(|s| s.starts_with("schema/")) {
+            panic!("schema check recorded for an unrelated commit: {c}");
+        }
+        if c["status"] == "ran" {
+            panic!("gate ran for an unrelated commit with --affected-only: {c}");
+        }
+    }
+}
+
+#[test]
+fn new_since_hides_old_findings_after_lines_move_and_shows_new_ones() {
+    let ws = demo_copy(true);
+    let spine = ws.path().join("spine");
+    init_repo(&spine);
+    // An old mess, committed.
+    edit(&spine.join(VM), "status: active", "status: bogus-old");
+    git(&spine, &["commit", "-qam", "old mess"]);
+    // Now: lines inserted above it, and a new problem.
+    let text = std::fs::read_to_string(spine.join(VM)).expect("read");
+    let mut moved = String::from("# a\n# b\n# c\n");
+    moved.push_str(&text);
+    std::fs::write(spine.join(VM), moved).expect("write");
+    edit(&spine.join(VM), "status: active", "status: bogus-new");
+
+    let out = driftgate()
+        .args([
+            "check",
+            "--no-exec",
+            "--now",
+            "2026-11-20",
+            "--format",
+            "json",
+            "--new-since",
+            "HEAD",
+            "--spine",
+        ])
+        .arg(&spine)
+        .output()
+        .expect("runs");
+    let report = json_of(&out);
+    let msgs: Vec<String> = findings_with_code(&report, "schema/vm.lifecycle")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(msgs.iter().any(|m| m.contains("bogus-new")), "{msgs:?}");
+    assert!(!msgs.iter().any(|m| m.contains("bogus-old")), "{msgs:?}");
+    assert!(report["summary"]["hidden_old"].as_u64().unwrap_or(0) >= 1);
+
+    // Without --new-since both show.
+    let out = driftgate()
+        .args([
+            "check",
+            "--no-exec",
+            "--now",
+            "2026-11-20",
+            "--format",
+            "json",
+            "--spine",
+        ])
+        .arg(&spine)
+        .output()
+        .expect("runs");
+    let all = json_of(&out);
+    let n = findings_with_code(&all, "schema/vm.lifecycle").len();
+    assert_eq!(n, 2);
+}

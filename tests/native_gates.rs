@@ -1,0 +1,253 @@
+//! Every native gate of the registry against the demo workspace: the
+//! findings are exactly the DRIFT.md rows of those gates (code, repo, path,
+//! line, subject), and with the demo-fixes overlay only the waived rows stay.
+
+mod common;
+
+use common::*;
+use driftgate::check::{open_workspace, CheckOptions, Sources};
+use driftgate::config::LoadedConfig;
+use driftgate::documents::Document;
+use driftgate::findings::{Finding, RepoId};
+use driftgate::gates::native::{native_catalogue_for_test, registry};
+use driftgate::gates::{GateContext, GateMeta, Implementation};
+use driftgate::workspace::Workspace;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+type Row = (String, String, String, usize, String);
+
+/// DRIFT.md code → gate id (new gates carry placeholder codes there).
+fn gate_code(expected: &str) -> (String, bool) {
+    let waived = expected.contains("(waived)");
+    let code = expected.replace("(waived)", "").trim().to_string();
+    let code = match code.as_str() {
+        "new:decommissioned-ref" => "D400".to_string(),
+        "new:startup-coverage" => "D403".to_string(),
+        "new:vmid-range" => "D406".to_string(),
+        other => other.to_string(),
+    };
+    (code, waived)
+}
+
+/// (rows expected for our gates, the waived subset).
+fn drift_rows(ids: &BTreeSet<String>) -> (Vec<Row>, Vec<Row>) {
+    let path = fixtures().join("demo/DRIFT.md");
+    let bytes = std::fs::read(&path).expect("DRIFT.md");
+    let doc = Document::parse(RepoId::Spine, "DRIFT.md", &bytes);
+    let mut all = Vec::new();
+    let mut waived = Vec::new();
+    for t in doc.tables() {
+        if !t.has_columns(&["expected code", "repo", "path", "line", "subject"]) {
+            continue;
+        }
+        for r in &t.rows {
+            let cell = |n: &str| t.cell(r, n).unwrap_or_default().trim().to_string();
+            let (code, is_waived) = gate_code(&cell("expected code"));
+            if !ids.contains(&code) {
+                continue;
+            }
+            let line: usize = cell("line").parse().expect("numeric line for a gate row");
+            let row = (code, cell("repo"), cell("path"), line, cell("subject"));
+            if is_waived {
+                waived.push(row.clone());
+            }
+            all.push(row);
+        }
+    }
+    all.sort();
+    waived.sort();
+    (all, waived)
+}
+
+fn open(root: &Path) -> (Workspace, LoadedConfig) {
+    let opts = CheckOptions {
+        sources: Sources {
+            spine: root.join("spine"),
+            ..Sources::default()
+        },
+        ..CheckOptions::default()
+    };
+    open_workspace(&opts).unwrap_or_else(|f| panic!("workspace: {}", f.message))
+}
+
+/// Runs every registered native gate (through its gate file) once.
+fn run_all(ws: &Workspace, config: &LoadedConfig, catalogue: &[GateMeta]) -> Vec<Finding> {
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+    let mut out = Vec::new();
+    for gate in registry() {
+        let meta = catalogue
+            .iter()
+            .find(|m| m.implementation == Implementation::Native(gate.name().to_string()))
+            .unwrap_or_else(|| panic!("no gate file for native gate {}", gate.name()));
+        let cx = GateContext {
+            ws,
+            meta,
+            now,
+            options: config.config.gate_options.get(&meta.id),
+        };
+        let found = gate
+            .run(&cx)
+            .unwrap_or_else(|e| panic!("{} errored: {e}", meta.id));
+        for f in &found {
+            assert_eq!(f.code, meta.id, "finding code is the gate id");
+            assert!(!f.message.is_empty() && f.help.is_some());
+            assert!(
+                f.location.span.is_some(),
+                "{} finding without a span: {}",
+                f.code,
+                f.message
+            );
+        }
+        out.extend(found);
+    }
+    out
+}
+
+fn rows_of(findings: &[Finding]) -> Vec<Row> {
+    let mut v: Vec<Row> = findings
+        .iter()
+        .map(|f| {
+            (
+                f.code.clone(),
+                f.location.repo.as_str().to_string(),
+                f.location.path.clone(),
+                f.location.line(),
+                f.subject.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn catalogue() -> (Vec<GateMeta>, BTreeSet<String>) {
+    let cat = native_catalogue_for_test();
+    let ids = cat.iter().map(|m| m.id.clone()).collect();
+    (cat, ids)
+}
+
+#[test]
+fn demo_native_findings_are_exactly_the_drift_rows() {
+    let (cat, ids) = catalogue();
+    assert_eq!(ids.len(), registry().len());
+    let (expected, _) = drift_rows(&ids);
+    assert!(
+        expected.len() >= 14,
+        "DRIFT.md rows for native gates: {expected:?}"
+    );
+    let ws_dir = demo_copy(false);
+    let (ws, config) = open(ws_dir.path());
+    assert!(ws.repo(RepoId::Workbench).is_some(), "demo has a workbench");
+    let found = run_all(&ws, &config, &cat);
+    assert_eq!(
+        rows_of(&found),
+        expected,
+        "\nfindings:\n{}",
+        found
+            .iter()
+            .map(|f| format!("{} {} {}", f.code, f.location.display(), f.message))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn demo_messages_speak_the_users_terms() {
+    let (cat, _) = catalogue();
+    let ws_dir = demo_copy(false);
+    let (ws, config) = open(ws_dir.path());
+    let found = run_all(&ws, &config, &cat);
+    let msg = |code: &str| -> Vec<&str> {
+        found
+            .iter()
+            .filter(|f| f.code == code)
+            .map(|f| f.message.as_str())
+            .collect()
+    };
+    assert_eq!(
+        msg("D69"),
+        vec!["VM 206 (dev-tools): ssh target `dev-tools` has host 192.168.1.26, but lan_ip is 192.168.1.206"]
+    );
+    assert_eq!(
+        msg("D163"),
+        vec!["workbench SSH config `Host docker-host` uses User root, but ssh.targets `docker-host` has user ronny"]
+    );
+    assert_eq!(
+        msg("D403"),
+        vec!["LXC 105 (pihole-home) is active but no startup phase lists it in lxc_ids; it would not come back after a power cycle"]
+    );
+    assert_eq!(
+        msg("D406"),
+        vec!["VM 150 (communications-stack) has VMID 150, outside the vmid_range 200-299 of site `shop` (pve)"]
+    );
+    let d69 = found.iter().find(|f| f.code == "D69").expect("D69");
+    assert_eq!(
+        d69.related[0].location.path,
+        "ops/bindings/vm.lifecycle.yaml"
+    );
+    assert_eq!(d69.related[0].location.line(), 190);
+    let d403 = found.iter().find(|f| f.code == "D403").expect("D403");
+    assert_eq!(
+        d403.related[0].location.path,
+        "ops/bindings/startup.sequencing.yaml"
+    );
+    assert_eq!(
+        d403.related[0].location.line(),
+        122,
+        "phase 11 `lxc_ids: []`"
+    );
+    let d163 = found.iter().find(|f| f.code == "D163").expect("D163");
+    assert_eq!(
+        (d163.location.line(), d163.location.col()),
+        (24, 5),
+        "the `User root` keyword"
+    );
+}
+
+#[test]
+fn demo_with_fixes_leaves_only_the_waived_rows() {
+    let (cat, ids) = catalogue();
+    let (_, waived) = drift_rows(&ids);
+    let ws_dir = demo_copy(true);
+    let (ws, config) = open(ws_dir.path());
+    let found = run_all(&ws, &config, &cat);
+    assert_eq!(
+        rows_of(&found),
+        waived,
+        "\nfindings:\n{}",
+        found
+            .iter()
+            .map(|f| format!("{} {} {}", f.code, f.location.display(), f.message))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // ... and each of those is covered by a waiver of driftgate.yaml.
+    for f in &found {
+        assert!(
+            config
+                .config
+                .waivers
+                .iter()
+                .any(|w| w.gate == f.code && w.subject.as_deref() == f.subject.as_deref()),
+            "no waiver for {} {:?}",
+            f.code,
+            f.subject
+        );
+    }
+}
+
+#[test]
+fn without_workbench_the_workbench_gate_reports_nothing() {
+    let (cat, _) = catalogue();
+    let ws_dir = demo_copy(false);
+    std::fs::remove_dir_all(ws_dir.path().join("workbench")).expect("rm workbench");
+    let (ws, config) = open(ws_dir.path());
+    assert!(ws.repo(RepoId::Workbench).is_none());
+    let found = run_all(&ws, &config, &cat);
+    assert!(found.iter().all(|f| f.location.repo == RepoId::Spine));
+    assert!(
+        found.iter().any(|f| f.code == "D69"),
+        "spine gates still run"
+    );
+}

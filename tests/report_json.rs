@@ -1,0 +1,63 @@
+//! `--format json` round-trips: serialize, parse, compare with the findings.
+
+mod report_support;
+
+use driftgate::findings::Disposition;
+use driftgate::report::json;
+use report_support::*;
+use serde_json::Value;
+
+#[test]
+fn round_trip_keeps_every_finding_and_the_counts() {
+    let fx = scenario();
+    let text = fx.with_report(json::render);
+    let v: Value = serde_json::from_str(&text).expect("valid JSON");
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), fx.findings.len());
+    for (j, f) in findings.iter().zip(&fx.findings) {
+        for key in [
+            "repo", "path", "line", "column", "code", "severity", "message", "subject",
+        ] {
+            assert!(j.get(key).is_some(), "{key} missing in {j}");
+        }
+        assert_eq!(j["repo"], f.location.repo.as_str());
+        assert_eq!(j["path"], f.location.path.as_str());
+        assert_eq!(j["line"], f.location.line());
+        assert_eq!(j["column"], f.location.col());
+        assert_eq!(j["code"], f.code.as_str());
+        assert_eq!(j["severity"], f.severity.as_str());
+        assert_eq!(j["message"], f.message.as_str());
+        assert_eq!(j["subject"].as_str(), f.subject.as_deref());
+        assert_eq!(j["fingerprint"], f.fingerprint());
+        assert_eq!(j["waived"], !matches!(f.disposition, Disposition::Active));
+        assert_eq!(j["related"].as_array().unwrap().len(), f.related.len());
+    }
+    let c = fx.with_report(|r| r.counts());
+    let s = &v["summary"];
+    assert_eq!(s["errors"], c.error);
+    assert_eq!(s["warnings"], c.warning);
+    assert_eq!(s["info"], c.info);
+    assert_eq!(s["waived"], c.waived);
+    assert_eq!(s["files_read"], 7);
+    let active = findings.iter().filter(|f| f["waived"] == false).count();
+    assert_eq!(active, c.error + c.warning + c.info);
+    assert_eq!(v["checks"].as_array().unwrap().len(), fx.checks.len());
+    assert_eq!(v["checks"][5]["status"], "errored");
+    assert_eq!(v["repos"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn hostile_text_stays_valid_json() {
+    use driftgate::findings::{Finding, Location, RepoId, Severity};
+    let nasty = "ctl \u{0}\u{1b}[31m ]]> \"q\" <x> \\ \u{fffe} \u{2028} end\r\n";
+    let fx = Fixture::new().finding(Finding::new(
+        "D1",
+        Severity::Error,
+        Location::file(RepoId::Spine, nasty),
+        nasty,
+    ));
+    let text = fx.with_report(json::render);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["findings"][0]["message"], nasty);
+    assert_eq!(v["findings"][0]["path"], nasty);
+}
