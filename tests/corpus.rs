@@ -10,7 +10,11 @@ use driftgate::gates::GateOptions;
 use std::path::Path;
 
 fn run_check(dir: &Path) -> Run {
-    let opts = CheckOptions {
+    check::run(&options(dir))
+}
+
+fn options(dir: &Path) -> CheckOptions {
+    CheckOptions {
         sources: Sources {
             spine: dir.join("spine"),
             workbench: Some(dir.join("workbench")),
@@ -23,8 +27,7 @@ fn run_check(dir: &Path) -> Run {
         // Temp dirs are not git repos: the cache would land in ~/.cache.
         no_cache: true,
         ..CheckOptions::default()
-    };
-    check::run(&opts)
+    }
 }
 
 fn schema_or_parse(run: &Run) -> Vec<String> {
@@ -213,6 +216,18 @@ fn drift_variant_carries_the_drifts_it_lists() {
         && f.message.contains("retired")));
     assert!(run.findings.iter().any(|f| f.code == "parse/duplicate-key"
         && f.location.path == "ops/bindings/docker.compose.targets.yaml"));
+
+    // --schemas-only: the same schema/parse findings, and no gate at all.
+    let only = check::run(&CheckOptions {
+        schemas_only: true,
+        ..options(&dir)
+    });
+    assert_eq!(schema_or_parse(&only), bad);
+    let gate_like =
+        |code: &str| code.starts_with('D') && code[1..].chars().all(|c| c.is_ascii_digit());
+    assert!(!only.findings.iter().any(|f| gate_like(&f.code)));
+    assert!(!only.checks.iter().any(|c| gate_like(&c.code)));
+
     // Gate drifts: whichever of the listed gates this build ships and ran
     // must report its drift.
     for d in summary.drifts.iter().filter(|d| d.code.starts_with('D')) {
