@@ -264,7 +264,7 @@ fn run_once(opts: &CheckOptions) -> Run {
     }
 
     let now = gopts.now.unwrap_or_else(today);
-    gates::apply_waivers(&mut findings, &config, now);
+    gates::apply_waivers(&mut findings, &config, now, &checks);
     dedup(&mut findings);
     sort_findings(&mut findings);
 

@@ -378,28 +378,31 @@ fn cmd_check(a: &CheckArgs) -> i32 {
             return 2;
         }
     };
-    let run =
-        match a.timeout {
-            None => check::run(&opts),
-            Some(secs) => {
-                let (tx, rx) = std::sync::mpsc::channel();
-                let o = opts.clone();
-                std::thread::spawn(move || {
-                    let _ = tx.send(check::run(&o));
-                });
-                match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
+    let run = match a.timeout {
+        None => check::run(&opts),
+        Some(secs) => {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let o = opts.clone();
+            std::thread::spawn(move || {
+                let _ = tx.send(check::run(&o));
+            });
+            match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
                 Ok(run) => run,
-                Err(_) => check::Run::failed(crate::findings::Finding::new(
+                Err(_) => {
+                    // Scripts of exec gates run in their own process groups.
+                    crate::gates::exec::kill_running();
+                    check::Run::failed(crate::findings::Finding::new(
                     "internal/timeout",
                     crate::findings::Severity::Error,
                     crate::findings::Location::file(RepoId::Spine, ""),
                     format!("the run did not finish within --timeout {secs}s; nothing was judged"),
                 )
                 .with_help("raise --timeout, or find the slow gate with --select/--ignore")
-                .internal()),
+                .internal())
+                }
             }
-            }
-        };
+        }
+    };
     let wrote = emit(&run, a);
     let code = run.exit_code();
     if !wrote {

@@ -7,13 +7,34 @@
 //! timeouts). This file holds the shared contract; the engine lives in the
 //! submodules.
 
+pub mod catalogue;
+pub mod exec;
+pub mod explain;
 pub mod native;
+pub mod registry;
+pub mod rules;
+pub mod select;
+pub mod waivers;
 
 use crate::config::LoadedConfig;
 use crate::documents::Document;
-use crate::findings::{CheckRecord, Finding, Location, Severity};
-use crate::workspace::Workspace;
+use crate::findings::{CheckRecord, CheckStatus, Finding, Location, RepoId, Severity};
+use crate::workspace::{Snapshot, Workspace};
+use catalogue::Gate;
+use rayon::prelude::*;
 use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// `D069`, `d69`, ` D69 ` → `D69`; None when not a D-number.
+pub fn normalize_id(s: &str) -> Option<String> {
+    let t = s.trim();
+    let digits = t.strip_prefix(['D', 'd'])?;
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let n = digits.trim_start_matches('0');
+    Some(format!("D{}", if n.is_empty() { "0" } else { n }))
+}
 
 /// Everything a gate run needs besides the workspace.
 #[derive(Debug, Clone, Default)]
@@ -131,25 +152,390 @@ pub trait NativeGate: Send + Sync {
     fn run(&self, cx: &GateContext<'_>) -> Result<Vec<Finding>, String>;
 }
 
-/// Runs every selected gate. Returns findings and one record per gate.
+/// Runs every selected gate. Returns findings and one record per gate
+/// (passing, skipped and errored gates included, in gate-number order).
 pub fn run(
-    _ws: &Workspace,
-    _config: &LoadedConfig,
-    _opts: &GateOptions,
+    ws: &Workspace,
+    config: &LoadedConfig,
+    opts: &GateOptions,
 ) -> (Vec<Finding>, Vec<CheckRecord>) {
-    (Vec::new(), Vec::new())
+    let now = opts.now.unwrap_or_else(crate::check::today);
+    let cfg = &config.config;
+    let mut cat = catalogue::load(Some(ws), cfg.gates_dir.as_deref());
+    let mut findings = std::mem::take(&mut cat.problems);
+    // `$catalogue` in rules: the gates driftgate implements (not the
+    // registry's script-only gates).
+    let implemented = cat.ids();
+    if registry::wanted(ws, opts.registry) {
+        findings.extend(registry::import(ws, &mut cat));
+    }
+    let selection = match select::Selection::new(opts) {
+        Ok(s) => s,
+        Err(e) => {
+            findings.push(
+                Finding::new(
+                    "config/invalid",
+                    Severity::Error,
+                    Location::file(RepoId::Spine, crate::config::CONFIG_FILE),
+                    e,
+                )
+                .with_help("use --ring instant, standard or deep")
+                .internal(),
+            );
+            return (findings, Vec::new());
+        }
+    };
+    {
+        let metas: Vec<&GateMeta> = cat.gates.iter().map(|g| &g.meta).collect();
+        for word in selection.unused(&metas) {
+            findings.push(
+                Finding::new(
+                    "config/select",
+                    Severity::Warning,
+                    Location::file(RepoId::Spine, crate::config::CONFIG_FILE),
+                    format!("selector `{word}` matches no gate"),
+                )
+                .with_help("`driftgate gates` lists ids, names and categories")
+                .with_subject(format!("select:{word}")),
+            );
+        }
+    }
+    let natives = native::registry();
+    let exec_enabled = opts.exec;
+    let snapshot_ok = ws.spine().snapshot == Snapshot::WorkTree;
+    let default_timeout = cfg.exec_timeout_sec.unwrap_or(exec::DEFAULT_TIMEOUT_SEC);
+
+    // Decide what happens to every gate.
+    enum Plan {
+        Done(CheckStatus),
+        InProcess,
+        Exec(Vec<String>, Duration),
+    }
+    let plans: Vec<Plan> = cat
+        .gates
+        .iter()
+        .map(|g| {
+            if let Some(p) = &g.preset {
+                return Plan::Done(p.clone());
+            }
+            if let Some(why) = selection.skip_reason(&g.meta) {
+                return Plan::Done(CheckStatus::Skipped(why));
+            }
+            match &g.meta.implementation {
+                Implementation::Exec(spec) => {
+                    if !exec_enabled {
+                        Plan::Done(CheckStatus::Skipped("exec disabled (--no-exec)".into()))
+                    } else if !snapshot_ok {
+                        Plan::Done(CheckStatus::Skipped(format!(
+                            "exec gates run only on the work tree (this run reads the {})",
+                            ws.spine().snapshot.describe()
+                        )))
+                    } else {
+                        Plan::Exec(
+                            spec.command.clone(),
+                            Duration::from_secs(spec.timeout_sec.unwrap_or(default_timeout).max(1)),
+                        )
+                    }
+                }
+                _ => Plan::InProcess,
+            }
+        })
+        .collect();
+
+    let shared = rules::Shared::new(ws, now, &implemented);
+    let jobs: Vec<exec::Job<'_>> = cat
+        .gates
+        .iter()
+        .zip(&plans)
+        .filter_map(|(g, p)| match p {
+            Plan::Exec(argv, t) => Some(exec::Job {
+                gate: g,
+                argv: argv.clone(),
+                timeout: *t,
+            }),
+            _ => None,
+        })
+        .collect();
+    let parallel = if opts.jobs == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        opts.jobs
+    };
+    let in_process: Vec<usize> = plans
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| matches!(p, Plan::InProcess))
+        .map(|(i, _)| i)
+        .collect();
+    // Exec gates wait on child processes: they get their own OS thread (and
+    // their own bounded workers) so no rayon worker sits blocked while the
+    // rule and native gates run on the pool.
+    let (inproc_results, exec_results) = std::thread::scope(|s| {
+        let exec_handle = (!jobs.is_empty()).then(|| s.spawn(|| exec::run_all(ws, jobs, parallel)));
+        let inproc = in_process
+            .par_iter()
+            .map(|&i| {
+                let g = &cat.gates[i];
+                let t0 = Instant::now();
+                let (status, fs) = run_in_process(g, ws, config, now, &shared, &natives);
+                (i, status, fs, t0.elapsed().as_millis() as u64)
+            })
+            .collect::<Vec<_>>();
+        let exec = exec_handle
+            .map(|h| h.join().unwrap_or_default())
+            .unwrap_or_default();
+        (inproc, exec)
+    });
+
+    let mut results: Vec<Option<(CheckStatus, u64)>> = plans
+        .iter()
+        .map(|p| match p {
+            Plan::Done(s) => Some((s.clone(), 0)),
+            _ => None,
+        })
+        .collect();
+    for (i, status, fs, ms) in inproc_results {
+        results[i] = Some((status, ms));
+        findings.extend(fs);
+    }
+    let exec_idx: Vec<usize> = plans
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| matches!(p, Plan::Exec(..)))
+        .map(|(i, _)| i)
+        .collect();
+    for (i, done) in exec_idx.into_iter().zip(exec_results) {
+        results[i] = Some((done.status, done.millis));
+        findings.extend(done.findings);
+    }
+    let records = cat
+        .gates
+        .iter()
+        .zip(results)
+        .map(|(g, r)| {
+            let (status, millis) = r.unwrap_or((CheckStatus::Errored("not run".into()), 0));
+            CheckRecord {
+                code: g.meta.id.clone(),
+                name: g.meta.name.clone(),
+                status,
+                help: Some(match &g.meta.fix_hint {
+                    Some(h) if !g.meta.description.is_empty() => {
+                        format!("{} Fix: {h}", g.meta.description)
+                    }
+                    Some(h) => h.clone(),
+                    None => g.meta.description.clone(),
+                }),
+                millis,
+            }
+        })
+        .collect();
+    (findings, records)
+}
+
+/// Runs a rule or native gate; a panic is the gate's own error.
+fn run_in_process(
+    g: &Gate,
+    ws: &Workspace,
+    config: &LoadedConfig,
+    now: chrono::NaiveDate,
+    shared: &rules::Shared<'_>,
+    natives: &[Box<dyn NativeGate>],
+) -> (CheckStatus, Vec<Finding>) {
+    let options = config.config.gate_options.get(&g.meta.id).or_else(|| {
+        config
+            .config
+            .gate_options
+            .iter()
+            .find(|(k, _)| normalize_id(k).as_deref() == Some(g.meta.id.as_str()))
+            .map(|(_, v)| v)
+    });
+    let cx = GateContext {
+        ws,
+        meta: &g.meta,
+        now,
+        options,
+    };
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        match &g.meta.implementation {
+            Implementation::Rule(rule) => run_rule_gate(g, &cx, shared, rule, options),
+            Implementation::Native(name) => match natives.iter().find(|n| n.name() == name) {
+                Some(n) => match n.run(&cx) {
+                    Ok(fs) => (CheckStatus::Ran, fs),
+                    Err(e) => (CheckStatus::Errored(e), Vec::new()),
+                },
+                None => {
+                    let msg = format!(
+                        "gate {} names native gate `{name}`, which this driftgate does not have",
+                        g.meta.id
+                    );
+                    (
+                        CheckStatus::Errored(msg.clone()),
+                        vec![gate_config_finding(g, "/native", msg)],
+                    )
+                }
+            },
+            Implementation::Exec(_) => (
+                CheckStatus::Errored("exec gate planned in-process".into()),
+                Vec::new(),
+            ),
+        }
+    }));
+    match run {
+        Ok(r) => r,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".into());
+            let msg = format!(
+                "gate {} crashed: {what} (a driftgate bug; please report it)",
+                g.meta.id
+            );
+            (
+                CheckStatus::Errored(msg.clone()),
+                vec![
+                    Finding::new("internal/panic", Severity::Error, g.defined_at.clone(), msg)
+                        .with_subject(format!("gate:{}", g.meta.id))
+                        .internal(),
+                ],
+            )
+        }
+    }
+}
+
+fn gate_config_finding(g: &Gate, pointer: &str, message: String) -> Finding {
+    Finding::new("config/gate", Severity::Error, g.location(pointer), message)
+        .with_help(format!(
+            "fix the gate file {} (see `driftgate explain config/gate`)",
+            g.meta.origin
+        ))
+        .with_subject(format!("gate:{}", g.meta.id))
+        .internal()
+}
+
+fn run_rule_gate(
+    g: &Gate,
+    cx: &GateContext<'_>,
+    shared: &rules::Shared<'_>,
+    rule: &Value,
+    options: Option<&Value>,
+) -> (CheckStatus, Vec<Finding>) {
+    // `gate_options.<ID>` in driftgate.yaml overrides fields of the rule.
+    let merged;
+    let rule = match (rule, options) {
+        (Value::Object(r), Some(Value::Object(o))) => {
+            let mut m = r.clone();
+            for (k, v) in o {
+                m.insert(k.clone(), v.clone());
+            }
+            merged = Value::Object(m);
+            &merged
+        }
+        _ => rule,
+    };
+    let rcx = rules::RuleCx {
+        shared,
+        gate: cx,
+        base: "/rule".into(),
+        with: Vec::new(),
+    };
+    match rules::run_rule(&rcx, rule) {
+        Ok(out) if out.errors.is_empty() => (CheckStatus::Ran, out.findings),
+        Ok(out) => {
+            let n = out.errors.len();
+            let first = out.errors.first().cloned().unwrap_or_default();
+            let why = if n == 1 {
+                first
+            } else {
+                format!("{first} (and {} more rule errors)", n - 1)
+            };
+            (CheckStatus::Errored(why), out.findings)
+        }
+        Err(rules::Halt::Skip(why)) => (CheckStatus::Skipped(why), Vec::new()),
+        Err(rules::Halt::Config { pointer, message }) => (
+            CheckStatus::Errored(message.clone()),
+            vec![gate_config_finding(
+                g,
+                &pointer,
+                format!("gate {}: {message}", g.meta.id),
+            )],
+        ),
+    }
 }
 
 /// Applies driftgate.yaml waivers: matching findings become waived; expired
-/// and unused waivers become findings of their own.
-pub fn apply_waivers(_findings: &mut [Finding], _config: &LoadedConfig, _now: chrono::NaiveDate) {}
+/// and unused waivers become findings of their own. `checks` (the run's
+/// records) tells which gates ran, so waivers of gates that were not
+/// selected are not reported as unused.
+pub fn apply_waivers(
+    findings: &mut Vec<Finding>,
+    config: &LoadedConfig,
+    now: chrono::NaiveDate,
+    checks: &[CheckRecord],
+) {
+    waivers::apply(findings, config, now, checks)
+}
 
 /// `driftgate gates`
-pub fn cmd_gates(_a: &crate::cli::GatesArgs) -> i32 {
-    0
+pub fn cmd_gates(a: &crate::cli::GatesArgs) -> i32 {
+    explain::cmd_gates(a)
 }
 
 /// `driftgate explain CODE`
-pub fn cmd_explain(_a: &crate::cli::ExplainArgs) -> i32 {
-    0
+pub fn cmd_explain(a: &crate::cli::ExplainArgs) -> i32 {
+    explain::cmd_explain(a)
+}
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// A plain gate for unit tests.
+    pub fn gate_cx(id: &str) -> GateMeta {
+        GateMeta {
+            id: id.into(),
+            name: "test-gate".into(),
+            category: "test".into(),
+            gate_class: "invariant".into(),
+            severity: "high".into(),
+            ring: "standard".into(),
+            description: "test gate".into(),
+            why: None,
+            fix_hint: Some("fix it".into()),
+            inputs: Vec::new(),
+            example: None,
+            implementation: Implementation::Native("none".into()),
+            warn_only: false,
+            origin: "test".into(),
+        }
+    }
+
+    /// Runs one rule mapping against a workspace, `--now 2026-11-20`.
+    pub fn run_rule_on(ws: &Workspace, meta: &GateMeta, rule: &Value) -> rules::RuleResult {
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+        let shared = rules::Shared::new(ws, now, &["D1".to_string()]);
+        let gc = GateContext {
+            ws,
+            meta,
+            now,
+            options: None,
+        };
+        let cx = rules::RuleCx {
+            shared: &shared,
+            gate: &gc,
+            base: "/rule".into(),
+            with: Vec::new(),
+        };
+        rules::run_rule(&cx, rule)
+    }
+
+    #[test]
+    fn ids_normalise() {
+        assert_eq!(normalize_id("D069").as_deref(), Some("D69"));
+        assert_eq!(normalize_id(" d7 ").as_deref(), Some("D7"));
+        assert_eq!(normalize_id("D000").as_deref(), Some("D0"));
+        assert_eq!(normalize_id("D").as_deref(), None);
+        assert_eq!(normalize_id("schema/x").as_deref(), None);
+    }
 }

@@ -1,0 +1,318 @@
+//! `driftgate gates` and `driftgate explain CODE`.
+
+use super::catalogue::{self, Catalogue, Gate, BUILTIN};
+use super::{normalize_id, registry, Implementation};
+use crate::check::{self, CheckOptions};
+use crate::cli::{ExplainArgs, GatesArgs, RepoArgs};
+use crate::findings::CheckStatus;
+use crate::workspace::Snapshot;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::io::Write;
+
+/// The catalogue as a run would see it: embedded gates, the spine's
+/// gates_dir and its registry (when a spine is found).
+fn catalogue_for(repos: &RepoArgs) -> Catalogue {
+    let Ok(sources) = crate::cli::resolve_sources(repos) else {
+        return catalogue::builtin();
+    };
+    let snapshot = match (&repos.rev, repos.staged) {
+        (Some(r), _) => Snapshot::Rev(r.clone()),
+        (None, true) => Snapshot::Staged,
+        _ => Snapshot::WorkTree,
+    };
+    let opts = CheckOptions {
+        sources,
+        snapshot,
+        ..Default::default()
+    };
+    match check::open_workspace(&opts) {
+        Ok((ws, config)) => {
+            let mut cat = catalogue::load(Some(&ws), config.config.gates_dir.as_deref());
+            if registry::wanted(&ws, config.config.registry) && ws.spine().has(registry::REGISTRY) {
+                let _ = registry::import(&ws, &mut cat);
+            }
+            cat
+        }
+        Err(_) => catalogue::builtin(),
+    }
+}
+
+fn kind_detail(g: &Gate) -> String {
+    match &g.meta.implementation {
+        Implementation::Rule(r) => format!(
+            "rule ({})",
+            r.get("kind").and_then(Value::as_str).unwrap_or("?")
+        ),
+        Implementation::Native(n) => format!("native ({n})"),
+        Implementation::Exec(e) => format!("exec ({})", e.command.join(" ")),
+    }
+}
+
+fn status_word(g: &Gate) -> String {
+    match &g.preset {
+        None => "active".into(),
+        Some(CheckStatus::Skipped(why)) => format!("skipped: {why}"),
+        Some(CheckStatus::Errored(why)) => format!("invalid: {why}"),
+        Some(CheckStatus::Ran) => "active".into(),
+    }
+}
+
+/// `driftgate gates [--json]`
+pub fn cmd_gates(a: &GatesArgs) -> i32 {
+    let cat = catalogue_for(&a.repos);
+    let mut out = String::new();
+    if a.json {
+        let rows: Vec<Value> = cat
+            .gates
+            .iter()
+            .map(|g| {
+                json!({
+                    "id": g.meta.id,
+                    "name": g.meta.name,
+                    "category": g.meta.category,
+                    "gate_class": g.meta.gate_class,
+                    "severity": g.meta.severity,
+                    "ring": g.meta.ring,
+                    "kind": g.kind(),
+                    "inputs": g.meta.inputs,
+                    "warn_only": g.meta.warn_only,
+                    "description": g.meta.description,
+                    "origin": g.meta.origin,
+                    "status": status_word(g),
+                })
+            })
+            .collect();
+        out = serde_json::to_string_pretty(&rows).unwrap_or_default();
+        out.push('\n');
+    } else {
+        let w_name = cat
+            .gates
+            .iter()
+            .map(|g| g.meta.name.chars().count())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        out.push_str(&format!(
+            "{:<6} {:<w_name$} {:<8} {:<8} {:<6} INPUTS\n",
+            "ID", "NAME", "SEVERITY", "RING", "KIND"
+        ));
+        for g in &cat.gates {
+            let mut inputs = g.meta.inputs.join(", ");
+            if let (true, Implementation::Exec(e)) = (inputs.is_empty(), &g.meta.implementation) {
+                inputs = format!("(runs {})", e.command.join(" "));
+            }
+            if let Some(CheckStatus::Skipped(why)) | Some(CheckStatus::Errored(why)) = &g.preset {
+                inputs = format!("({why}) {inputs}");
+            }
+            out.push_str(&format!(
+                "{:<6} {:<w_name$} {:<8} {:<8} {:<6} {}\n",
+                g.meta.id,
+                g.meta.name,
+                g.meta.severity,
+                g.meta.ring,
+                g.kind(),
+                inputs.trim_end()
+            ));
+        }
+        out.push_str(&format!("{} gates\n", cat.gates.len()));
+    }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    for p in &cat.problems {
+        eprintln!("{}: {}: {}", p.location.display(), p.code, p.message);
+    }
+    if cat.problems.iter().any(|p| p.internal) {
+        2
+    } else {
+        0
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CodeEntry {
+    code: String,
+    title: String,
+    checks: String,
+    why: String,
+    fix: String,
+    example: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CodeFile {
+    codes: Vec<CodeEntry>,
+}
+
+fn codes() -> Vec<CodeEntry> {
+    BUILTIN
+        .get_file("codes.yaml")
+        .map(|f| {
+            crate::documents::Document::parse(
+                crate::findings::RepoId::Spine,
+                "<builtin>/gates/codes.yaml",
+                f.contents(),
+            )
+        })
+        .and_then(|d| d.value().cloned())
+        .and_then(|v| serde_json::from_value::<CodeFile>(v).ok())
+        .map(|c| c.codes)
+        .unwrap_or_default()
+}
+
+fn indent(text: &str) -> String {
+    text.trim_end()
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("  {l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The text `explain` prints for a gate.
+pub fn explain_gate(g: &Gate) -> String {
+    let m = &g.meta;
+    let mut s = format!(
+        "{} {}\n  severity {}{}, ring {}, class {}, category {}\n  implemented as {}; defined in {}\n",
+        m.id,
+        m.name,
+        m.severity,
+        if m.warn_only { " (warn only)" } else { "" },
+        m.ring,
+        m.gate_class,
+        m.category,
+        kind_detail(g),
+        m.origin
+    );
+    if let Some(CheckStatus::Skipped(why)) | Some(CheckStatus::Errored(why)) = &g.preset {
+        s.push_str(&format!("  status: {why}\n"));
+    }
+    s.push_str(&format!("\nWhat it checks\n{}\n", indent(&m.description)));
+    if let Some(w) = &m.why {
+        s.push_str(&format!("\nWhy\n{}\n", indent(w)));
+    }
+    if !m.inputs.is_empty() {
+        s.push_str(&format!("\nInputs\n{}\n", indent(&m.inputs.join("\n"))));
+    }
+    if let Some(f) = &m.fix_hint {
+        s.push_str(&format!("\nFix\n{}\n", indent(f)));
+    }
+    if let Some(e) = &m.example {
+        s.push_str(&format!("\nFailing example\n{}\n", indent(e)));
+    }
+    s
+}
+
+/// The text `explain` prints for a built-in code, if it is one.
+pub fn explain_code(code: &str) -> Option<String> {
+    let all = codes();
+    let lower = code.trim().to_ascii_lowercase();
+    let entry = all.iter().find(|c| c.code == lower).or_else(|| {
+        let family = lower.split('/').next().unwrap_or_default();
+        all.iter().find(|c| c.code == format!("{family}/*"))
+    })?;
+    let mut s = format!("{lower} — {}\n", entry.title);
+    if let Some(id) = lower.strip_prefix("schema/") {
+        let store = crate::schema::SchemaStore::load(&[], None);
+        let Some(schema) = store.schema_value(id) else {
+            return Some(format!(
+                "{s}\n`{id}` is not a built-in schema. Built-in: {}\n",
+                store.ids().join(", ")
+            ));
+        };
+        if let Some(d) = schema
+            .get("description")
+            .or_else(|| schema.get("title"))
+            .and_then(Value::as_str)
+        {
+            s.push_str(&format!("\nSchema\n{}\n", indent(d)));
+        }
+        let globs: Vec<String> = store
+            .mapping_rows()
+            .into_iter()
+            .filter(|(_, _, sch)| *sch == Some(id))
+            .map(|(repo, glob, _)| format!("{repo}:{glob}"))
+            .collect();
+        if !globs.is_empty() {
+            s.push_str(&format!("\nApplies to\n{}\n", indent(&globs.join("\n"))));
+        }
+    }
+    s.push_str(&format!("\nWhat it checks\n{}\n", indent(&entry.checks)));
+    s.push_str(&format!("\nWhy\n{}\n", indent(&entry.why)));
+    s.push_str(&format!("\nFix\n{}\n", indent(&entry.fix)));
+    if let Some(e) = &entry.example {
+        s.push_str(&format!("\nFailing example\n{}\n", indent(e)));
+    }
+    Some(s)
+}
+
+/// `driftgate explain CODE`
+pub fn cmd_explain(a: &ExplainArgs) -> i32 {
+    let text = match normalize_id(&a.code) {
+        Some(id) => {
+            let builtin = catalogue::builtin();
+            match builtin.get(&id) {
+                Some(g) => Some(explain_gate(g)),
+                // A spine gate (gates_dir or registry) when run inside a spine.
+                None => catalogue_for(&RepoArgs::default())
+                    .get(&id)
+                    .map(explain_gate),
+            }
+        }
+        None => explain_code(&a.code),
+    };
+    match text {
+        Some(t) => {
+            let _ = std::io::stdout().lock().write_all(t.as_bytes());
+            0
+        }
+        None => {
+            eprintln!(
+                "driftgate: unknown gate or code `{}` (`driftgate gates` lists the gates; codes: parse/*, schema/*, io/*, config/*, waiver/*, workspace/*, internal/*)",
+                a.code
+            );
+            2
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_family_in_use_is_explained() {
+        for code in [
+            "parse/syntax",
+            "parse/duplicate-key",
+            "schema/vm.lifecycle",
+            "io/too-large",
+            "config",
+            "config/gate",
+            "config/invalid",
+            "waiver/expired",
+            "waiver/unused",
+            "workspace/missing-repo",
+            "internal/panic",
+        ] {
+            assert!(explain_code(code).is_some(), "{code} has no explanation");
+        }
+        assert!(explain_code("nonsense/x").is_none());
+        let s = explain_code("schema/vm.lifecycle").unwrap();
+        assert!(s.contains("Applies to"), "{s}");
+    }
+
+    #[test]
+    fn explain_gate_prints_every_section() {
+        let cat = catalogue::builtin();
+        let g = cat.get("D86").expect("D86 in the catalogue");
+        let s = explain_gate(g);
+        for section in ["What it checks", "Why", "Inputs", "Fix", "Failing example"] {
+            assert!(s.contains(section), "{section} missing in:\n{s}");
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! `forbid_pattern`: a regex must not match the raw text of some files.
+//!
+//! ```yaml
+//! rule:
+//!   kind: forbid_pattern
+//!   files: ["spine:docs/governance/**/*.md"]
+//!   exclude: ["spine:docs/governance/_audits/**"]
+//!   pattern: 'ronny-ops'                   # or patterns: [{pattern, name?, message?}]
+//!   allow: {"docs/governance/LEGACY.md": ['ronny-ops archive']}
+//!   message: "`{{$match}}` must not appear here"
+//! ```
+//! or with the patterns taken from a document (D60):
+//! ```yaml
+//!   patterns_from:
+//!     file: "spine:ops/bindings/deprecated.terms.yaml"
+//!     items: .terms[]
+//!     pattern: .pattern          # literal text unless `regex: true`
+//!     replacement: .replacement
+//!     exclude_files: .exclude_files[]?
+//!   message: "deprecated term `{{pattern}}`: use {{replacement}} ({{reason}})"
+//! ```
+//! A finding per match, at its line:column. `allow` maps a path glob to
+//! regexes; a match is allowed when one of them matches the matched text.
+//! Templates are rendered over the `patterns_from` item (if any); variables:
+//! `$match`, `$redacted` (first 4 characters then `…`), `$name`,
+//! `$replacement`, `$file`, `$line`. The default subject is `file:<path>`.
+
+use super::{render, Halt, Output, RuleCx, RuleResult};
+use globset::{GlobBuilder, GlobMatcher};
+use regex::{Regex, RegexBuilder};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Named {
+    pub pattern: String,
+    pub name: Option<String>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct From {
+    pub file: String,
+    pub items: String,
+    pub pattern: String,
+    pub replacement: Option<String>,
+    pub exclude_files: Option<String>,
+    #[serde(default)]
+    pub regex: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    pub files: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    pub pattern: Option<String>,
+    #[serde(default)]
+    pub patterns: Vec<Named>,
+    pub patterns_from: Option<From>,
+    #[serde(default)]
+    pub case_insensitive: bool,
+    #[serde(default)]
+    pub allow: Map<String, Value>,
+    pub message: Option<String>,
+    pub subject: Option<String>,
+}
+
+struct Pat {
+    re: Regex,
+    name: String,
+    message: Option<String>,
+    replacement: String,
+    /// Paths (`path` or `repo:path`, globs allowed) this pattern ignores.
+    exclude: Vec<GlobMatcher>,
+    /// The item it came from (patterns_from), for templates.
+    item: Option<Value>,
+}
+
+fn glob(p: &str) -> Result<GlobMatcher, String> {
+    let (_, path) = super::parse_ref(p);
+    GlobBuilder::new(path)
+        .literal_separator(true)
+        .build()
+        .map(|g| g.compile_matcher())
+        .map_err(|e| format!("bad glob `{p}`: {e}"))
+}
+
+pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
+    let cfg = |field: &str, message: String| Halt::Config {
+        pointer: format!("{}{field}", cx.base),
+        message,
+    };
+    let build = |p: &str, field: &str| {
+        RegexBuilder::new(p)
+            .case_insensitive(spec.case_insensitive)
+            .size_limit(1 << 22)
+            .build()
+            .map_err(|e| cfg(field, format!("bad regex `{p}`: {e}")))
+    };
+    let mut pats = Vec::new();
+    if let Some(p) = &spec.pattern {
+        pats.push(Pat {
+            re: build(p, "/pattern")?,
+            name: p.clone(),
+            message: None,
+            replacement: String::new(),
+            exclude: Vec::new(),
+            item: None,
+        });
+    }
+    for (i, n) in spec.patterns.iter().enumerate() {
+        pats.push(Pat {
+            re: build(&n.pattern, &format!("/patterns/{i}/pattern"))?,
+            name: n.name.clone().unwrap_or_else(|| n.pattern.clone()),
+            message: n.message.clone(),
+            replacement: String::new(),
+            exclude: Vec::new(),
+            item: None,
+        });
+    }
+    let mut allow: Vec<(GlobMatcher, Vec<Regex>)> = Vec::new();
+    for (g, res) in &spec.allow {
+        let field = format!("/allow/{}", crate::documents::pointer_escape(g));
+        let m = glob(g).map_err(|e| cfg(&field, e))?;
+        let list: Vec<&str> = match res {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => return Err(cfg(&field, "allow entries are lists of regexes".into())),
+        };
+        let mut compiled = Vec::new();
+        for r in list {
+            compiled.push(build(r, &field)?);
+        }
+        allow.push((m, compiled));
+    }
+    let mut out = Output::default();
+    if let Some(from) = &spec.patterns_from {
+        load_patterns(cx, from, &spec, &mut pats, &mut out)?;
+    }
+    if spec.pattern.is_none() && spec.patterns.is_empty() && spec.patterns_from.is_none() {
+        return Err(cfg(
+            "",
+            "`forbid_pattern` needs `pattern`, `patterns` or `patterns_from`".into(),
+        ));
+    }
+    let docs = cx.glob(&spec.files, &spec.exclude)?;
+    let default_msg = "forbidden text `{{$match}}`";
+    for doc in docs {
+        let qualified = format!("{}:{}", doc.repo, doc.path);
+        // Earlier patterns win: a match overlapping one already kept in this
+        // file (a token inside a `password: ...` line) is not reported twice.
+        let mut kept: Vec<(usize, usize, usize, &Pat)> = Vec::new();
+        for pat in &pats {
+            if pat
+                .exclude
+                .iter()
+                .any(|g| g.is_match(&doc.path) || g.is_match(&qualified))
+            {
+                continue;
+            }
+            for m in pat.re.find_iter(&doc.text) {
+                let text = m.as_str();
+                let allowed = allow.iter().any(|(g, res)| {
+                    (g.is_match(&doc.path) || g.is_match(&qualified))
+                        && res.iter().any(|r| r.is_match(text))
+                });
+                if allowed || text.is_empty() {
+                    continue;
+                }
+                if kept
+                    .iter()
+                    .any(|(s, e, _, _)| m.start() < *e && *s < m.end())
+                {
+                    continue;
+                }
+                kept.push((m.start(), m.end(), kept.len(), pat));
+            }
+        }
+        kept.sort_by_key(|k| (k.0, k.2));
+        for (start, end, _, pat) in kept {
+            let text = &doc.text[start..end];
+            let span = doc.span(start, end);
+            let vars = [
+                ("match", text.to_string()),
+                ("redacted", redact(text)),
+                ("name", pat.name.clone()),
+                ("replacement", pat.replacement.clone()),
+                ("file", doc.path.clone()),
+                ("line", span.line.to_string()),
+            ];
+            let tpl = pat
+                .message
+                .as_deref()
+                .or(spec.message.as_deref())
+                .unwrap_or(default_msg);
+            let msg = render(tpl, pat.item.as_ref(), &vars);
+            let subject = render(
+                spec.subject.as_deref().unwrap_or("file:{{$file}}"),
+                pat.item.as_ref(),
+                &vars,
+            );
+            let mut f = cx.gate.finding_at(
+                crate::findings::Location::at(doc.repo, &doc.path, span),
+                msg,
+            );
+            f.subject = Some(subject);
+            out.findings.push(f);
+        }
+    }
+    Ok(out)
+}
+
+fn redact(s: &str) -> String {
+    let head: String = s.chars().take(4).collect();
+    if head.len() < s.len() {
+        format!("{head}…")
+    } else {
+        head
+    }
+}
+
+fn load_patterns(
+    cx: &RuleCx<'_>,
+    from: &From,
+    spec: &Spec,
+    pats: &mut Vec<Pat>,
+    out: &mut Output,
+) -> Result<(), Halt> {
+    let items_f = cx.items_jq(&from.items, "/patterns_from/items")?;
+    let pattern = cx.jq(&from.pattern, "/patterns_from/pattern")?;
+    let replacement = from
+        .replacement
+        .as_deref()
+        .map(|r| cx.jq(r, "/patterns_from/replacement"))
+        .transpose()?;
+    let exclude = from
+        .exclude_files
+        .as_deref()
+        .map(|r| cx.jq(r, "/patterns_from/exclude_files"))
+        .transpose()?;
+    let loaded = cx.load(&from.file)?;
+    let doc = &loaded.doc;
+    let items = match cx.items(&items_f, &loaded) {
+        Ok(i) => i,
+        Err(e) => {
+            cx.item_error(out, doc, "", &e);
+            return Ok(());
+        }
+    };
+    for item in items {
+        let vars = cx.vars(&item.path);
+        let one = |f: &super::jq::Jq| -> Result<Vec<String>, String> {
+            let mut v = Vec::new();
+            for x in f.run(item.val.clone(), &vars)? {
+                match x {
+                    jaq_json::Val::Arr(a) => v.extend(a.iter().filter_map(super::jq::scalar_text)),
+                    other => v.extend(super::jq::scalar_text(&other)),
+                }
+            }
+            Ok(v)
+        };
+        let res = (|| -> Result<Option<Pat>, String> {
+            let Some(p) = one(&pattern)?.into_iter().next() else {
+                return Ok(None);
+            };
+            let source = if from.regex {
+                p.clone()
+            } else {
+                regex::escape(&p)
+            };
+            let re = RegexBuilder::new(&source)
+                .case_insensitive(spec.case_insensitive)
+                .size_limit(1 << 22)
+                .build()
+                .map_err(|e| format!("bad pattern `{p}`: {e}"))?;
+            let replacement = match &replacement {
+                Some(r) => one(r)?.join(", "),
+                None => String::new(),
+            };
+            let mut ex = Vec::new();
+            if let Some(e) = &exclude {
+                for path in one(e)? {
+                    ex.push(glob(&path)?);
+                }
+            }
+            Ok(Some(Pat {
+                re,
+                name: p,
+                message: None,
+                replacement,
+                exclude: ex,
+                item: super::item_json(doc, &item.pointer).cloned(),
+            }))
+        })();
+        match res {
+            Ok(Some(p)) => pats.push(p),
+            Ok(None) => {}
+            Err(e) => cx.item_error(out, doc, &item.pointer, &e),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::spine;
+    use crate::gates::tests_support::{gate_cx, run_rule_on};
+    use serde_json::json;
+
+    const TERMS: &str = "terms:\n  - pattern: \"OLD.md\"\n    replacement: NEW.yaml\n    exclude_files: [docs/keep.md]\n  - pattern: \"legacy-ops\"\n    replacement: spine\n";
+
+    fn d60() -> serde_json::Value {
+        json!({
+            "kind": "forbid_pattern",
+            "files": ["spine:docs/**/*.md"],
+            "patterns_from": {"file": "terms.yaml", "items": ".terms[]", "pattern": ".pattern",
+                               "replacement": ".replacement", "exclude_files": ".exclude_files[]?"},
+            "message": "deprecated `{{pattern}}`: use {{$replacement}}"
+        })
+    }
+
+    #[test]
+    fn matches_are_reported_at_line_and_column() {
+        let t = spine(&[
+            ("terms.yaml", TERMS),
+            ("docs/a.md", "# A\n\nsee OLDXmd and OLD.md here\n"),
+            ("docs/keep.md", "OLD.md is fine here, legacy-ops is not\n"),
+        ]);
+        let out = run_rule_on(&t.ws, &gate_cx("D60"), &d60()).unwrap();
+        let got: Vec<_> = out
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    f.location.path.as_str(),
+                    f.location.line(),
+                    f.location.col(),
+                    f.message.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("docs/a.md", 3, 16, "deprecated `OLD.md`: use NEW.yaml"),
+                ("docs/keep.md", 1, 22, "deprecated `legacy-ops`: use spine"),
+            ]
+        );
+        assert_eq!(out.findings[0].subject.as_deref(), Some("file:docs/a.md"));
+    }
+
+    #[test]
+    fn allowlist_and_clean_files_pass() {
+        let t = spine(&[(
+            "x/a.yaml",
+            "password: hunter2\npassword_ref: infisical:/x\npassword: \"${VAR}\"\n",
+        )]);
+        let r = json!({"kind": "forbid_pattern", "files": ["x/*.yaml"],
+            "patterns": [{"pattern": "(?m)\\bpassword:[ \\t]*\\S+", "name": "password literal"}],
+            "allow": {"x/*.yaml": ["\\$\\{"]},
+            "message": "{{$name}} `{{$redacted}}`"});
+        let out = run_rule_on(&t.ws, &gate_cx("D407"), &r).unwrap();
+        assert_eq!(out.findings.len(), 1, "{:?}", out.findings);
+        assert_eq!(out.findings[0].location.line(), 1);
+        assert_eq!(out.findings[0].message, "password literal `pass…`");
+    }
+
+    #[test]
+    fn glob_matching_nothing_skips_and_bad_regex_is_config() {
+        let t = spine(&[("terms.yaml", TERMS)]);
+        assert!(matches!(
+            run_rule_on(&t.ws, &gate_cx("D60"), &d60()),
+            Err(super::super::Halt::Skip(_))
+        ));
+        let r = json!({"kind": "forbid_pattern", "files": ["*.yaml"], "pattern": "("});
+        assert!(matches!(
+            run_rule_on(&t.ws, &gate_cx("D60"), &r),
+            Err(super::super::Halt::Config { .. })
+        ));
+    }
+}

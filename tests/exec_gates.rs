@@ -1,0 +1,430 @@
+//! Exec gates: timeouts kill the whole process group, output is capped,
+//! concurrency is bounded by --jobs, and broken scripts are the gate's own
+//! error. Scripts are built in temp dirs.
+
+mod common;
+
+use driftgate::check::{run, CheckOptions, Run, Sources};
+use driftgate::findings::{CheckStatus, Finding};
+use driftgate::gates::GateOptions;
+use driftgate::workspace::Snapshot;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+struct Script<'a> {
+    id: &'a str,
+    file: &'a str,
+    body: &'a str,
+    mode: u32,
+    timeout: Option<u64>,
+}
+
+fn gate_file(id: &str, command: &str, timeout: Option<u64>) -> String {
+    let mut s = format!(
+        "id: {id}\nname: test-{}\ndescription: exec test gate\nseverity: high\nexec:\n  command: [\"{command}\"]\n",
+        id.to_lowercase()
+    );
+    if let Some(t) = timeout {
+        s.push_str(&format!("  timeout_sec: {t}\n"));
+    }
+    s
+}
+
+/// A spine whose gates_dir holds one exec gate per script.
+fn spine(scripts: &[Script<'_>]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("gates")).expect("mkdir");
+    std::fs::create_dir_all(root.join("surfaces/verify")).expect("mkdir");
+    std::fs::write(
+        root.join("driftgate.yaml"),
+        "gates_dir: gates\nregistry: false\n",
+    )
+    .expect("write");
+    for s in scripts {
+        let path = root.join("surfaces/verify").join(s.file);
+        if !path.exists() {
+            std::fs::write(&path, s.body).expect("write");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(s.mode))
+                .expect("chmod");
+        }
+        std::fs::write(
+            root.join("gates").join(format!("{}-t.yaml", s.id)),
+            gate_file(s.id, &format!("surfaces/verify/{}", s.file), s.timeout),
+        )
+        .expect("write");
+    }
+    dir
+}
+
+fn check(root: &Path, jobs: usize) -> Run {
+    run(&CheckOptions {
+        sources: Sources {
+            spine: root.to_path_buf(),
+            ..Default::default()
+        },
+        gates: GateOptions {
+            select: vec!["D9*".into()],
+            exec: true,
+            jobs,
+            now: chrono::NaiveDate::from_ymd_opt(2026, 11, 20),
+            ..Default::default()
+        },
+        no_cache: true,
+        ..Default::default()
+    })
+}
+
+fn status<'a>(r: &'a Run, code: &str) -> &'a CheckStatus {
+    &r.checks
+        .iter()
+        .find(|c| c.code == code)
+        .unwrap_or_else(|| panic!("no record for {code}: {:#?}", r.findings))
+        .status
+}
+
+fn findings<'a>(r: &'a Run, code: &str) -> Vec<&'a Finding> {
+    r.findings.iter().filter(|f| f.code == code).collect()
+}
+
+/// Is the process gone (or a zombie nobody has reaped yet)?
+fn gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+    }
+}
+
+#[test]
+fn hanging_script_is_killed_at_its_timeout_with_its_grandchild() {
+    let dir = spine(&[Script {
+        id: "D901",
+        file: "hang.sh",
+        body: "#!/bin/sh\nsleep 300 &\necho $! > \"$SPINE_ROOT/grandchild.pid\"\nsleep 300\n",
+        mode: 0o755,
+        timeout: Some(1),
+    }]);
+    let t0 = Instant::now();
+    let r = check(dir.path(), 2);
+    assert!(
+        t0.elapsed() < Duration::from_secs(60),
+        "sanity bound: the script hangs for 300 s"
+    );
+    assert!(
+        matches!(status(&r, "D901"), CheckStatus::Errored(w) if w.contains("timed out after 1s")),
+        "{:?}",
+        status(&r, "D901")
+    );
+    let f = findings(&r, "D901");
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].message.contains("timed out after 1s"),
+        "{}",
+        f[0].message
+    );
+    assert_eq!(f[0].location.path, "surfaces/verify/hang.sh");
+    let pid: u32 = std::fs::read_to_string(dir.path().join("grandchild.pid"))
+        .expect("the script wrote its grandchild's pid")
+        .trim()
+        .parse()
+        .expect("pid");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !gone(pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(gone(pid), "grandchild {pid} survived the timeout kill");
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn script_printing_100_mb_is_capped_and_finishes() {
+    let dir = spine(&[Script {
+        id: "D902",
+        file: "flood.sh",
+        body: "#!/bin/sh\nyes 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' | head -c 100000000\necho\necho 'D902 FAIL: after the flood'\nexit 1\n",
+        mode: 0o755,
+        timeout: Some(120),
+    }]);
+    let before = peak_rss_kib();
+    let r = check(dir.path(), 1);
+    let after = peak_rss_kib();
+    assert_eq!(status(&r, "D902"), &CheckStatus::Ran);
+    let f = findings(&r, "D902");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].message, "after the flood", "the tail is kept");
+    // 100 MB went through; the process grew by far less (head 1 MiB + tail).
+    assert!(
+        after.saturating_sub(before) < 48 * 1024,
+        "peak RSS grew by {} KiB",
+        after.saturating_sub(before)
+    );
+}
+
+#[test]
+fn twenty_sleeping_gates_run_in_parallel_bounded_by_jobs() {
+    let body = "#!/bin/sh\necho \"start $(date +%s.%N)\" >> \"$SPINE_ROOT/log\"\nsleep 1\necho \"end $(date +%s.%N)\" >> \"$SPINE_ROOT/log\"\necho \"$DRIFTGATE_GATE_ID FAIL: slept\"\nexit 1\n";
+    let ids: Vec<String> = (920..940).map(|n| format!("D{n}")).collect();
+    let scripts: Vec<Script<'_>> = ids
+        .iter()
+        .map(|id| Script {
+            id,
+            file: "sleepy.sh",
+            body,
+            mode: 0o755,
+            timeout: Some(30),
+        })
+        .collect();
+    let dir = spine(&scripts);
+    let t0 = Instant::now();
+    let r = check(dir.path(), 8);
+    let took = t0.elapsed();
+    for id in &ids {
+        assert_eq!(status(&r, id), &CheckStatus::Ran, "{id}");
+        let f = findings(&r, id);
+        assert_eq!(f.len(), 1, "{id}");
+        assert_eq!(f[0].message, "slept");
+    }
+    assert!(
+        took < Duration::from_secs(15),
+        "sanity bound only: took {took:?}"
+    );
+    // Concurrency from the scripts' own start/end stamps: never above 8.
+    let log = std::fs::read_to_string(dir.path().join("log")).expect("log");
+    let mut events: Vec<(f64, i32)> = log
+        .lines()
+        .filter_map(|l| {
+            let (kind, t) = l.split_once(' ')?;
+            let t: f64 = t.parse().ok()?;
+            Some((t, if kind == "start" { 1 } else { -1 }))
+        })
+        .collect();
+    assert_eq!(events.len(), 40);
+    events.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let (mut now, mut peak) = (0, 0);
+    for (_, d) in events {
+        now += d;
+        peak = peak.max(now);
+    }
+    assert!(peak <= 8, "{peak} scripts ran at once with --jobs 8");
+    assert!(peak >= 2, "scripts did not overlap at all");
+}
+
+#[test]
+fn broken_scripts_are_the_gates_own_error() {
+    let dir = spine(&[
+        Script {
+            id: "D903",
+            file: "noexec.sh",
+            body: "#!/bin/sh\necho 'D903 PASS'\n",
+            mode: 0o644,
+            timeout: None,
+        },
+        Script {
+            id: "D904",
+            file: "signal.sh",
+            body: "#!/bin/sh\nkill -KILL $$\n",
+            mode: 0o755,
+            timeout: None,
+        },
+        Script {
+            id: "D905",
+            file: "silent.sh",
+            body: "#!/bin/sh\necho 'checking things'\necho 'something broke' >&2\nexit 3\n",
+            mode: 0o755,
+            timeout: None,
+        },
+        Script {
+            id: "D906",
+            file: "env.sh",
+            body: "#!/bin/sh\necho \"D906 FAIL: id=$DRIFTGATE_GATE_ID spine=$DRIFTGATE_SPINE cwd=$(pwd) root=$SPINE_ROOT wb=${DRIFTGATE_WORKBENCH:-none}\"\nexit 1\n",
+            mode: 0o755,
+            timeout: None,
+        },
+        Script {
+            id: "D907",
+            file: "pass.sh",
+            body: "#!/bin/sh\necho 'D907 PASS: fine'\n",
+            mode: 0o755,
+            timeout: None,
+        },
+    ]);
+    // A gate whose script does not exist at all.
+    std::fs::write(
+        dir.path().join("gates/D908-t.yaml"),
+        gate_file("D908", "surfaces/verify/missing.sh", None),
+    )
+    .expect("write");
+    let r = check(dir.path(), 4);
+
+    assert!(matches!(status(&r, "D903"), CheckStatus::Errored(w) if w.contains("not executable")));
+    assert!(findings(&r, "D903")[0].message.contains("not executable"));
+
+    assert!(matches!(status(&r, "D904"), CheckStatus::Errored(w) if w == "killed by signal 9"));
+    assert_eq!(findings(&r, "D904").len(), 1);
+
+    assert_eq!(status(&r, "D905"), &CheckStatus::Ran);
+    let f = findings(&r, "D905");
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        f[0].message,
+        "script failed (exit 3):\nchecking things\nsomething broke"
+    );
+
+    let root = std::fs::canonicalize(dir.path()).expect("canonical");
+    let f = findings(&r, "D906");
+    assert_eq!(
+        f[0].message,
+        format!("id=D906 spine={0} cwd={0} root={0} wb=none", root.display())
+    );
+    assert_eq!(f[0].location.line(), 2, "points at the script's echo");
+    assert_eq!(f[0].subject.as_deref(), Some("gate:D906"));
+
+    assert_eq!(status(&r, "D907"), &CheckStatus::Ran);
+    assert!(findings(&r, "D907").is_empty());
+
+    assert!(
+        matches!(status(&r, "D908"), CheckStatus::Errored(w) if w.contains("missing.sh not found"))
+    );
+    assert_eq!(r.exit_code(), 1);
+}
+
+#[test]
+fn exec_gates_are_skipped_off_the_work_tree_and_with_no_exec() {
+    let dir = spine(&[Script {
+        id: "D909",
+        file: "pass.sh",
+        body: "#!/bin/sh\necho 'D909 FAIL: ran'\nexit 1\n",
+        mode: 0o755,
+        timeout: None,
+    }]);
+    common::init_repo(dir.path());
+    let mut o = CheckOptions {
+        sources: Sources {
+            spine: dir.path().to_path_buf(),
+            ..Default::default()
+        },
+        snapshot: Snapshot::Rev("HEAD".into()),
+        gates: GateOptions {
+            select: vec!["D909".into()],
+            exec: true,
+            ..Default::default()
+        },
+        no_cache: true,
+        ..Default::default()
+    };
+    let r = run(&o);
+    assert!(
+        matches!(status(&r, "D909"), CheckStatus::Skipped(w) if w.contains("only on the work tree")),
+        "{:?}",
+        status(&r, "D909")
+    );
+    o.snapshot = Snapshot::WorkTree;
+    o.gates.exec = false;
+    let r = run(&o);
+    assert_eq!(
+        status(&r, "D909"),
+        &CheckStatus::Skipped("exec disabled (--no-exec)".into())
+    );
+    o.gates.exec = true;
+    let r = run(&o);
+    assert_eq!(findings(&r, "D909").len(), 1);
+}
+
+/// A spine with one script that hangs and records its own and its child's pid.
+fn hanging_spine() -> tempfile::TempDir {
+    spine(&[Script {
+        id: "D911",
+        file: "hang.sh",
+        body: "#!/bin/sh\nsleep 300 &\necho \"$$ $!\" > \"$SPINE_ROOT/pids.tmp\"\nmv \"$SPINE_ROOT/pids.tmp\" \"$SPINE_ROOT/pids\"\nsleep 300\n",
+        mode: 0o755,
+        timeout: Some(300),
+    }])
+}
+
+fn pids(dir: &Path) -> Vec<u32> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(t) = std::fs::read_to_string(dir.join("pids")) {
+            return t
+                .split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect();
+        }
+        assert!(Instant::now() < deadline, "the script never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn assert_all_gone(pids: &[u32]) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !pids.iter().all(|p| gone(*p)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for p in pids {
+        assert!(gone(*p), "process {p} of the exec gate survived");
+    }
+}
+
+fn driftgate_cmd(dir: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("driftgate"));
+    c.args([
+        "check",
+        "--no-cache",
+        "--select",
+        "D911",
+        "--format",
+        "short",
+        "--spine",
+    ])
+    .arg(dir)
+    .env_remove("DRIFTGATE_WORKBENCH")
+    .env_remove("DRIFTGATE_LEGACY")
+    .env_remove("DRIFTGATE_SPINE")
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
+    c
+}
+
+#[test]
+fn interrupted_driftgate_leaves_no_script_behind() {
+    let dir = hanging_spine();
+    let mut child = driftgate_cmd(dir.path()).spawn().expect("driftgate starts");
+    let script = pids(dir.path());
+    assert_eq!(script.len(), 2);
+    // Ctrl-C reaches driftgate's process group, not the script's.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().expect("wait").is_none() {
+        assert!(Instant::now() < deadline, "driftgate ignored SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_all_gone(&script);
+}
+
+#[test]
+fn global_timeout_kills_running_scripts() {
+    let dir = hanging_spine();
+    let out = driftgate_cmd(dir.path())
+        .args(["--timeout", "3"])
+        .status()
+        .expect("driftgate runs");
+    assert_eq!(out.code(), Some(2));
+    assert_all_gone(&pids(dir.path()));
+}
