@@ -132,6 +132,8 @@ has_flag() { grep -q -- "$1" <<<"$DG_HELP"; }
 # command, and a warm cache would turn "parse + validate" into "read cache".
 NC=""
 has_flag --no-cache && NC="--no-cache"
+# The corpus's last_verified dates are fresh relative to this day (D58).
+NC="$NC --now 2026-11-20"
 
 # ───────────────────────── 2. corpora ─────────────────────────
 SCALES=(1 10)
@@ -246,21 +248,21 @@ XC="$OUT/xdg-cache"
 DGC="env XDG_CACHE_HOME=$XC $DG"
 wipe="rm -rf $ws1/spine/.git/driftgate $XC"
 if has_flag --no-cache; then
-  measure "cache-cold-1" "$RUNS" 1 "$DGC check $ws1 --no-exec --format short" "$wipe"
-  measure "cache-none-1" "$RUNS" 1 "$DGC check $ws1 --no-exec --format short --no-cache"
-  $DGC check "$ws1" --no-exec --format short >/dev/null || true
-  measure "cache-warm-1" "$RUNS" 1 "$DGC check $ws1 --no-exec --format short"
+  measure "cache-cold-1" "$RUNS" 1 "$DGC check $ws1 --now 2026-11-20 --no-exec --format short" "$wipe"
+  measure "cache-none-1" "$RUNS" 1 "$DGC check $ws1 --now 2026-11-20 --no-exec --format short --no-cache"
+  $DGC check "$ws1" --now 2026-11-20 --no-exec --format short >/dev/null || true
+  measure "cache-warm-1" "$RUNS" 1 "$DGC check $ws1 --now 2026-11-20 --no-exec --format short"
 else
   CACHE_NOTE="this driftgate build has no parse cache (--no-cache): cold = an ordinary run, warm skipped"
-  measure "cache-cold-1" "$RUNS" 1 "$DG check $ws1 --no-exec --format short"
+  measure "cache-cold-1" "$RUNS" 1 "$DG check $ws1 --now 2026-11-20 --no-exec --format short"
 fi
 # Staged: one binding changed and staged in the N=1 spine (warm cache: the
 # pre-commit case).
 victim="$(cd "$ws1/spine" && git ls-files 'ops/bindings/*.yaml' | sed -n '100p')"
 printf '# touched by compare.sh\n' >> "$ws1/spine/$victim"
 git -C "$ws1/spine" add "$victim"
-$DGC check "$ws1" --staged --no-exec --format short >/dev/null || true
-measure "staged-1" "$RUNS" 1 "$DGC check $ws1 --staged --no-exec --format short"
+$DGC check "$ws1" --staged --now 2026-11-20 --no-exec --format short >/dev/null || true
+measure "staged-1" "$RUNS" 1 "$DGC check $ws1 --staged --now 2026-11-20 --no-exec --format short"
 git -C "$ws1/spine" reset -q --hard
 $wipe
 

@@ -22,6 +22,8 @@ fn options(dir: &Path) -> CheckOptions {
         },
         gates: GateOptions {
             exec: false,
+            // Freshness gates (D58) judge last_verified against this date.
+            now: chrono::NaiveDate::parse_from_str(corpus::CORPUS_NOW, "%Y-%m-%d").ok(),
             ..GateOptions::default()
         },
         // Temp dirs are not git repos: the cache would land in ~/.cache.
@@ -128,6 +130,21 @@ fn scale_1_is_big_realistic_and_passes_every_schema() {
     ] {
         assert!(ran.contains(&schema), "{schema} did not run: {ran:?}");
     }
+    // The five gates compare.sh times against bash+yq all run and pass.
+    for gate in ["D69", "D86", "D59", "D106", "D139"] {
+        let rec = run.checks.iter().find(|c| c.code == gate);
+        assert!(
+            rec.is_some_and(|c| matches!(c.status, driftgate::findings::CheckStatus::Ran)),
+            "{gate} did not run: {rec:?}"
+        );
+        let found: Vec<&str> = run
+            .findings
+            .iter()
+            .filter(|f| f.code == gate)
+            .map(|f| f.message.as_str())
+            .collect();
+        assert!(found.is_empty(), "{gate} on the clean corpus: {found:?}");
+    }
     // And the spine's YAML was actually parsed.
     assert!(
         run.ws.parsed_count() >= summary.bindings,
@@ -228,21 +245,12 @@ fn drift_variant_carries_the_drifts_it_lists() {
     assert!(!only.findings.iter().any(|f| gate_like(&f.code)));
     assert!(!only.checks.iter().any(|c| gate_like(&c.code)));
 
-    // Gate drifts: whichever of the listed gates this build ships and ran
-    // must report its drift.
+    // Every injected gate drift is reported by its gate, at the listed file.
     for d in summary.drifts.iter().filter(|d| d.code.starts_with('D')) {
-        let ran = run
-            .checks
-            .iter()
-            .any(|c| c.code == d.code && matches!(c.status, driftgate::findings::CheckStatus::Ran));
-        if ran {
-            assert!(
-                run.findings.iter().any(|f| f.code == d.code),
-                "{} ran but did not report: {}",
-                d.code,
-                d.what
-            );
-        }
+        let hits: Vec<&driftgate::findings::Finding> =
+            run.findings.iter().filter(|f| f.code == d.code).collect();
+        assert_eq!(hits.len(), 1, "{}: {} → {hits:?}", d.code, d.what);
+        assert_eq!(hits[0].location.path, d.path, "{}", d.code);
     }
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# D106 media-port-collision-lock (BASELINE, see _common.sh): no two
-# SERVICE_REGISTRY services on the same host share a port. One yq call per
-# field (host, then port, per service).
+# D106 media-port-collision-lock (BASELINE, see _common.sh): as driftgate's D106, no two
+# SERVICE_REGISTRY services on the same host share a port (retired services
+# ignored). One yq call per field (host, port, status, per service).
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 reg="$G/SERVICE_REGISTRY.yaml"
 [[ -f "$reg" ]] || { echo "D106 FAIL: missing docs/governance/SERVICE_REGISTRY.yaml"; exit 1; }
@@ -12,7 +12,8 @@ while IFS= read -r svc; do
   [[ -n "$svc" ]] || continue
   host="$($YQ -r --arg s "$svc" '.services[$s].host // empty' "$reg")"
   port="$($YQ -r --arg s "$svc" '.services[$s].port // empty' "$reg")"
-  [[ -n "$port" ]] || continue
+  status="$($YQ -r --arg s "$svc" '.services[$s].status // empty' "$reg")"
+  [[ -n "$port" && "$status" != "retired" ]] || continue
   n=$((n + 1))
   key="$host:$port"
   if [[ -n "${seen[$key]:-}" ]]; then
