@@ -31,6 +31,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Cross-repo parity audit: spine vs workbench vs legacy.
     Parity(ParityArgs),
+    /// Generate a synthetic benchmark corpus (dev tool).
+    #[command(hide = true)]
+    Corpus(crate::corpus::CorpusArgs),
     /// Install or remove the git pre-commit hook (`check --staged`).
     #[command(subcommand)]
     Hook(HookCommand),
@@ -141,6 +144,9 @@ pub struct CheckArgs {
     /// Do not run external script gates (hermetic CI); they are reported as skipped.
     #[arg(long)]
     pub no_exec: bool,
+    /// Parse and validate against the schemas only; run no gates.
+    #[arg(long)]
+    pub schemas_only: bool,
     /// Parallel external script gates (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -282,6 +288,7 @@ pub fn check_options(a: &CheckArgs) -> Result<CheckOptions, String> {
         },
         fail_on: a.fail_on.clone(),
         max_file_bytes: a.repos.max_file_bytes,
+        schemas_only: a.schemas_only,
         new_since: a.new_since.clone(),
         no_cache: a.repos.no_cache,
     })
@@ -439,6 +446,7 @@ pub fn main() -> i32 {
         Command::Gates(a) => crate::gates::cmd_gates(a),
         Command::Explain(a) => crate::gates::cmd_explain(a),
         Command::Parity(a) => crate::parity::cmd_parity(a),
+        Command::Corpus(a) => crate::corpus::cmd_corpus(a),
         Command::Hook(h) => cmd_hook(h),
     }
 }

@@ -1,0 +1,4508 @@
+//! Synthetic corpus generator for benchmarks (`driftgate corpus`, hidden).
+//!
+//! Builds a deterministic spine + workbench + legacy workspace at scale
+//! factor N that follows the real formats (../shared/spine-formats.md) and
+//! looks like `tests/fixtures/demo`: header comments, quoted and unquoted
+//! IPs, null optionals, flow lists, block scalars, int and string versions,
+//! one multi-document file. N multiplies sites (2N active + 1 planned), VMs
+//! (~20N), SSH targets, services (~90N), gaps (1,460N), capabilities and
+//! the number of "other" bindings (~300N). At N=1 the spine holds ~325
+//! bindings and the workspace ~5.7 MB; two bindings are over 1 MB.
+//!
+//! The corpus is clean: every file passes driftgate's schemas and the
+//! companion bindings agree (every active VM has an SSH target, a backup
+//! target, a health probe, an operating profile, a startup phase, ...).
+//! `drift: true` injects a handful of known drifts, listed in the returned
+//! summary and in `DRIFT.md` next to the repos.
+//!
+//! Determinism: a seeded xorshift64* generator, one stream per file (seeded
+//! from the corpus seed and the file's path), so the same (N, seed) always
+//! gives byte-identical files.
+
+use crate::findings::RepoId;
+use clap::Args;
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Appends one formatted line to a `String` (writing to a String cannot fail).
+macro_rules! ln {
+    ($s:expr) => {{
+        $s.push('\n');
+    }};
+    ($s:expr, $($t:tt)*) => {{
+        let _ = writeln!($s, $($t)*);
+    }};
+}
+
+/// `driftgate corpus` arguments.
+#[derive(Args, Debug, Clone)]
+pub struct CorpusArgs {
+    /// Scale factor: 1 ≈ 340 YAML/markdown files and 5.6 MB; N multiplies VMs,
+    /// targets, services, gaps and file count.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub scale: u32,
+    /// Output directory (created; must be empty or absent). Receives
+    /// `spine/`, `workbench/`, `legacy/`, `CORPUS.json` and `DRIFT.md`.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Seed of the generator (same N + seed → byte-identical corpus).
+    #[arg(long, default_value_t = 42, value_name = "S")]
+    pub seed: u64,
+    /// Inject a handful of known drifts (listed in DRIFT.md).
+    #[arg(long)]
+    pub drift: bool,
+}
+
+/// What to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CorpusOptions {
+    pub scale: u32,
+    pub seed: u64,
+    pub drift: bool,
+}
+
+impl Default for CorpusOptions {
+    fn default() -> Self {
+        CorpusOptions {
+            scale: 1,
+            seed: 42,
+            drift: false,
+        }
+    }
+}
+
+/// One generated file.
+#[derive(Debug, Clone)]
+pub struct GenFile {
+    pub repo: RepoId,
+    /// Repo-relative path with `/` separators.
+    pub path: String,
+    pub text: String,
+    pub executable: bool,
+}
+
+/// A drift injected by `drift: true`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    /// Expected finding code (`D86`, `schema/vm.lifecycle`, `parse/duplicate-key`).
+    pub code: &'static str,
+    pub repo: RepoId,
+    pub path: String,
+    pub subject: String,
+    pub what: String,
+}
+
+/// Counts of what was generated.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub scale: u32,
+    pub seed: u64,
+    pub sites: usize,
+    pub vms: usize,
+    pub active_vms: usize,
+    pub ssh_targets: usize,
+    pub services: usize,
+    pub gaps: usize,
+    pub gates: usize,
+    /// All files of all three repos.
+    pub files: usize,
+    pub bytes: u64,
+    /// YAML/JSON files (what the parse+validate pass reads).
+    pub yaml_files: usize,
+    pub yaml_bytes: u64,
+    /// Spine files under `ops/bindings/`.
+    pub bindings: usize,
+    pub drifts: Vec<Drift>,
+}
+
+impl Summary {
+    fn count(&mut self, f: &GenFile) {
+        let n = f.text.len() as u64;
+        self.files += 1;
+        self.bytes += n;
+        let p = f.path.to_ascii_lowercase();
+        if p.ends_with(".yaml") || p.ends_with(".yml") || p.ends_with(".json") {
+            self.yaml_files += 1;
+            self.yaml_bytes += n;
+        }
+        if f.repo == RepoId::Spine && f.path.starts_with("ops/bindings/") {
+            self.bindings += 1;
+        }
+    }
+
+    /// `CORPUS.json`: the summary as JSON (compare.sh reads it).
+    pub fn to_json(&self) -> String {
+        let drifts: Vec<serde_json::Value> = self
+            .drifts
+            .iter()
+            .map(|d| {
+                serde_json::json!({"code": d.code, "repo": d.repo.as_str(), "path": d.path,
+                    "subject": d.subject, "what": d.what})
+            })
+            .collect();
+        let v = serde_json::json!({
+            "scale": self.scale, "seed": self.seed, "sites": self.sites, "vms": self.vms,
+            "active_vms": self.active_vms, "ssh_targets": self.ssh_targets,
+            "services": self.services, "gaps": self.gaps, "gates": self.gates,
+            "files": self.files, "bytes": self.bytes, "yaml_files": self.yaml_files,
+            "yaml_bytes": self.yaml_bytes, "bindings": self.bindings, "drifts": drifts,
+        });
+        serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+    }
+
+    /// `DRIFT.md`: one row per injected drift (empty table when clean).
+    pub fn drift_markdown(&self) -> String {
+        let mut s = String::new();
+        ln!(
+            s,
+            "# Injected drift (driftgate corpus --scale {} --seed {}{})",
+            self.scale,
+            self.seed,
+            if self.drifts.is_empty() {
+                ""
+            } else {
+                " --drift"
+            }
+        );
+        ln!(s);
+        ln!(s, "| code | repo | file | subject | what |");
+        ln!(s, "|------|------|------|---------|------|");
+        for d in &self.drifts {
+            ln!(
+                s,
+                "| {} | {} | {} | {} | {} |",
+                d.code,
+                d.repo,
+                d.path,
+                d.subject,
+                d.what
+            );
+        }
+        s
+    }
+
+    pub fn describe(&self) -> String {
+        format!(
+            "corpus N={} seed={}: {} files, {:.2} MB ({} YAML/JSON files, {:.2} MB; {} bindings); {} sites, {} VMs ({} active), {} SSH targets, {} services, {} gaps, {} gates; {} injected drifts",
+            self.scale,
+            self.seed,
+            self.files,
+            self.bytes as f64 / 1e6,
+            self.yaml_files,
+            self.yaml_bytes as f64 / 1e6,
+            self.bindings,
+            self.sites,
+            self.vms,
+            self.active_vms,
+            self.ssh_targets,
+            self.services,
+            self.gaps,
+            self.gates,
+            self.drifts.len()
+        )
+    }
+}
+
+// ───────────────────────────── randomness ─────────────────────────────
+
+/// xorshift64* — tiny, seeded, good enough for synthetic data.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        let mut r = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        for _ in 0..4 {
+            r.next_u64();
+        }
+        r
+    }
+
+    /// A stream for one file: the corpus seed mixed with the path (FNV-1a).
+    pub fn for_path(seed: u64, path: &str) -> Rng {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in path.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        Rng::new(seed ^ h)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform in `0..n` (n > 0; 0 gives 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            return 0;
+        }
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// Uniform in `lo..=hi`.
+    pub fn range(&mut self, lo: usize, hi: usize) -> usize {
+        lo + self.below(hi.saturating_sub(lo) + 1)
+    }
+
+    pub fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+
+    pub fn pick_str(&mut self, items: &[&'static str]) -> &'static str {
+        items[self.below(items.len())]
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+// ───────────────────────────── helpers ─────────────────────────────
+
+/// Double-quoted YAML/JSON string.
+fn dq(s: &str) -> String {
+    let mut o = String::with_capacity(s.len() + 2);
+    o.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => o.push_str("\\\""),
+            '\\' => o.push_str("\\\\"),
+            _ => o.push(c),
+        }
+    }
+    o.push('"');
+    o
+}
+
+fn flow(items: &[String]) -> String {
+    format!("[{}]", items.join(", "))
+}
+
+fn flow_u32(items: &[u32]) -> String {
+    flow(&items.iter().map(u32::to_string).collect::<Vec<_>>())
+}
+
+/// `2026-MM-DD` between two months (inclusive), day 1..=28.
+fn date(rng: &mut Rng, m_lo: usize, m_hi: usize) -> String {
+    format!("2026-{:02}-{:02}", rng.range(m_lo, m_hi), rng.range(1, 28))
+}
+
+/// A `last_verified` date D58 accepts when checked with `--now 2026-11-20`
+/// (the date compare.sh and the tests pass): 2026-11-05..=2026-11-19.
+pub const CORPUS_NOW: &str = "2026-11-20";
+
+fn fresh_date(rng: &mut Rng) -> String {
+    format!("2026-11-{:02}", rng.range(5, 19))
+}
+
+fn later_date(rng: &mut Rng, after: &str) -> String {
+    let m: usize = after.get(5..7).and_then(|x| x.parse().ok()).unwrap_or(1);
+    date(rng, m.saturating_add(1).min(11), 11)
+}
+
+const SUBJECTS: &[&str] = &[
+    "The probe",
+    "The nightly sync",
+    "The compose stack",
+    "The backup job",
+    "The SSH config",
+    "The derived projection",
+    "The health check",
+    "The startup phase",
+    "The DNS record",
+    "The tunnel route",
+    "The runbook",
+    "The registry entry",
+    "The maintenance script",
+    "The inventory snapshot",
+    "The agent contract",
+    "The verify pack",
+];
+const VERBS: &[&str] = &[
+    "drifted from",
+    "no longer matches",
+    "still references",
+    "was missing from",
+    "disagrees with",
+    "was not regenerated after a change to",
+    "silently ignores",
+    "duplicates",
+    "lags behind",
+    "overrides",
+];
+const OBJECTS: &[&str] = &[
+    "the canonical binding",
+    "vm.lifecycle.yaml",
+    "ssh.targets.yaml",
+    "the workbench inventory",
+    "the service registry",
+    "the backup inventory",
+    "the topology map",
+    "the operating profile",
+    "the gate catalogue",
+    "the legacy location doc",
+    "the startup sequencing",
+    "the device identity table",
+];
+const TAILS: &[&str] = &[
+    "after the last re-IP.",
+    "since the VM restructure.",
+    "during the cutover window.",
+    "when the LXC was restarted.",
+    "after a manual hotfix.",
+    "on the home site only.",
+    "because the generator was skipped.",
+    "for more than a week.",
+    "until the loop closed.",
+    "in two places at once.",
+    "and nobody noticed until the weekly audit.",
+    "which broke the post-power recovery order.",
+];
+
+fn sentence(rng: &mut Rng, about: &str) -> String {
+    format!(
+        "{} for {} {} {} {}",
+        rng.pick(SUBJECTS),
+        about,
+        rng.pick(VERBS),
+        rng.pick(OBJECTS),
+        rng.pick(TAILS)
+    )
+}
+
+fn paragraph(rng: &mut Rng, about: &str, n: usize) -> String {
+    (0..n)
+        .map(|_| sentence(rng, about))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn header(s: &mut String, title: &str, what: &str, rng: &mut Rng) {
+    ln!(s, "# {title}");
+    ln!(s, "# {what}");
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: {}", date(rng, 10, 11));
+    ln!(s);
+}
+
+// ───────────────────────────── model ─────────────────────────────
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SiteKind {
+    Shop,
+    Home,
+    Lab,
+}
+
+#[derive(Debug, Clone)]
+struct Site {
+    id: String,
+    label: String,
+    status: &'static str,
+    kind: SiteKind,
+    /// First three octets of the LAN (`192.168.1`).
+    lan: String,
+    hv: String,
+    hv_lan: String,
+    hv_ts: String,
+    hv_user: &'static str,
+    vmid_lo: u32,
+    vmid_hi: u32,
+    /// The real shop/home/lab (not a generated branch site).
+    primary: bool,
+    /// First startup phase number of the site.
+    phase_base: u32,
+}
+
+impl Site {
+    fn cidr(&self) -> String {
+        format!("{}.0/24", self.lan)
+    }
+    fn lifecycle_key(&self) -> String {
+        format!("{}_vm_lifecycle", self.id.replace('-', "_"))
+    }
+    fn uses_tailscale(&self) -> bool {
+        self.kind == SiteKind::Home
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Active,
+    Stopped,
+    Decommissioned,
+    Template,
+}
+
+impl Status {
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Stopped => "stopped",
+            Status::Decommissioned => "decommissioned",
+            Status::Template => "template",
+        }
+    }
+}
+
+struct Role {
+    host: &'static str,
+    role: &'static str,
+    os: &'static str,
+    cpu: u32,
+    mem: u32,
+    disk: u32,
+    user: &'static str,
+    status: Status,
+    lxc: bool,
+    /// Startup phase offset within the site (1-based).
+    phase: u32,
+    stacks: &'static [&'static str],
+    svcs: &'static [(&'static str, u16, Option<&'static str>)],
+    desc: &'static str,
+}
+
+#[allow(clippy::too_many_arguments)]
+const fn role(
+    host: &'static str,
+    role: &'static str,
+    os: &'static str,
+    sizing: (u32, u32, u32),
+    user: &'static str,
+    status: Status,
+    phase: u32,
+    stacks: &'static [&'static str],
+    svcs: &'static [(&'static str, u16, Option<&'static str>)],
+    desc: &'static str,
+) -> Role {
+    Role {
+        host,
+        role,
+        os,
+        cpu: sizing.0,
+        mem: sizing.1,
+        disk: sizing.2,
+        user,
+        status,
+        lxc: false,
+        phase,
+        stacks,
+        svcs,
+        desc,
+    }
+}
+
+const fn lxc(mut r: Role) -> Role {
+    r.lxc = true;
+    r
+}
+
+use Status::{Active, Decommissioned, Stopped};
+
+static SHOP_ROLES: &[Role] = &[
+    role(
+        "docker-host",
+        "legacy-production",
+        "linux-mint",
+        (16, 98304, 300),
+        "ronny",
+        Active,
+        3,
+        &["mint-os"],
+        &[
+            ("mint-os-api", 3335, Some("/health")),
+            ("mint-os-postgres", 15432, None),
+            ("mint-os-redis", 6379, None),
+            ("minio", 9000, Some("/minio/health/live")),
+        ],
+        "Mint OS business workloads only (API, Postgres, MinIO).",
+    ),
+    role(
+        "media-stack",
+        "media",
+        "ubuntu-22.04",
+        (8, 16384, 80),
+        "ubuntu",
+        Decommissioned,
+        4,
+        &[],
+        &[],
+        "Split into download-stack and streaming-stack. Destroyed after final backup.",
+    ),
+    role(
+        "automation-stack",
+        "automation",
+        "ubuntu-24.04",
+        (4, 16384, 100),
+        "automation",
+        Active,
+        3,
+        &["automation"],
+        &[
+            ("n8n", 5678, Some("/healthz")),
+            ("ollama", 11434, Some("/api/version")),
+            ("browserless", 3002, Some("/json/version")),
+        ],
+        "n8n workflows + Ollama. Canonical compose owner user is automation.",
+    ),
+    role(
+        "immich",
+        "photo-management",
+        "ubuntu-24.04",
+        (8, 16384, 100),
+        "ronny",
+        Active,
+        3,
+        &["immich"],
+        &[
+            ("immich-server", 2283, Some("/api/server/ping")),
+            ("immich-ml", 3003, Some("/ping")),
+            ("immich-postgres", 5433, None),
+        ],
+        "Shop photo library (135K+ assets).",
+    ),
+    role(
+        "infra-core",
+        "core-infrastructure",
+        "ubuntu-24.04",
+        (4, 8192, 50),
+        "ubuntu",
+        Active,
+        1,
+        &[
+            "cloudflared",
+            "pihole",
+            "secrets",
+            "vaultwarden",
+            "caddy-auth",
+        ],
+        &[
+            ("cloudflared", 2000, Some("/ready")),
+            ("pihole", 8053, Some("/admin")),
+            ("infisical", 8088, Some("/api/status")),
+            ("vaultwarden", 8081, Some("/alive")),
+            ("caddy", 80, Some("/")),
+            ("authentik", 9000, Some("/-/health/live/")),
+        ],
+        "Core infrastructure VM: reverse proxy, SSO, DNS, secrets, tunnel. Critical path.",
+    ),
+    role(
+        "observability",
+        "monitoring",
+        "ubuntu-24.04",
+        (4, 8192, 50),
+        "ubuntu",
+        Active,
+        2,
+        &["prometheus", "grafana", "loki", "uptime-kuma"],
+        &[
+            ("prometheus", 9090, Some("/-/healthy")),
+            ("grafana", 3000, Some("/api/health")),
+            ("loki", 3100, Some("/ready")),
+            ("uptime-kuma", 3001, Some("/")),
+            ("alertmanager", 9093, Some("/-/healthy")),
+        ],
+        "Observability stack. Loki compactor needs >=720s start_period.",
+    ),
+    role(
+        "dev-tools",
+        "development",
+        "ubuntu-24.04",
+        (4, 8192, 50),
+        "ubuntu",
+        Active,
+        2,
+        &["gitea"],
+        &[
+            ("gitea", 3000, Some("/api/healthz")),
+            ("gitea-postgres", 5432, None),
+            ("act-runner", 8090, Some("/healthz")),
+        ],
+        "Git forge + Actions runner. Authentik SSO.",
+    ),
+    role(
+        "ai-consolidation",
+        "ai-services",
+        "ubuntu-24.04",
+        (8, 32768, 200),
+        "ubuntu",
+        Active,
+        2,
+        &["ai-consolidation"],
+        &[
+            ("qdrant", 6333, Some("/healthz")),
+            ("anythingllm", 3001, Some("/api/ping")),
+            ("open-webui", 8080, Some("/health")),
+        ],
+        "Qdrant + AnythingLLM + Open WebUI.",
+    ),
+    role(
+        "download-stack",
+        "media-download",
+        "ubuntu-24.04",
+        (4, 8192, 50),
+        "ubuntu",
+        Active,
+        4,
+        &["download-stack"],
+        &[
+            ("radarr", 7878, Some("/ping")),
+            ("sonarr", 8989, Some("/ping")),
+            ("sabnzbd", 8085, Some("/api")),
+            ("prowlarr", 9696, Some("/ping")),
+            ("lidarr", 8686, Some("/ping")),
+            ("bazarr", 6767, Some("/")),
+        ],
+        "Download services. NFS mounts from the hypervisor.",
+    ),
+    role(
+        "streaming-stack",
+        "media-streaming",
+        "ubuntu-24.04",
+        (4, 8192, 50),
+        "ubuntu",
+        Active,
+        4,
+        &["streaming-stack"],
+        &[
+            ("jellyfin", 8096, Some("/health")),
+            ("navidrome", 4533, Some("/ping")),
+            ("jellyseerr", 5055, Some("/api/v1/status")),
+        ],
+        "Streaming services.",
+    ),
+    role(
+        "finance-stack",
+        "finance",
+        "ubuntu-24.04",
+        (4, 8192, 96),
+        "ubuntu",
+        Active,
+        3,
+        &["finance"],
+        &[
+            ("firefly-iii", 8080, Some("/api/v1/about")),
+            ("paperless-ngx", 8000, Some("/api/")),
+            ("ghostfolio", 3333, Some("/api/v1/health")),
+        ],
+        "Firefly III, Paperless-ngx, Ghostfolio.",
+    ),
+    role(
+        "mint-data",
+        "mint-data-plane",
+        "ubuntu-24.04",
+        (4, 8192, 50),
+        "ubuntu",
+        Stopped,
+        3,
+        &[],
+        &[],
+        "Fresh-slate data plane. Powered off until the Mint cutover window; onboot=0.",
+    ),
+    role(
+        "mint-apps",
+        "mint-app-plane",
+        "ubuntu-24.04",
+        (2, 4096, 40),
+        "ubuntu",
+        Decommissioned,
+        3,
+        &[],
+        &[],
+        "App plane folded back into mint-data. Guest destroyed; final backup kept cold.",
+    ),
+    role(
+        "communications-stack",
+        "communications",
+        "ubuntu-24.04",
+        (2, 4096, 60),
+        "ubuntu",
+        Active,
+        3,
+        &["communications-stack"],
+        &[
+            ("stalwart", 8080, Some("/healthz/live")),
+            ("listmonk", 9001, Some("/health")),
+        ],
+        "Stalwart mail server (SMTP/IMAP/JMAP) and newsletters.",
+    ),
+    role(
+        "docs-stack",
+        "documentation",
+        "ubuntu-24.04",
+        (2, 4096, 40),
+        "ubuntu",
+        Active,
+        3,
+        &["docs"],
+        &[
+            ("wikijs", 3000, Some("/healthz")),
+            ("bookstack", 6875, Some("/status")),
+        ],
+        "Wiki.js and BookStack for operator runbooks.",
+    ),
+    role(
+        "backup-stack",
+        "backup",
+        "debian-12",
+        (2, 4096, 40),
+        "ubuntu",
+        Active,
+        2,
+        &["backup"],
+        &[
+            ("restic-rest", 8000, Some("/")),
+            ("kopia", 51515, Some("/api/v1/repo/status")),
+        ],
+        "Restic REST server and Kopia for file-level backups.",
+    ),
+];
+
+static HOME_ROLES: &[Role] = &[
+    role(
+        "homeassistant",
+        "home-automation",
+        "haos-14",
+        (2, 4096, 32),
+        "hassio",
+        Active,
+        1,
+        &[],
+        &[("home-assistant", 8123, Some("/api/"))],
+        "HAOS. Zigbee, Z-Wave, Matter integrations. Supervisor API only, no docker CLI.",
+    ),
+    role(
+        "immich-home",
+        "photo-management",
+        "ubuntu-22.04",
+        (4, 8192, 64),
+        "ubuntu",
+        Active,
+        2,
+        &["immich-home"],
+        &[("immich-home-server", 2283, Some("/api/server/ping"))],
+        "Home photo library.",
+    ),
+    role(
+        "vaultwarden-home",
+        "password-manager",
+        "debian-12",
+        (1, 1024, 16),
+        "ubuntu",
+        Active,
+        2,
+        &["vaultwarden-home"],
+        &[("vaultwarden-home", 8080, Some("/alive"))],
+        "Home Vaultwarden replica (read-mostly). Primary vault lives on infra-core.",
+    ),
+    lxc(role(
+        "download-home",
+        "media-download",
+        "debian-12",
+        (2, 2048, 16),
+        "root",
+        Stopped,
+        2,
+        &[],
+        &[],
+        "Soft-decommissioned downloads LXC. Kept stopped.",
+    )),
+    lxc(role(
+        "pihole-home",
+        "dns",
+        "debian-12",
+        (1, 512, 8),
+        "root",
+        Active,
+        1,
+        &[],
+        &[("pihole-home", 80, Some("/admin/"))],
+        "Home Pi-hole v6 (bare metal in LXC, no docker).",
+    )),
+    role(
+        "nextcloud-home",
+        "file-sync",
+        "ubuntu-24.04",
+        (2, 4096, 64),
+        "ubuntu",
+        Active,
+        2,
+        &["nextcloud-home"],
+        &[
+            ("nextcloud-home", 8443, Some("/status.php")),
+            ("collabora-home", 9980, Some("/hosting/discovery")),
+        ],
+        "Nextcloud for family file sync.",
+    ),
+];
+
+#[derive(Debug, Clone)]
+struct Svc {
+    name: String,
+    port: u16,
+    health: Option<&'static str>,
+    stack: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Vm {
+    id: u32,
+    hostname: String,
+    site: usize,
+    role: &'static str,
+    os: &'static str,
+    status: Status,
+    lxc: bool,
+    template: bool,
+    phase: u32,
+    lan_ip: Option<String>,
+    ts_ip: Option<String>,
+    ssh_target: Option<String>,
+    ssh_user: Option<&'static str>,
+    cpu: u32,
+    mem: u32,
+    disk: u32,
+    stacks: Vec<String>,
+    services: Vec<Svc>,
+    backup_target: Option<String>,
+    profile: Option<&'static str>,
+    created: String,
+    activated: Option<String>,
+    decommissioned: Option<String>,
+    desc: &'static str,
+    mac: String,
+}
+
+impl Vm {
+    fn active(&self) -> bool {
+        self.status == Status::Active
+    }
+    fn has_target(&self) -> bool {
+        self.active() || (self.status == Status::Stopped && !self.lxc)
+    }
+    /// Address the SSH target uses (LAN first at the shop, Tailscale at home).
+    fn ssh_host(&self, site: &Site) -> Option<&str> {
+        if site.uses_tailscale() {
+            self.ts_ip.as_deref()
+        } else {
+            self.lan_ip.as_deref()
+        }
+    }
+    fn subject(&self, sites: &[Site]) -> String {
+        format!("vm:{}/{}", sites[self.site].hv, self.id)
+    }
+}
+
+struct Gate {
+    id: u32,
+    name: String,
+    category: &'static str,
+    class: &'static str,
+    severity: &'static str,
+    ring: &'static str,
+    description: String,
+    fix_hint: String,
+    retired: bool,
+    warn_only: bool,
+}
+
+impl Gate {
+    fn script(&self) -> String {
+        format!("surfaces/verify/d{}-{}.sh", self.id, self.name)
+    }
+}
+
+struct Model {
+    opts: CorpusOptions,
+    sites: Vec<Site>,
+    vms: Vec<Vm>,
+    gates: Vec<Gate>,
+    nas_ts: String,
+}
+
+struct IpAlloc {
+    ts: u32,
+    mac: u32,
+}
+
+impl IpAlloc {
+    fn ts(&mut self) -> String {
+        self.ts += 1;
+        let c = self.ts * 2 + 1;
+        format!(
+            "100.{}.{}.{}",
+            64 + ((c >> 16) % 64),
+            (c >> 8) & 255,
+            c & 255
+        )
+    }
+    fn mac(&mut self) -> String {
+        self.mac += 1;
+        let c = self.mac;
+        format!(
+            "bc:24:11:{:02x}:{:02x}:{:02x}",
+            (c >> 16) & 255,
+            (c >> 8) & 255,
+            c & 255
+        )
+    }
+}
+
+fn build_sites(n: u32, ips: &mut IpAlloc) -> Vec<Site> {
+    let mut sites = vec![
+        Site {
+            id: "shop".into(),
+            label: "Shop (Dell R730XD)".into(),
+            status: "active",
+            kind: SiteKind::Shop,
+            lan: "192.168.1".into(),
+            hv: "pve".into(),
+            hv_lan: "192.168.1.184".into(),
+            hv_ts: ips.ts(),
+            hv_user: "root",
+            vmid_lo: 200,
+            vmid_hi: 299,
+            primary: true,
+            phase_base: 1,
+        },
+        Site {
+            id: "home".into(),
+            label: "Home (Beelink SER7)".into(),
+            status: "active",
+            kind: SiteKind::Home,
+            lan: "10.0.0".into(),
+            hv: "proxmox-home".into(),
+            hv_lan: "10.0.0.179".into(),
+            hv_ts: ips.ts(),
+            hv_user: "root",
+            vmid_lo: 100,
+            vmid_hi: 199,
+            primary: true,
+            phase_base: 10,
+        },
+        Site {
+            id: "lab".into(),
+            label: "Lab (planned, not yet racked)".into(),
+            status: "planned",
+            kind: SiteKind::Lab,
+            lan: "172.16.10".into(),
+            hv: "pve-lab".into(),
+            hv_lan: "172.16.10.10".into(),
+            hv_ts: ips.ts(),
+            hv_user: "root",
+            vmid_lo: 300,
+            vmid_hi: 399,
+            primary: true,
+            phase_base: 20,
+        },
+    ];
+    for i in 0..2 * (n.saturating_sub(1)) {
+        let id = format!("br{:03}", i + 1);
+        let kind = if i % 2 == 0 {
+            SiteKind::Shop
+        } else {
+            SiteKind::Home
+        };
+        let lan = format!("10.{}.{}", 100 + i / 250, i % 250);
+        let lo = 10_000 + 100 * i;
+        sites.push(Site {
+            label: format!(
+                "Branch {} ({})",
+                i + 1,
+                if kind == SiteKind::Shop {
+                    "rack"
+                } else {
+                    "mini PC"
+                }
+            ),
+            status: "active",
+            kind,
+            hv: format!("pve-{id}"),
+            hv_lan: format!("{lan}.2"),
+            hv_ts: ips.ts(),
+            hv_user: "root",
+            lan,
+            vmid_lo: lo,
+            vmid_hi: lo + 99,
+            primary: false,
+            phase_base: 100 + 10 * i,
+            id,
+        });
+    }
+    sites
+}
+
+fn build_vms(opts: &CorpusOptions, sites: &[Site], ips: &mut IpAlloc) -> Vec<Vm> {
+    let mut rng = Rng::new(opts.seed ^ 0x0005_eed0_f7a5);
+    let mut vms = Vec::new();
+    for (si, site) in sites.iter().enumerate() {
+        let roles: &[Role] = match site.kind {
+            SiteKind::Shop => SHOP_ROLES,
+            SiteKind::Home => HOME_ROLES,
+            SiteKind::Lab => &[],
+        };
+        let suffix = |base: &str| -> String {
+            if site.primary {
+                base.to_string()
+            } else {
+                format!("{base}-{}", site.id)
+            }
+        };
+        for (idx, r) in roles.iter().enumerate() {
+            let idx = idx as u32;
+            // The real shop has no VM 208.
+            let id = site.vmid_lo + idx + u32::from(site.id == "shop" && idx >= 8);
+            let hostname = suffix(r.host);
+            let last_octet = if site.primary { id % 256 } else { 20 + idx };
+            let lan_ip = Some(format!("{}.{}", site.lan, last_octet));
+            let ts_ip = Some(ips.ts());
+            let stacks: Vec<String> = r.stacks.iter().map(|s| suffix(s)).collect();
+            let mut services: Vec<Svc> = r
+                .svcs
+                .iter()
+                .enumerate()
+                .map(|(k, (name, port, health))| Svc {
+                    name: suffix(name),
+                    port: *port,
+                    health: *health,
+                    stack: stacks.get(k.min(stacks.len().saturating_sub(1))).cloned(),
+                })
+                .collect();
+            if r.status == Active && !r.os.starts_with("haos") {
+                services.push(Svc {
+                    name: format!("node-exporter-{hostname}"),
+                    port: 9100,
+                    health: Some("/metrics"),
+                    stack: None,
+                });
+                services.push(Svc {
+                    name: format!("promtail-{hostname}"),
+                    port: 9080,
+                    health: Some("/ready"),
+                    stack: None,
+                });
+            }
+            let status = r.status;
+            let has_target = matches!(status, Active | Stopped) && !(r.lxc && status != Active);
+            let backup_target = Some(match status {
+                Decommissioned => format!("vm-{id}-{hostname}-final"),
+                _ if r.lxc => format!("lxc-{id}-{hostname}-primary"),
+                _ => format!("vm-{id}-{hostname}-primary"),
+            });
+            let created = date(&mut rng, 1, 6);
+            let activated =
+                (status == Active && rng.chance(30)).then(|| later_date(&mut rng, &created));
+            let decommissioned = (status == Decommissioned).then(|| later_date(&mut rng, &created));
+            let profile = if r.os.starts_with("ubuntu") && rng.chance(75) {
+                Some("spine-ready-v1")
+            } else {
+                None
+            };
+            vms.push(Vm {
+                id,
+                hostname: hostname.clone(),
+                site: si,
+                role: r.role,
+                os: r.os,
+                status,
+                lxc: r.lxc,
+                template: false,
+                phase: site.phase_base + r.phase - 1,
+                lan_ip,
+                ts_ip: if status == Decommissioned && rng.chance(50) {
+                    None
+                } else {
+                    ts_ip
+                },
+                ssh_target: has_target.then(|| hostname.clone()),
+                ssh_user: has_target.then_some(r.user),
+                cpu: r.cpu,
+                mem: r.mem,
+                disk: r.disk,
+                stacks,
+                services: if status == Active {
+                    services
+                } else {
+                    Vec::new()
+                },
+                backup_target,
+                profile,
+                created,
+                activated,
+                decommissioned,
+                desc: r.desc,
+                mac: ips.mac(),
+            });
+        }
+        if site.id == "shop" {
+            vms.push(Vm {
+                id: 9000,
+                hostname: "ubuntu-2404-cloudinit-template".into(),
+                site: si,
+                role: "template",
+                os: "ubuntu-24.04",
+                status: Status::Template,
+                lxc: false,
+                template: true,
+                phase: 0,
+                lan_ip: None,
+                ts_ip: None,
+                ssh_target: None,
+                ssh_user: None,
+                cpu: 2,
+                mem: 2048,
+                disk: 32,
+                stacks: Vec::new(),
+                services: Vec::new(),
+                backup_target: None,
+                profile: Some("spine-ready-v1"),
+                created: "2025-11-20".into(),
+                activated: None,
+                decommissioned: None,
+                desc: "Cloud-init golden image. Every spine-ready-v1 VM is cloned from it.\nNever started directly; no LAN identity.",
+                mac: ips.mac(),
+            });
+        }
+    }
+    vms
+}
+
+const CATEGORIES: &[(&str, &str)] = &[
+    ("path-hygiene", "Path and filesystem constraints"),
+    ("ssot-hygiene", "SSOT and binding consistency"),
+    ("ssot-integrity", "Cross-document SSOT value parity"),
+    ("secrets-hygiene", "Secrets and API constraints"),
+    ("loop-gap-hygiene", "Work registration and traceability"),
+    ("infra-hygiene", "Infrastructure and service binding checks"),
+    (
+        "agent-surface-hygiene",
+        "Agent entry and discovery surfaces",
+    ),
+    ("process-hygiene", "Operational processes and metadata"),
+    ("media-hygiene", "Media and per-host port checks"),
+    ("network-hygiene", "Addressing, DNS and tunnel routes"),
+    ("backup-hygiene", "Backup coverage and freshness"),
+    ("retired", "Retired/reserved gate slots"),
+];
+
+/// Gates the benchmarks and gates care about, with their real metadata.
+const KNOWN_GATES: &[(u32, &str, &str, &str, &str, &str)] = &[
+    (8, "no-backup-clutter", "path-hygiene", "medium", "No .bak or fix_bak files under ops/ or surfaces/", "Remove .bak and fix_bak leftovers; git history is the backup."),
+    (19, "backup-drift", "backup-hygiene", "medium", "Backup inventory present, targets declared, no secrets in backup bindings", "Keep backup.inventory.yaml free of credentials; reference secrets by name."),
+    (43, "secrets-namespace-lock", "secrets-hygiene", "high", "Secrets namespace policy declares a namespace for every active site", "Add /spine/<site> to the secrets namespace policy."),
+    (49, "agent-discovery-lock", "agent-surface-hygiene", "medium", "agents.registry.yaml entries carry a contract path and gate list", "Every agent needs contract + gates."),
+    (52, "udr6-gateway-assertion", "infra-hygiene", "low", "Shop VM LAN IPs sit on the shop network and end in their VMID (declared exceptions aside)", "Re-IP the guest to 192.168.1.<vmid> or declare it in vm.ip.parity.policy.yaml exceptions."),
+    (54, "ssot-ip-parity-lock", "ssot-hygiene", "high", "Device identity, shop server and bindings IP consistency", "Ensure IPs match across DEVICE_IDENTITY, shop server SSOT, and bindings."),
+    (58, "ssot-freshness-lock", "ssot-hygiene", "high", "last_reviewed/last_verified dates enforced (max 21 days)", "Re-verify the binding and bump last_verified."),
+    (59, "cross-registry-completeness-lock", "ssot-hygiene", "medium", "Every SERVICE_REGISTRY host resolves to an ssh.targets entry", "Add the ssh target or drop the stale SERVICE_REGISTRY host."),
+    (60, "deprecation-sweeper", "process-hygiene", "medium", "Known deprecated terms in governance docs", "Replace deprecated terms using ops/bindings/deprecated.terms.yaml replacements."),
+    (69, "vm-creation-governance-lock", "infra-hygiene", "high", "Active VMs need SSH + SERVICE_REGISTRY + backup + health entries; shop ssh host equals lan_ip", "New VMs need entries in SSH targets, SERVICE_REGISTRY, backup, and health checks."),
+    (85, "gate-registry-parity-lock", "process-hygiene", "high", "Every non-retired gate without a native implementation has an existing check_script", "Restore the script under surfaces/verify/ or fix check_script in gate.registry.yaml."),
+    (86, "vm-operating-profile-parity-lock", "infra-hygiene", "medium", "Every active VM in vm.lifecycle.yaml has a valid operating profile entry", "Update ops/bindings/vm.operating.profile.yaml to cover all active VMs."),
+    (100, "vm-ip-parity-lock", "ssot-integrity", "high", "vm.lifecycle.yaml LAN IPs match the DEVICE_IDENTITY_SSOT.md shop VM table", "Update both files together."),
+    (106, "media-port-collision-lock", "media-hygiene", "high", "No duplicate ports among SERVICE_REGISTRY services on the same host", "Give each service on a host its own port in docs/governance/SERVICE_REGISTRY.yaml."),
+    (129, "spine-schema-conventions-lock", "process-hygiene", "high", "Schema conventions lock for ops/bindings normalization (disallowed aliases, status vocabulary, date format).", "Normalize the binding to ops/bindings/spine.schema.conventions.yaml rules."),
+    (138, "site-parity-maintenance-order", "infra-hygiene", "medium", "Validates startup.sequencing.yaml has site tags and every active site represented", "Add `site:` to every phase in ops/bindings/startup.sequencing.yaml."),
+    (139, "nas-baseline-coverage", "backup-hygiene", "medium", "Validates NAS identity in device registry and backup coverage in backup inventory", "Enable at least one backup.inventory target with host nas."),
+    (149, "infra-core-service-parity-lock", "infra-hygiene", "high", "Infra-core required services present in SERVICE_REGISTRY on infra-core and probed in services.health.", "Keep caddy/authentik/vaultwarden/infisical/cloudflared registered on infra-core."),
+    (163, "workbench-ssh-attach-parity-lock", "process-hygiene", "high", "Enforce workbench SSH attach parity against spine ssh.targets (host alias, user).", "Regenerate the workbench ssh config from ops/bindings/ssh.targets.yaml."),
+    (173, "site-topology-parity-lock", "infra-hygiene", "high", "Enforce canonical site topology parity against ssh targets, compose target bindings, and active vmid ranges.", "Register proxmox_alias values in ssh.targets.yaml and keep compose_targets aligned."),
+    (332, "gap-schema-conformance-lock", "loop-gap-hygiene", "high", "operational.gaps.yaml entries use only fields declared in gap.schema.yaml", "Move the extra key into description/notes or declare it in gap.schema.yaml first."),
+];
+
+const GATE_TOPICS: &[&str] = &[
+    "binding", "registry", "compose", "ssh", "backup", "health", "topology", "secrets", "agent",
+    "loop", "gap", "proposal", "receipt", "route", "dns", "tunnel", "media", "mail", "finance",
+    "home", "shop", "lxc", "template", "snapshot", "startup", "derived", "contract", "surface",
+];
+const GATE_OBJECTS: &[&str] = &[
+    "parity",
+    "freshness",
+    "coverage",
+    "ownership",
+    "naming",
+    "uniqueness",
+    "boundary",
+    "completeness",
+    "drift",
+    "order",
+    "exposure",
+    "retention",
+];
+
+/// 371 gate entries, D1..D377 with six deliberate holes; 12 retired.
+fn build_gates(seed: u64) -> Vec<Gate> {
+    let mut rng = Rng::new(seed ^ 0x6a7e);
+    let holes = [7u32, 33, 101, 222, 280, 301];
+    let retired = [2u32, 21, 27, 44, 77, 99, 140, 190, 241, 266, 310, 350];
+    let mut names: HashSet<String> = KNOWN_GATES.iter().map(|g| g.1.to_string()).collect();
+    let mut gates = Vec::new();
+    for id in 1..=377u32 {
+        if holes.contains(&id) {
+            continue;
+        }
+        if let Some(k) = KNOWN_GATES.iter().find(|g| g.0 == id) {
+            gates.push(Gate {
+                id,
+                name: k.1.into(),
+                category: k.2,
+                class: "invariant",
+                severity: k.3,
+                ring: if id == 85 || id == 332 {
+                    "instant"
+                } else {
+                    "standard"
+                },
+                description: k.4.into(),
+                fix_hint: k.5.into(),
+                retired: false,
+                warn_only: false,
+            });
+            continue;
+        }
+        if retired.contains(&id) {
+            gates.push(Gate {
+                id,
+                name: "reserved".into(),
+                category: "retired",
+                class: "freshness",
+                severity: "none",
+                ring: "standard",
+                description: format!("Retired: merged into D{}", id + 1),
+                fix_hint: String::new(),
+                retired: true,
+                warn_only: false,
+            });
+            continue;
+        }
+        let mut name;
+        loop {
+            name = format!("{}-{}-lock", rng.pick(GATE_TOPICS), rng.pick(GATE_OBJECTS));
+            if names.insert(name.clone()) {
+                break;
+            }
+            name = format!("{name}-{id}");
+            if names.insert(name.clone()) {
+                break;
+            }
+        }
+        let cat = CATEGORIES[rng.below(CATEGORIES.len() - 1)].0;
+        gates.push(Gate {
+            id,
+            description: format!(
+                "Checks {} {} across the spine bindings",
+                name.split('-').next().unwrap_or("binding"),
+                name.split('-').nth(1).unwrap_or("parity")
+            ),
+            fix_hint: format!("Fix the binding named in the finding, then re-run D{id}."),
+            name,
+            category: cat,
+            class: rng.pick_str(&["invariant", "invariant", "freshness", "advisory", "parity"]),
+            severity: rng.pick_str(&["critical", "high", "high", "medium", "medium", "low"]),
+            ring: rng.pick_str(&["instant", "standard", "standard", "standard", "deep"]),
+            retired: false,
+            warn_only: rng.chance(8),
+        });
+    }
+    gates
+}
+
+impl Model {
+    fn new(opts: CorpusOptions) -> Model {
+        let mut ips = IpAlloc {
+            ts: 1000 + (opts.seed % 997) as u32,
+            mac: (opts.seed % 4093) as u32 * 16,
+        };
+        let sites = build_sites(opts.scale.max(1), &mut ips);
+        let vms = build_vms(&opts, &sites, &mut ips);
+        let nas_ts = ips.ts();
+        Model {
+            opts,
+            sites,
+            vms,
+            gates: build_gates(opts.seed),
+            nas_ts,
+        }
+    }
+
+    fn n(&self) -> usize {
+        self.opts.scale.max(1) as usize
+    }
+
+    fn drift(&self) -> bool {
+        self.opts.drift
+    }
+
+    fn site_of(&self, vm: &Vm) -> &Site {
+        &self.sites[vm.site]
+    }
+
+    fn active_gate_ids(&self) -> Vec<u32> {
+        self.gates
+            .iter()
+            .filter(|g| !g.retired)
+            .map(|g| g.id)
+            .collect()
+    }
+}
+
+// ───────────────────────────── generation ─────────────────────────────
+
+/// Generates the corpus, handing each file to `sink` as it is built (so
+/// N=100 never holds the whole corpus in memory).
+pub fn generate(opts: &CorpusOptions, sink: &mut dyn FnMut(GenFile)) -> Summary {
+    let m = Model::new(*opts);
+    let mut summary = Summary {
+        scale: opts.scale.max(1),
+        seed: opts.seed,
+        sites: m.sites.len(),
+        vms: m.vms.len(),
+        active_vms: m.vms.iter().filter(|v| v.active()).count(),
+        ssh_targets: 0,
+        services: m.vms.iter().map(|v| v.services.len()).sum(),
+        gaps: 1460 * m.n(),
+        gates: m.gates.len(),
+        ..Summary::default()
+    };
+    let mut emit = |repo: RepoId, path: String, text: String, executable: bool| {
+        let f = GenFile {
+            repo,
+            path,
+            text,
+            executable,
+        };
+        summary.count(&f);
+        sink(f);
+    };
+    let seed = opts.seed;
+    let rng = |p: &str| Rng::for_path(seed, p);
+    let mut drifts = Vec::new();
+
+    // Spine core bindings.
+    let spine = RepoId::Spine;
+    let b = |name: &str| format!("ops/bindings/{name}");
+    let (text, d) = vm_lifecycle(&m, &mut rng("vm.lifecycle"));
+    drifts.extend(d);
+    emit(spine, b("vm.lifecycle.yaml"), text, false);
+    emit(spine, b("vm.lifecycle.derived.yaml"), vm_derived(&m), false);
+    emit(spine, b("vm.lifecycle.contract.yaml"), vm_contract(), false);
+    let (text, ssh_count) = ssh_targets(&m);
+    emit(spine, b("ssh.targets.yaml"), text, false);
+    let (text, d) = services_health(&m);
+    drifts.extend(d);
+    emit(spine, b("services.health.yaml"), text, false);
+    let (text, d) = compose_targets(&m);
+    drifts.extend(d);
+    emit(spine, b("docker.compose.targets.yaml"), text, false);
+    let (text, d) = backup_inventory(&m);
+    drifts.extend(d);
+    emit(spine, b("backup.inventory.yaml"), text, false);
+    emit(
+        spine,
+        b("startup.sequencing.yaml"),
+        startup_sequencing(&m),
+        false,
+    );
+    emit(spine, b("topology.sites.yaml"), topology_sites(&m), false);
+    emit(
+        spine,
+        b("home.device.registry.yaml"),
+        home_devices(&m, &mut rng("home.device.registry")),
+        false,
+    );
+    emit(
+        spine,
+        b("operational.gaps.yaml"),
+        operational_gaps(&m, &mut rng("operational.gaps")),
+        false,
+    );
+    emit(spine, b("gate.registry.yaml"), gate_registry(&m), false);
+    let (text, d) = operating_profiles(&m);
+    drifts.extend(d);
+    emit(spine, b("vm.operating.profile.yaml"), text, false);
+    emit(
+        spine,
+        b("agents.registry.yaml"),
+        agents_registry(&m, &mut rng("agents.registry")),
+        false,
+    );
+    emit(spine, b("deprecated.terms.yaml"), deprecated_terms(), false);
+    emit(spine, b("gap.schema.yaml"), gap_schema(), false);
+    emit(
+        spine,
+        b("spine.schema.conventions.yaml"),
+        schema_conventions(),
+        false,
+    );
+    emit(
+        spine,
+        b("vm.ip.parity.policy.yaml"),
+        ip_parity_policy(&m),
+        false,
+    );
+    emit(
+        spine,
+        b("proposals.lifecycle.yaml"),
+        proposals(&m, &mut rng("proposals")),
+        false,
+    );
+    emit(
+        spine,
+        b("capability.catalog.yaml"),
+        capability_catalog(&m, &mut rng("capability.catalog")),
+        false,
+    );
+    // ~300N other bindings of varied shapes.
+    let core = CORE_NAMES.len();
+    let others = 325 * m.n() - core;
+    let mut taken: HashSet<String> = HashSet::new();
+    let mut names_rng = rng("other-names");
+    for i in 0..others {
+        let name = other_name(&mut names_rng, &mut taken, i);
+        let path = b(&name);
+        let text = other_binding(&m, &mut rng(&path), &name, i);
+        emit(spine, path, text, false);
+    }
+
+    // Governance registries and SSOT docs.
+    let g = |name: &str| format!("docs/governance/{name}");
+    let (text, d) = service_registry(&m);
+    drifts.extend(d);
+    emit(spine, g("SERVICE_REGISTRY.yaml"), text, false);
+    emit(spine, g("STACK_REGISTRY.yaml"), stack_registry(&m), false);
+    emit(
+        spine,
+        g("DEVICE_IDENTITY_SSOT.md"),
+        device_identity(&m),
+        false,
+    );
+    for (i, name) in GOV_REGISTRIES.iter().enumerate() {
+        let path = g(name);
+        let text = other_binding(&m, &mut rng(&path), name, i * 7 + 3);
+        emit(spine, path, text, false);
+    }
+    for (name, title) in GOV_DOCS {
+        let path = g(name);
+        let text = governance_doc(&m, &mut rng(&path), title);
+        emit(spine, path, text, false);
+    }
+    emit(
+        spine,
+        "driftgate.yaml".into(),
+        "# driftgate configuration for this (generated) spine checkout.\nworkbench: ../workbench        # paths relative to this file\nlegacy: ../legacy\nfail_on: error\n".into(),
+        false,
+    );
+    emit(
+        spine,
+        ".gitea/workflows/verify.yml".into(),
+        VERIFY_WORKFLOW.into(),
+        false,
+    );
+    emit(
+        spine,
+        ".githooks/pre-commit".into(),
+        PRE_COMMIT.into(),
+        true,
+    );
+    emit(spine, "README.md".into(), "# agentic-spine (synthetic)\n\nGenerated by `driftgate corpus` for benchmarks. Not a real infrastructure.\n".into(), false);
+    for gate in m.gates.iter().filter(|g| !g.retired) {
+        emit(spine, gate.script(), gate_script(gate), true);
+    }
+
+    // Workbench.
+    let wb = RepoId::Workbench;
+    emit(
+        wb,
+        "infra/data/CONTAINER_INVENTORY.yaml".into(),
+        container_inventory(&m, &mut rng("container-inventory")),
+        false,
+    );
+    emit(
+        wb,
+        "dotfiles/ssh/config.d/tailscale.conf".into(),
+        workbench_ssh(&m),
+        false,
+    );
+    for vm in m.vms.iter().filter(|v| v.active()) {
+        for stack in &vm.stacks {
+            let svcs: Vec<&Svc> = vm
+                .services
+                .iter()
+                .filter(|s| s.stack.as_deref() == Some(stack.as_str()))
+                .collect();
+            emit(
+                wb,
+                format!("infra/compose/{stack}/docker-compose.yml"),
+                compose_file(stack, &svcs),
+                false,
+            );
+        }
+    }
+    emit(wb, "README.md".into(), "# workbench (synthetic)\n\nOperational configs, dotfiles and compose files. Generated by `driftgate corpus`.\n".into(), false);
+
+    // Legacy.
+    let lg = RepoId::Legacy;
+    let (text, d) = legacy_shop(&m);
+    drifts.extend(d);
+    emit(
+        lg,
+        "infrastructure/docs/locations/SHOP.md".into(),
+        text,
+        false,
+    );
+    emit(
+        lg,
+        "infrastructure/dotfiles/ssh/config.d/tailscale.conf".into(),
+        legacy_ssh(&m),
+        false,
+    );
+    emit(
+        lg,
+        "infrastructure/data/backup_inventory.json".into(),
+        legacy_backup_json(&m),
+        false,
+    );
+    emit(lg, "README.md".into(), "# ronny-ops (archived monorepo, synthetic)\n\nSuperseded by the spine. Kept read-only for reference.\n".into(), false);
+
+    summary.ssh_targets = ssh_count;
+    summary.drifts = drifts;
+    summary
+}
+
+/// Builds the whole corpus in memory (tests and benches; fine up to N≈10).
+pub fn build(opts: &CorpusOptions) -> (Vec<GenFile>, Summary) {
+    let mut files = Vec::new();
+    let summary = generate(opts, &mut |f| files.push(f));
+    (files, summary)
+}
+
+/// Writes the corpus under `out` (`spine/`, `workbench/`, `legacy/`,
+/// `CORPUS.json`, `DRIFT.md`). `out` must be absent or empty.
+pub fn write(opts: &CorpusOptions, out: &Path) -> std::io::Result<Summary> {
+    if out.exists() {
+        let non_empty = std::fs::read_dir(out)?.next().is_some();
+        if non_empty {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("{} exists and is not empty", out.display()),
+            ));
+        }
+    }
+    std::fs::create_dir_all(out)?;
+    let mut err: Option<std::io::Error> = None;
+    let summary = generate(opts, &mut |f| {
+        if err.is_some() {
+            return;
+        }
+        if let Err(e) = write_one(out, &f) {
+            err = Some(e);
+        }
+    });
+    if let Some(e) = err {
+        return Err(e);
+    }
+    std::fs::write(out.join("CORPUS.json"), summary.to_json())?;
+    std::fs::write(out.join("DRIFT.md"), summary.drift_markdown())?;
+    Ok(summary)
+}
+
+fn write_one(out: &Path, f: &GenFile) -> std::io::Result<()> {
+    let path = out.join(f.repo.as_str()).join(&f.path);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&path, &f.text)?;
+    #[cfg(unix)]
+    if f.executable {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+    }
+    Ok(())
+}
+
+/// `driftgate corpus`
+pub fn cmd_corpus(a: &CorpusArgs) -> i32 {
+    if a.scale == 0 {
+        eprintln!("driftgate: --scale must be at least 1");
+        return 2;
+    }
+    let opts = CorpusOptions {
+        scale: a.scale,
+        seed: a.seed,
+        drift: a.drift,
+    };
+    match write(&opts, &a.out) {
+        Ok(s) => {
+            println!("{} → {}", s.describe(), a.out.display());
+            0
+        }
+        Err(e) => {
+            eprintln!("driftgate: cannot write corpus: {e}");
+            2
+        }
+    }
+}
+
+// ───────────────────────────── spine core ─────────────────────────────
+
+fn vm_lifecycle(m: &Model, rng: &mut Rng) -> (String, Vec<Drift>) {
+    let mut drifts = Vec::new();
+    let mut s = String::with_capacity(1024 * m.vms.len());
+    ln!(s, "# VM Lifecycle Binding (SSOT)");
+    ln!(
+        s,
+        "# Non-secret. Spine-native. One entry per Proxmox guest (VM or LXC), every phase."
+    );
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: 2026-11-18");
+    ln!(s, "#");
+    ln!(s, "# Contract: ops/bindings/vm.lifecycle.contract.yaml");
+    ln!(s, "# Derived projection: ops/bindings/vm.lifecycle.derived.yaml (regenerate, never hand-edit)");
+    ln!(s, "#");
+    ln!(s, "# Status values: planning | provisioned | registered | active | stopped | decommissioned | abandoned | template");
+    ln!(s);
+    ln!(s, "version: 1");
+    ln!(s, "updated: \"2026-11-18\"");
+    ln!(s, "owner: \"@ronny\"");
+    ln!(s);
+    ln!(s, "defaults:");
+    ln!(s, "  proxmox_host: pve");
+    ln!(s, "  profile: spine-ready-v1");
+    ln!(s, "  owner: \"@ronny\"");
+    ln!(s, "  decommission_policy: requires_migration_first");
+    ln!(s);
+    ln!(s, "vms:");
+    let mut last_site = usize::MAX;
+    for vm in &m.vms {
+        let site = m.site_of(vm);
+        if vm.site != last_site {
+            last_site = vm.site;
+            ln!(
+                s,
+                "# ─────────────────────────────────────────────────────────────"
+            );
+            ln!(s, "# {} site ({})", site.label, site.hv);
+            ln!(
+                s,
+                "# ─────────────────────────────────────────────────────────────"
+            );
+            ln!(s);
+        }
+        let drift_status = m.drift() && vm.hostname == "mint-apps";
+        ln!(s, "  - id: {}", vm.id);
+        ln!(s, "    hostname: {}", vm.hostname);
+        ln!(s, "    proxmox_host: {}", site.hv);
+        ln!(s, "    role: {}", vm.role);
+        ln!(s, "    owner: \"@ronny\"");
+        if drift_status {
+            ln!(s, "    status: retired");
+            drifts.push(Drift {
+                code: "schema/vm.lifecycle",
+                repo: RepoId::Spine,
+                path: "ops/bindings/vm.lifecycle.yaml".into(),
+                subject: vm.subject(&m.sites),
+                what: "status `retired` is not a VM lifecycle status".into(),
+            });
+        } else {
+            ln!(s, "    status: {}", vm.status.as_str());
+        }
+        if vm.lxc {
+            ln!(s, "    vm_type: lxc");
+        }
+        if rng.chance(30) {
+            ln!(s, "    created_at: \"{}\"  # approximate", vm.created);
+        } else {
+            ln!(s, "    created_at: \"{}\"", vm.created);
+        }
+        if let Some(a) = &vm.activated {
+            ln!(s, "    activated_at: \"{a}\"");
+        }
+        if let Some(d) = &vm.decommissioned {
+            ln!(s, "    decommissioned_at: \"{d}\"");
+        }
+        match vm.profile {
+            Some(p) => ln!(s, "    profile: {p}"),
+            None => ln!(s, "    profile: null  # pre-spine VM, no profile"),
+        }
+        let ip = |v: &Option<String>| v.clone().unwrap_or_else(|| "null".into());
+        ln!(s, "    lan_ip: {}", ip(&vm.lan_ip));
+        ln!(s, "    tailscale_ip: {}", ip(&vm.ts_ip));
+        ln!(s, "    ssh_target: {}", ip(&vm.ssh_target));
+        ln!(s, "    ssh_user: {}", vm.ssh_user.unwrap_or("null"));
+        ln!(s, "    os: {}", vm.os);
+        if vm.template {
+            ln!(s, "    resources: null  # template sizing is set per clone");
+        } else {
+            ln!(s, "    resources:");
+            ln!(s, "      cpu_cores: {}", vm.cpu);
+            if vm.mem >= 32768 {
+                ln!(s, "      memory_mb: {}  # {}GB", vm.mem, vm.mem / 1024);
+            } else {
+                ln!(s, "      memory_mb: {}", vm.mem);
+            }
+            ln!(s, "      boot_disk_gb: {}", vm.disk);
+            ln!(
+                s,
+                "    storage_tier: {}",
+                rng.pick(&["boot-only", "data-vms", "tank-docker"])
+            );
+        }
+        ln!(s, "    stacks: {}", flow(&vm.stacks));
+        let names: Vec<String> = vm.services.iter().map(|x| x.name.clone()).collect();
+        ln!(s, "    services: {}", flow(&names));
+        ln!(
+            s,
+            "    backup_target: {}",
+            vm.backup_target.as_deref().unwrap_or("null")
+        );
+        let hp = match vm.status {
+            Status::Active if vm.services.len() > 4 && rng.chance(30) => "selective",
+            Status::Active => "full",
+            _ => "none",
+        };
+        ln!(s, "    health_probe_policy: {hp}");
+        let dp = match vm.status {
+            Status::Decommissioned => "requires_final_backup",
+            Status::Template => "allow_immediate_destroy",
+            _ if vm.lxc => "allow_immediate_destroy",
+            _ => *rng.pick(&["requires_migration_first", "requires_final_backup"]),
+        };
+        ln!(s, "    decommission_policy: {dp}");
+        if !site.primary || site.kind == SiteKind::Home {
+            ln!(s, "    site_scope: {}", site.id);
+        }
+        if vm.desc.contains('\n') {
+            ln!(s, "    description: |");
+            for l in vm.desc.lines() {
+                ln!(s, "      {l}");
+            }
+        } else if rng.chance(25) {
+            ln!(s, "    description: >");
+            ln!(s, "      {}", vm.desc);
+            ln!(s, "      {}", sentence(rng, &vm.hostname));
+        } else {
+            ln!(s, "    description: {}", dq(vm.desc));
+        }
+        ln!(s);
+    }
+    (s, drifts)
+}
+
+fn vm_derived(m: &Model) -> String {
+    let mut s = String::new();
+    ln!(s, "# GENERATED FILE — do not edit by hand.");
+    ln!(
+        s,
+        "# Projection of the active guests in ops/bindings/vm.lifecycle.yaml."
+    );
+    ln!(
+        s,
+        "# Regenerate: ./ops/plugins/vm/bin/vm-lifecycle-derived-check --write"
+    );
+    ln!(s);
+    ln!(s, "generated_at: \"2026-11-18T06:00:04Z\"");
+    ln!(s, "source: ops/bindings/vm.lifecycle.yaml");
+    ln!(s, "active_vms:");
+    for vm in m.vms.iter().filter(|v| v.active()) {
+        ln!(s, "  - id: {}", vm.id);
+        ln!(s, "    hostname: {}", vm.hostname);
+        ln!(s, "    proxmox_host: {}", m.site_of(vm).hv);
+        ln!(
+            s,
+            "    ssh_target: {}",
+            vm.ssh_target.as_deref().unwrap_or("null")
+        );
+        ln!(
+            s,
+            "    backup_target: {}",
+            vm.backup_target.as_deref().unwrap_or("null")
+        );
+    }
+    s
+}
+
+fn vm_contract() -> String {
+    "# VM Lifecycle Authority Contract
+# Which file is canonical for guest lifecycle state, and what is projected from it.
+# Status: authoritative
+# Last verified: 2026-11-15
+
+version: 1
+updated: \"2026-11-15\"
+owner: \"@ronny\"
+scope: vm-lifecycle-authority
+
+canonical: ops/bindings/vm.lifecycle.yaml
+
+derived_outputs:
+  - ops/bindings/vm.lifecycle.derived.yaml
+
+companion_bindings:          # must carry an entry for every active guest
+  - ops/bindings/vm.operating.profile.yaml
+  - ops/bindings/ssh.targets.yaml
+  - ops/bindings/backup.inventory.yaml
+  - ops/bindings/startup.sequencing.yaml
+
+required_vm_fields:
+  - id
+  - hostname
+  - proxmox_host
+  - role
+  - owner
+  - status
+  - os
+  - ssh_target
+  - backup_target
+  - health_probe_policy
+
+derived_projection:
+  filter: 'status == \"active\"'
+  fields: [id, hostname, proxmox_host, ssh_target, backup_target]
+  order: source   # same order as vms[] in the canonical file
+
+generation_command: \"./ops/plugins/vm/bin/vm-lifecycle-derived-check --write\"
+"
+    .into()
+}
+
+/// ssh.targets.yaml; returns (text, number of targets).
+fn ssh_targets(m: &Model) -> (String, usize) {
+    let mut n = 0;
+    let mut s = String::new();
+    ln!(s, "# SSH Targets Binding (SSOT)");
+    ln!(s, "# Non-secret. Spine-native.");
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: 2026-11-17");
+    ln!(s, "#");
+    ln!(
+        s,
+        "# Access policy: LAN-first for same-site targets; `host` is the LAN IP."
+    );
+    ln!(
+        s,
+        "# Tailscale is reserved for cross-site paths (home, NAS) and as fallback."
+    );
+    ln!(s);
+    ln!(s, "ssh:");
+    ln!(s, "  defaults:");
+    ln!(s, "    user: \"ubuntu\"");
+    ln!(s, "    port: 22");
+    ln!(s, "    connect_timeout_sec: 5");
+    ln!(s, "    batch_mode: true");
+    ln!(s, "    strict_host_key_checking: \"no\"");
+    ln!(s, "    user_known_hosts_file: \"/dev/null\"");
+    ln!(s);
+    ln!(s, "  targets:");
+    for (si, site) in m.sites.iter().enumerate() {
+        ln!(s, "    # ─── {} ───", site.label);
+        ln!(s);
+        for vm in m.vms.iter().filter(|v| v.site == si && v.has_target()) {
+            n += 1;
+            let tags: Vec<String> = [
+                vm.role,
+                site.id.as_str(),
+                if vm.lxc { "lxc" } else { "docker" },
+            ]
+            .iter()
+            .map(|t| dq(t))
+            .collect();
+            ln!(s, "    - id: {}", dq(&vm.hostname));
+            ln!(
+                s,
+                "      host: {}",
+                dq(vm.ssh_host(site).unwrap_or("0.0.0.0"))
+            );
+            if let Some(ts) = &vm.ts_ip {
+                ln!(s, "      tailscale_ip: {}", dq(ts));
+            }
+            ln!(s, "      user: {}", dq(vm.ssh_user.unwrap_or("ubuntu")));
+            ln!(
+                s,
+                "      access_policy: {}",
+                if site.uses_tailscale() {
+                    "tailscale_required"
+                } else {
+                    "lan_first"
+                }
+            );
+            ln!(
+                s,
+                "      description: {}",
+                dq(&format!(
+                    "{} (VM {}, {}).",
+                    vm.desc.lines().next().unwrap_or(""),
+                    vm.id,
+                    site.hv
+                ))
+            );
+            ln!(s, "      tags: {}", flow(&tags));
+            ln!(s);
+        }
+        // The hypervisor.
+        n += 1;
+        let planned = site.status == "planned";
+        ln!(s, "    - id: {}", dq(&site.hv));
+        ln!(
+            s,
+            "      host: {}",
+            dq(if site.uses_tailscale() {
+                &site.hv_ts
+            } else {
+                &site.hv_lan
+            })
+        );
+        if !planned {
+            ln!(s, "      tailscale_ip: {}", dq(&site.hv_ts));
+        }
+        ln!(s, "      user: {}", dq(site.hv_user));
+        ln!(
+            s,
+            "      access_policy: {}",
+            if planned {
+                "lan_only"
+            } else if site.uses_tailscale() {
+                "tailscale_required"
+            } else {
+                "lan_first"
+            }
+        );
+        ln!(
+            s,
+            "      description: {}",
+            dq(&format!("Proxmox VE — {}.", site.label))
+        );
+        ln!(
+            s,
+            "      tags: [\"proxmox\", \"hypervisor\", {}{}]",
+            dq(&site.id),
+            if planned { ", \"planned\"" } else { "" }
+        );
+        ln!(s);
+        if site.id == "shop" {
+            for (id, last, mac, what) in [
+                (
+                    "switch-shop",
+                    2,
+                    "f8:b1:56:73:a0:d0",
+                    "Dell N2024P managed switch — shop rack.",
+                ),
+                (
+                    "idrac-shop",
+                    250,
+                    "44:a8:42:26:c3:11",
+                    "Dell R730XD iDRAC — shop out-of-band management.",
+                ),
+                (
+                    "nvr-shop",
+                    216,
+                    "24:0f:9b:30:f1:e7",
+                    "Hikvision NVR — shop cameras.",
+                ),
+            ] {
+                n += 1;
+                ln!(s, "    - id: {}", dq(id));
+                ln!(s, "      host: \"{}.{last}\"", site.lan);
+                ln!(s, "      mac: {}", dq(mac));
+                ln!(s, "      user: \"admin\"");
+                ln!(s, "      access_method: lan_only");
+                ln!(s, "      access_policy: lan_only");
+                ln!(s, "      probe_via: pve");
+                ln!(s, "      description: {}", dq(what));
+                ln!(s, "      tags: [\"network\", \"shop\", \"lan-only\"]");
+                ln!(s);
+            }
+        }
+        if site.id == "home" {
+            n += 1;
+            ln!(s, "    - id: \"nas\"");
+            ln!(s, "      host: {}", dq(&m.nas_ts));
+            ln!(s, "      tailscale_ip: {}", dq(&m.nas_ts));
+            ln!(s, "      user: \"ronadmin\"");
+            ln!(s, "      access_policy: tailscale_required");
+            ln!(s, "      description: \"Synology DS918+ (home). NFS exports and vzdump offsite target.\"");
+            ln!(
+                s,
+                "      tags: [\"storage\", \"backup\", \"core\", \"home\"]"
+            );
+            ln!(s);
+        }
+    }
+    (s, n)
+}
+
+fn expect_of(name: &str) -> &'static str {
+    let base = name.split("-br").next().unwrap_or(name);
+    match base {
+        "firefly-iii" | "home-assistant" => "401",
+        "pihole" | "pihole-home" => "\"200,302\"",
+        "authentik" => "204",
+        _ => "200",
+    }
+}
+
+fn services_health(m: &Model) -> (String, Vec<Drift>) {
+    let mut drifts = Vec::new();
+    let mut s = String::new();
+    ln!(s, "# Service Health Probes (SSOT)");
+    ln!(
+        s,
+        "# Non-secret. Spine-native. Read by services.health.status."
+    );
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: 2026-11-16");
+    ln!(s, "#");
+    ln!(s, "# host   = ssh.targets id the probe belongs to");
+    ln!(
+        s,
+        "# url    = literal IP (no DNS dependency during outages)"
+    );
+    ln!(
+        s,
+        "# expect = HTTP status (int) or a comma list string when auth answers first"
+    );
+    ln!(s);
+    ln!(s, "version: \"1.2\"");
+    ln!(s);
+    ln!(s, "defaults:");
+    ln!(s, "  connect_timeout_sec: 3");
+    ln!(s, "  max_time_sec: 10");
+    ln!(s);
+    ln!(s, "endpoints:");
+    for vm in m.vms.iter().filter(|v| v.active()) {
+        let site = m.site_of(vm);
+        if m.drift() && vm.hostname == "docs-stack" {
+            drifts.push(Drift {
+                code: "D69",
+                repo: RepoId::Spine,
+                path: "ops/bindings/vm.lifecycle.yaml".into(),
+                subject: vm.subject(&m.sites),
+                what: "active VM docs-stack has no services.health probe".into(),
+            });
+            continue;
+        }
+        ln!(s, "  # ─── {} ({}) ───", vm.hostname, vm.id);
+        for svc in &vm.services {
+            let Some(h) = svc.health else { continue };
+            let ip = vm.ssh_host(site).unwrap_or("127.0.0.1");
+            ln!(s, "  - id: {}", svc.name);
+            ln!(
+                s,
+                "    host: {}",
+                vm.ssh_target.as_deref().unwrap_or(&vm.hostname)
+            );
+            ln!(s, "    url: \"http://{ip}:{}{h}\"", svc.port);
+            ln!(s, "    expect: {}", expect_of(&svc.name));
+            if svc.name.starts_with("bazarr") {
+                ln!(
+                    s,
+                    "    enabled: false  # parked on purpose (selective policy)"
+                );
+            }
+            ln!(
+                s,
+                "    description: {}",
+                dq(&format!("{} on {}", svc.name, vm.hostname))
+            );
+            ln!(s);
+        }
+    }
+    (s, drifts)
+}
+
+fn compose_targets(m: &Model) -> (String, Vec<Drift>) {
+    let mut drifts = Vec::new();
+    let mut s = String::new();
+    ln!(s, "# Docker Compose Targets (SSOT)");
+    ln!(
+        s,
+        "# Non-secret. Which compose stacks run where; read by docker.compose.status."
+    );
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: 2026-11-14");
+    ln!(s, "#");
+    ln!(
+        s,
+        "# targets is keyed by compose target name (== ssh target id)."
+    );
+    ln!(s);
+    ln!(s, "version: 2");
+    ln!(s, "updated: 2026-11-14");
+    ln!(s);
+    ln!(s, "targets:");
+    for vm in m.vms.iter().filter(|v| v.active() && !v.stacks.is_empty()) {
+        ln!(s, "  {}:", vm.hostname);
+        ln!(s, "    ssh_target: {}", vm.hostname);
+        let t = if m.site_of(vm).uses_tailscale() {
+            20
+        } else {
+            5
+        };
+        ln!(s, "    connect_timeout_sec: {t}");
+        if m.drift() && vm.hostname == "observability" {
+            ln!(s, "    description: \"Monitoring plane.\"");
+            ln!(s, "    connect_timeout_sec: 15");
+            drifts.push(Drift {
+                code: "parse/duplicate-key",
+                repo: RepoId::Spine,
+                path: "ops/bindings/docker.compose.targets.yaml".into(),
+                subject: "targets.observability.connect_timeout_sec".into(),
+                what: "`connect_timeout_sec` given twice".into(),
+            });
+        }
+        ln!(s, "    stacks:");
+        for (k, st) in vm.stacks.iter().enumerate() {
+            let path = match vm.hostname.as_str() {
+                "docker-host" => format!("~/stacks/{st}"),
+                "automation-stack" => format!("/home/automation/stacks/{st}"),
+                _ => format!("/opt/stacks/{st}"),
+            };
+            if k == 0 && vm.hostname == "docker-host" {
+                ln!(s, "      - name: {st}");
+                ln!(s, "        path: {path}");
+                ln!(s, "        authoritative_runtime: true");
+            } else {
+                ln!(s, "      - {{name: {st}, path: {path}}}");
+            }
+        }
+        ln!(s);
+    }
+    (s, drifts)
+}
+
+fn backup_inventory(m: &Model) -> (String, Vec<Drift>) {
+    let mut drifts = Vec::new();
+    let mut s = String::new();
+    ln!(s, "# Backup Inventory (SSOT)");
+    ln!(
+        s,
+        "# Non-secret. Which backup artifacts must exist, where, and how fresh."
+    );
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: 2026-11-19");
+    ln!(s, "#");
+    ln!(
+        s,
+        "# Classifications: critical (26h), important (48h), rebuildable (168h)"
+    );
+    ln!(
+        s,
+        "# Targets are keyed by `name`; vm.lifecycle.yaml backup_target values point here."
+    );
+    ln!(s);
+    ln!(s, "version: 1");
+    ln!(s);
+    ln!(s, "defaults:");
+    ln!(s, "  timezone: \"America/New_York\"");
+    ln!(s, "  ssh_timeout_sec: 6");
+    ln!(s, "  stale_after_hours: 26");
+    ln!(s);
+    ln!(s, "model:");
+    ln!(s, "  data_classes: [critical, important, rebuildable]");
+    ln!(s, "  schedule_classes:");
+    ln!(
+        s,
+        "    daily: {{cron: \"0 1 * * *\", stale_after_hours: 26}}"
+    );
+    ln!(
+        s,
+        "    weekly: {{cron: \"0 4 * * 0\", stale_after_hours: 192}}"
+    );
+    ln!(s, "  retention:");
+    ln!(s, "    primary_keep_last: 3");
+    ln!(s, "    offsite_keep_last: 7");
+    ln!(s);
+    ln!(s, "runtime_units:");
+    for site in m.sites.iter().filter(|x| x.status == "active") {
+        ln!(s, "  - unit_id: {}-hypervisor", site.hv);
+        ln!(s, "    kind: machine");
+        ln!(s, "    hostname: {}", site.hv);
+        ln!(s, "    site: {}", site.id);
+        ln!(s, "  - unit_id: {}-guests", site.id);
+        ln!(s, "    kind: vm");
+        ln!(s, "    hostname: {}", site.hv);
+        ln!(s, "    site: {}", site.id);
+    }
+    ln!(s, "  - unit_id: synology-ds918");
+    ln!(s, "    kind: machine");
+    ln!(s, "    hostname: nas");
+    ln!(s, "    site: home");
+    ln!(s);
+    ln!(s, "targets:");
+    for (si, site) in m.sites.iter().enumerate() {
+        let vms: Vec<&Vm> = m
+            .vms
+            .iter()
+            .filter(|v| v.site == si && v.backup_target.is_some())
+            .collect();
+        if vms.is_empty() {
+            continue;
+        }
+        ln!(
+            s,
+            "  # ==========================================================================="
+        );
+        ln!(
+            s,
+            "  # {} — PRIMARY ({})",
+            site.label.to_uppercase(),
+            site.hv
+        );
+        ln!(
+            s,
+            "  # ==========================================================================="
+        );
+        for vm in vms {
+            let Some(name) = &vm.backup_target else {
+                continue;
+            };
+            let final_ = vm.status == Status::Decommissioned;
+            let enabled = vm.active();
+            ln!(s, "  - name: {name}");
+            if final_ {
+                ln!(
+                    s,
+                    "    enabled: false  # final backup before destroy, kept cold"
+                );
+            } else {
+                ln!(s, "    enabled: {enabled}");
+            }
+            ln!(s, "    kind: file_glob");
+            ln!(s, "    host: {}", site.hv);
+            let base = if site.kind == SiteKind::Home {
+                "/mnt/pve/synology-backups/dump"
+            } else if final_ {
+                "/tank/backups/vzdump/final"
+            } else {
+                "/tank/backups/vzdump/dump"
+            };
+            ln!(s, "    base_path: {}", dq(base));
+            if vm.lxc {
+                ln!(s, "    glob: \"vzdump-lxc-{}-*.tar.zst\"", vm.id);
+            } else {
+                ln!(s, "    glob: \"vzdump-qemu-{}-*.vma.zst\"", vm.id);
+            }
+            ln!(
+                s,
+                "    stale_after_hours: {}",
+                if final_ { 8760 } else { 26 }
+            );
+            ln!(
+                s,
+                "    classification: {}",
+                if final_ {
+                    "rebuildable"
+                } else if vm.services.len() > 3 {
+                    "critical"
+                } else {
+                    "important"
+                }
+            );
+            ln!(s);
+        }
+    }
+    ln!(
+        s,
+        "  # ==========================================================================="
+    );
+    ln!(
+        s,
+        "  # OFFSITE (NAS at home, over Tailscale) — daily rsync after vzdump"
+    );
+    ln!(
+        s,
+        "  # ==========================================================================="
+    );
+    let nas_enabled = !m.drift();
+    if !nas_enabled {
+        drifts.push(Drift {
+            code: "D139",
+            repo: RepoId::Spine,
+            path: "ops/bindings/backup.inventory.yaml".into(),
+            subject: "device:nas".into(),
+            what: "no enabled backup target on the NAS".into(),
+        });
+    }
+    for (name, glob) in [
+        ("vm-offsite-critical", "vzdump-qemu-*.vma.zst"),
+        ("lxc-offsite-critical", "vzdump-lxc-*.tar.zst"),
+    ] {
+        ln!(s, "  - name: {name}");
+        ln!(s, "    enabled: {nas_enabled}");
+        ln!(s, "    kind: file_glob");
+        ln!(s, "    host: nas");
+        ln!(
+            s,
+            "    base_path: \"/volume1/backups/proxmox/vzdump/critical\""
+        );
+        ln!(s, "    glob: {}", dq(glob));
+        ln!(s, "    stale_after_hours: 48");
+        ln!(s, "    classification: important");
+        ln!(s);
+    }
+    (s, drifts)
+}
+
+fn startup_sequencing(m: &Model) -> String {
+    let mut s = String::new();
+    ln!(s, "# Startup Sequencing Binding (SSOT)");
+    ln!(s, "# Non-secret. Spine-native.");
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: 2026-11-13");
+    ln!(s, "#");
+    ln!(s, "# Rules:");
+    ln!(
+        s,
+        "#   - phases start in ascending order; stacks within a host in declared order"
+    );
+    ln!(
+        s,
+        "#   - every phase carries a site tag (site-scoped maintenance)"
+    );
+    ln!(
+        s,
+        "#   - qemu guests go in vm_ids, LXC containers in lxc_ids (pct, not qm)"
+    );
+    ln!(s);
+    ln!(s, "version: 3");
+    ln!(s, "updated: \"2026-11-13\"");
+    ln!(s);
+    for (si, site) in m.sites.iter().enumerate() {
+        if site.status != "active" {
+            continue;
+        }
+        let of = |pred: &dyn Fn(&Vm) -> bool| -> Vec<u32> {
+            m.vms
+                .iter()
+                .filter(|v| v.site == si && pred(v))
+                .map(|v| v.id)
+                .collect()
+        };
+        let mut active: Vec<u32> = of(&|v| v.active());
+        let destroyed = of(&|v| v.status == Status::Decommissioned);
+        let templates = of(&|v| v.template);
+        let mut by_phase: Vec<&Vm> = m
+            .vms
+            .iter()
+            .filter(|v| v.site == si && v.active())
+            .collect();
+        by_phase.sort_by_key(|v| (v.phase, v.id));
+        let startup: Vec<u32> = by_phase.iter().map(|v| v.id).collect();
+        let mut shutdown = startup.clone();
+        shutdown.reverse();
+        active.sort_unstable();
+        ln!(s, "{}:", site.lifecycle_key());
+        ln!(s, "  host_id: {}", site.hv);
+        ln!(s, "  active_vm_ids: {}", flow_u32(&active));
+        ln!(s, "  destroyed_vm_ids: {}", flow_u32(&destroyed));
+        ln!(s, "  template_vm_ids: {}", flow_u32(&templates));
+        ln!(s, "  startup_order:  {}", flow_u32(&startup));
+        ln!(s, "  shutdown_order: {}", flow_u32(&shutdown));
+        ln!(s);
+    }
+    ln!(s, "phases:");
+    for (si, site) in m.sites.iter().enumerate() {
+        if site.status != "active" {
+            continue;
+        }
+        ln!(s, "  # ─── {} ({}) ───", site.label, site.hv);
+        let mut phases: Vec<u32> = m
+            .vms
+            .iter()
+            .filter(|v| v.site == si && v.active())
+            .map(|v| v.phase)
+            .collect();
+        phases.sort_unstable();
+        phases.dedup();
+        for p in phases {
+            let vms: Vec<&Vm> = m
+                .vms
+                .iter()
+                .filter(|v| v.site == si && v.active() && v.phase == p)
+                .collect();
+            ln!(s, "  - phase: {p}");
+            ln!(s, "    site: {}", site.id);
+            ln!(
+                s,
+                "    label: \"{} phase {}\"",
+                site.id,
+                p - site.phase_base + 1
+            );
+            ln!(s, "    hosts:");
+            if site.kind == SiteKind::Home {
+                let q: Vec<u32> = vms.iter().filter(|v| !v.lxc).map(|v| v.id).collect();
+                let l: Vec<u32> = vms.iter().filter(|v| v.lxc).map(|v| v.id).collect();
+                ln!(s, "      - target: {}", site.hv);
+                ln!(s, "        vm_ids: {}", flow_u32(&q));
+                ln!(s, "        lxc_ids: {}", flow_u32(&l));
+                ln!(s, "        wait_after_sec: 15");
+            } else {
+                for vm in vms {
+                    ln!(s, "      - target: {}", vm.hostname);
+                    ln!(s, "        vm_ids: [{}]", vm.id);
+                    if !vm.stacks.is_empty() {
+                        ln!(s, "        stacks: {}", flow(&vm.stacks));
+                    }
+                    ln!(
+                        s,
+                        "        wait_after_sec: {}",
+                        5 + 5 * (vm.services.len() as u32 % 4)
+                    );
+                    if let Some(svc) = vm.services.iter().find(|x| x.health.is_some()) {
+                        ln!(s, "        health_probes:");
+                        ln!(
+                            s,
+                            "          - \"http://127.0.0.1:{}{}\"   # {}",
+                            svc.port,
+                            svc.health.unwrap_or("/"),
+                            svc.name
+                        );
+                    }
+                }
+            }
+            ln!(s);
+        }
+        if site.id == "home" {
+            ln!(s, "  - phase: {}", site.phase_base + 9);
+            ln!(s, "    site: home");
+            ln!(s, "    label: \"Home NAS services\"");
+            ln!(s, "    hosts:");
+            ln!(s, "      - target: nas");
+            ln!(s, "        wait_after_sec: 20");
+            ln!(s, "        health_probes:");
+            ln!(s, "          - \"http://{}:5000/\"  # DSM", m.nas_ts);
+            ln!(s);
+        }
+    }
+    s
+}
+
+fn topology_sites(m: &Model) -> String {
+    let mut s = String::new();
+    ln!(s, "# Site Topology (SSOT)");
+    ln!(
+        s,
+        "# Every site the spine manages. Nothing may hard-code \"shop\" and \"home\":"
+    );
+    ln!(s, "# scripts iterate this list (a planned site exists).");
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: 2026-11-16");
+    ln!(s);
+    ln!(s, "status: authoritative");
+    ln!(s, "owner: \"@ronny\"");
+    ln!(s, "last_verified: 2026-11-16");
+    ln!(s, "scope: platform-site-topology-ssot");
+    ln!(s);
+    ln!(s, "sites:");
+    for (si, site) in m.sites.iter().enumerate() {
+        let ct: Vec<String> = m
+            .vms
+            .iter()
+            .filter(|v| v.site == si && v.active() && !v.stacks.is_empty())
+            .map(|v| v.hostname.clone())
+            .collect();
+        ln!(s, "  - id: {}", site.id);
+        ln!(s, "    status: {}", site.status);
+        ln!(s, "    lan_cidr: {}", site.cidr());
+        ln!(s, "    tailscale_anchor: {}", site.hv);
+        ln!(s, "    proxmox_alias: {}", site.hv);
+        ln!(s, "    vmid_range: \"{}-{}\"", site.vmid_lo, site.vmid_hi);
+        if ct.len() > 3 {
+            ln!(s, "    compose_targets:");
+            for c in ct {
+                ln!(s, "      - {c}");
+            }
+        } else {
+            ln!(s, "    compose_targets: {}", flow(&ct));
+        }
+        ln!(s);
+    }
+    s
+}
+
+fn home_devices(m: &Model, rng: &mut Rng) -> String {
+    let mut s = String::new();
+    ln!(s, "# Home Device Registry (SSOT)");
+    ln!(
+        s,
+        "# Devices on the home network (10.0.0.0/24) that the spine cares about."
+    );
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: 2026-11-12");
+    ln!(s, "#");
+    ln!(
+        s,
+        "# Categories: infrastructure | coordinator | iot | personal | unknown"
+    );
+    ln!(s);
+    ln!(s, "network:");
+    ln!(s, "  subnet: \"10.0.0.0/24\"");
+    ln!(s, "  gateway: \"10.0.0.1\"");
+    ln!(s, "  dhcp_range: \"10.0.0.200-254\"");
+    ln!(s, "  dhcp_dns: \"10.0.0.105\"");
+    ln!(s, "  wifi_ssid: \"pogodobby\"");
+    ln!(s);
+    ln!(s, "devices:");
+    ln!(s, "  # ─── Infrastructure (wired) ───");
+    let home = m.sites.iter().find(|x| x.id == "home");
+    let hv_ts = home.map(|h| h.hv_ts.clone()).unwrap_or_default();
+    for (id, name, ip, ts, role) in [
+        (
+            "udr-home",
+            "UDR7 Gateway",
+            "10.0.0.1",
+            None,
+            "Router, WiFi AP, DHCP server",
+        ),
+        (
+            "proxmox-home",
+            "Beelink SER7 (proxmox-home)",
+            "10.0.0.179",
+            Some(hv_ts.as_str()),
+            "Hypervisor",
+        ),
+        (
+            "nas",
+            "Synology NAS 918+",
+            "10.0.0.150",
+            Some(m.nas_ts.as_str()),
+            "Storage, backups",
+        ),
+    ] {
+        ln!(s, "  - id: {id}");
+        ln!(s, "    name: {}", dq(name));
+        ln!(s, "    ip: {}", dq(ip));
+        ln!(
+            s,
+            "    mac: \"70:70:fc:{:02x}:{:02x}:{:02x}\"",
+            rng.below(256),
+            rng.below(256),
+            rng.below(256)
+        );
+        if let Some(t) = ts {
+            ln!(s, "    tailscale_ip: {}", dq(t));
+        }
+        ln!(s, "    category: infrastructure");
+        ln!(s, "    is_wired: true");
+        ln!(s, "    role: {}", dq(role));
+        ln!(s);
+    }
+    // Slots that do not collide with VMs (.100-.105), the NAS or the hypervisor.
+    let slots: Vec<u32> = (20..100).chain(200..255).collect();
+    let kinds = [
+        ("iot", "Smart bulb", "bulb"),
+        ("iot", "Smart plug", "plug"),
+        ("iot", "Door sensor", "sensor"),
+        ("coordinator", "Zigbee coordinator", "zb"),
+        ("personal", "Laptop", "laptop"),
+        ("personal", "Phone", "phone"),
+        ("iot", "Thermostat", "thermo"),
+    ];
+    for i in 0..40 * m.n() {
+        let (cat, role, stem) = *rng.pick(&kinds);
+        let room = rng.pick(&[
+            "office", "kitchen", "garage", "living", "bedroom", "porch", "attic",
+        ]);
+        ln!(s, "  - id: {room}-{stem}-{i}");
+        ln!(s, "    name: \"{room}-{stem}-{i}\"");
+        match slots.get(i) {
+            Some(o) => ln!(s, "    ip: \"10.0.0.{o}\""),
+            None => ln!(s, "    ip: null  # Matter/Thread — no LAN IP"),
+        }
+        if rng.chance(90) {
+            ln!(
+                s,
+                "    mac: \"cc:8c:bf:{:02x}:{:02x}:{:02x}\"",
+                (i >> 16) & 255,
+                (i >> 8) & 255,
+                i & 255
+            );
+        } else {
+            ln!(s, "    mac: null");
+        }
+        ln!(s, "    category: {cat}");
+        ln!(s, "    is_wired: {}", cat == "coordinator");
+        ln!(s, "    role: {}", dq(role));
+        if rng.chance(30) {
+            ln!(
+                s,
+                "    ha_entities: [light.{room}_{stem}_{i}, sensor.{room}_{stem}_{i}_power]"
+            );
+        }
+        ln!(s);
+    }
+    s
+}
+
+const GAP_TYPES: &[&str] = &[
+    "stale-ssot",
+    "missing-entry",
+    "agent-behavior",
+    "unclear-doc",
+    "duplicate-truth",
+    "runtime-bug",
+];
+const GAP_DOCS: &[&str] = &[
+    "ops/bindings/vm.lifecycle.yaml",
+    "ops/bindings/ssh.targets.yaml",
+    "ops/bindings/services.health.yaml",
+    "ops/bindings/backup.inventory.yaml",
+    "ops/bindings/startup.sequencing.yaml",
+    "ops/bindings/topology.sites.yaml",
+    "docs/governance/SERVICE_REGISTRY.yaml",
+    "docs/governance/DEVICE_IDENTITY_SSOT.md",
+    "ops/bindings/docker.compose.targets.yaml",
+    "ops/bindings/gate.registry.yaml",
+];
+const LOOPS: &[&str] = &[
+    "LOOP-INFRA-VM-RESTRUCTURE-20260206",
+    "LOOP-HOME-INFRA-DOC-PARITY-20260212",
+    "LOOP-CROSS-SITE-MAINTENANCE-PARITY-20260227",
+    "LOOP-MEDIA-SPLIT-20260210",
+    "LOOP-FINANCE-VM-SEPARATION-20260211",
+    "LOOP-BACKUP-COVERAGE-20261020",
+    "LOOP-GATE-CATALOGUE-CLEANUP-20261101",
+];
+
+fn operational_gaps(m: &Model, rng: &mut Rng) -> String {
+    let n = 1460 * m.n();
+    let gates = m.active_gate_ids();
+    let hosts: Vec<&str> = m.vms.iter().map(|v| v.hostname.as_str()).collect();
+    let mut s = String::with_capacity(n * 900);
+    ln!(s, "# Operational Gaps Registry");
+    ln!(
+        s,
+        "# Projection of the gap authority; entries conform to ops/bindings/gap.schema.yaml."
+    );
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: 2026-11-19");
+    ln!(s, "#");
+    ln!(
+        s,
+        "# Legacy aliases discovered_at / notes are allowed here (spine.schema.conventions.yaml)."
+    );
+    ln!(s);
+    ln!(s, "version: 1");
+    ln!(s, "updated: \"2026-11-19\"");
+    ln!(s);
+    ln!(s, "gaps:");
+    for i in 0..n {
+        let host = *rng.pick(&hosts);
+        let disc = date(rng, 1, 10);
+        let status = *rng.pick(&["fixed", "fixed", "fixed", "closed", "open", "accepted"]);
+        ln!(s, "  - id: GAP-OP-{}", 100 + i);
+        ln!(
+            s,
+            "    discovered_by: {}",
+            rng.pick(&[
+                "infra-parity-reconciliation",
+                "home-infra-doc-parity",
+                "cross-site-maintenance-audit",
+                "weekly-verify-pack",
+                "agent:infra-agent",
+                "terminal:ops"
+            ])
+        );
+        ln!(s, "    discovered_at: \"{disc}\"");
+        ln!(s, "    type: {}", rng.pick(GAP_TYPES));
+        ln!(s, "    doc: {}", rng.pick(GAP_DOCS));
+        match rng.below(3) {
+            0 => {
+                ln!(s, "    description: >");
+                for _ in 0..4 {
+                    ln!(s, "      {}", sentence(rng, host));
+                }
+            }
+            _ => ln!(s, "    description: {}", dq(&paragraph(rng, host, 4))),
+        }
+        ln!(
+            s,
+            "    severity: {}",
+            rng.pick(&["critical", "high", "medium", "medium", "low"])
+        );
+        ln!(s, "    status: {status}");
+        ln!(s, "    parent_loop: {}", rng.pick(LOOPS));
+        if rng.chance(35) {
+            ln!(s, "    regression_lock_id: D{}", rng.pick(&gates));
+        }
+        if matches!(status, "fixed" | "closed") {
+            ln!(
+                s,
+                "    fixed_in: CP-2026{:02}{:02}-{:06}__{}",
+                rng.range(1, 11),
+                rng.range(1, 28),
+                rng.below(240000),
+                host
+            );
+            ln!(s, "    closed_at: \"{}\"", later_date(rng, &disc));
+        }
+        if rng.chance(30) {
+            ln!(s, "    notes: {}", dq(&sentence(rng, host)));
+        }
+        ln!(s);
+    }
+    s
+}
+
+fn gate_registry(m: &Model) -> String {
+    let mut s = String::new();
+    let retired = m.gates.iter().filter(|g| g.retired).count();
+    ln!(s, "schema_version: '1.0'");
+    ln!(s, "updated: '2026-11-18'");
+    ln!(s, "description: Canonical gate registry for drift-surface verification. Source of truth for gate metadata.");
+    ln!(s, "gate_metadata_authority: authoritative");
+    ln!(s, "gate_count:");
+    ln!(s, "  total: {}", m.gates.len());
+    ln!(s, "  active: {}", m.gates.len() - retired);
+    ln!(s, "  retired: {retired}");
+    ln!(s, "categories:");
+    for (id, d) in CATEGORIES {
+        ln!(s, "  - id: {id}");
+        ln!(s, "    description: {d}");
+    }
+    ln!(s, "gates:");
+    for g in &m.gates {
+        ln!(s, "  - id: D{}", g.id);
+        ln!(s, "    name: {}", g.name);
+        ln!(s, "    category: {}", g.category);
+        ln!(s, "    gate_class: {}", g.class);
+        ln!(s, "    description: {}", dq(&g.description));
+        ln!(s, "    severity: {}", g.severity);
+        ln!(s, "    ring: {}", g.ring);
+        if g.retired {
+            ln!(s, "    retired: true");
+            continue;
+        }
+        ln!(s, "    check_script: {}", g.script());
+        ln!(s, "    fix_hint: {}", dq(&g.fix_hint));
+        if g.id % 5 == 0 {
+            ln!(s, "    inline: false");
+        }
+        if g.warn_only || g.id % 3 == 0 {
+            ln!(s, "    warn_only: {}", g.warn_only);
+        }
+        if g.id % 4 == 0 {
+            ln!(s, "    retired: false");
+        }
+    }
+    s
+}
+
+fn gate_script(g: &Gate) -> String {
+    format!(
+        "#!/usr/bin/env bash\n# D{id} {name}: {desc}\n# Stub generated by `driftgate corpus`: always passes.\nset -euo pipefail\nSPINE_ROOT=\"${{SPINE_ROOT:-$(cd \"$(dirname \"${{BASH_SOURCE[0]}}\")/../..\" && pwd)}}\"\n[[ -d \"$SPINE_ROOT/ops/bindings\" ]] || {{ echo \"D{id} FAIL: no ops/bindings under $SPINE_ROOT\"; exit 1; }}\necho \"D{id} PASS: {name} (stub)\"\n",
+        id = g.id,
+        name = g.name,
+        desc = g.description
+    )
+}
+
+fn operating_profiles(m: &Model) -> (String, Vec<Drift>) {
+    let mut drifts = Vec::new();
+    let mut s = String::new();
+    ln!(s, "# VM Operating Profile Binding (SSOT)");
+    ln!(
+        s,
+        "# Non-secret. HOW agents and operators interact with each active guest."
+    );
+    ln!(
+        s,
+        "# Companion to vm.lifecycle.yaml (WHAT exists). One profile per active guest (D86)."
+    );
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: 2026-11-14");
+    ln!(s);
+    ln!(s, "version: 1");
+    ln!(s, "updated: \"2026-11-14\"");
+    ln!(s, "owner: \"@ronny\"");
+    ln!(s);
+    ln!(s, "profiles:");
+    for vm in m.vms.iter().filter(|v| v.active()) {
+        if m.drift() && vm.hostname == "finance-stack" {
+            drifts.push(Drift {
+                code: "D86",
+                repo: RepoId::Spine,
+                path: "ops/bindings/vm.lifecycle.yaml".into(),
+                subject: vm.subject(&m.sites),
+                what: "active VM finance-stack has no operating profile".into(),
+            });
+            continue;
+        }
+        let (mode, rt, diag) = if vm.os.starts_with("haos") {
+            ("haos", "haos-supervisor", "not-applicable")
+        } else if vm.lxc {
+            ("lxc-root", "docker-none", "not-applicable")
+        } else if vm.ssh_user == Some("ubuntu") {
+            ("standard", "docker-sudo", "sudo-only")
+        } else {
+            ("non-standard", "docker-group", "docker-group-member")
+        };
+        ln!(s, "  - id: {}", vm.id);
+        ln!(s, "    hostname: {}", vm.hostname);
+        ln!(s, "    ssh_mode: {mode}");
+        ln!(s, "    ssh_user: {}", vm.ssh_user.unwrap_or("null"));
+        ln!(s, "    runtime_inspection_mode: {rt}");
+        ln!(s, "    health_probe_policy: full");
+        ln!(s, "    startup_policy: auto");
+        ln!(s, "    diagnostic_user_policy: {diag}");
+        ln!(s, "    backup_policy: vzdump-scheduled");
+        ln!(
+            s,
+            "    description: {}",
+            dq(vm.desc.lines().next().unwrap_or(""))
+        );
+        ln!(s);
+    }
+    (s, drifts)
+}
+
+fn agents_registry(m: &Model, rng: &mut Rng) -> String {
+    let gates = m.active_gate_ids();
+    let mut s = String::new();
+    ln!(
+        s,
+        "# ═══════════════════════════════════════════════════════════════════════════"
+    );
+    ln!(s, "# Agent Registry — domain agent discovery SSOT");
+    ln!(
+        s,
+        "# ═══════════════════════════════════════════════════════════════════════════"
+    );
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: 2026-11-17");
+    ln!(s);
+    ln!(s, "version: 2");
+    ln!(s, "updated: \"2026-11-17\"");
+    ln!(s);
+    ln!(s, "contracts:");
+    ln!(s, "  active_workbench_agents:");
+    ln!(s, "    enforce: true");
+    ln!(s, "    implementation_root: \"~/code/workbench/agents/\"");
+    ln!(s);
+    ln!(s, "agents:");
+    let domains = [
+        "infrastructure",
+        "media",
+        "home-automation",
+        "finance-ops",
+        "governance",
+        "mail",
+        "photos",
+        "network",
+        "backup",
+        "observability",
+        "secrets",
+        "development",
+    ];
+    let services: Vec<&str> = m
+        .vms
+        .iter()
+        .flat_map(|v| v.services.iter().map(|x| x.name.as_str()))
+        .collect();
+    for i in 0..12 * m.n() {
+        let d = domains[i % domains.len()];
+        let id = if i < domains.len() {
+            format!("{d}-agent")
+        } else {
+            format!("{d}-agent-{}", i / domains.len())
+        };
+        ln!(s, "  - id: {id}");
+        ln!(s, "    domain: {d}");
+        ln!(s, "    description: {}", dq(&sentence(rng, &id)));
+        ln!(s, "    contract: \"ops/agents/{id}.contract.md\"");
+        ln!(
+            s,
+            "    implementation_status: {}",
+            rng.pick(&["active", "active", "registered"])
+        );
+        let svc: Vec<String> = (0..rng.range(1, 4))
+            .map(|_| rng.pick(&services).to_string())
+            .collect();
+        ln!(s, "    services: {}", flow(&svc));
+        ln!(s, "    capabilities:");
+        for k in 0..rng.range(2, 5) {
+            ln!(
+                s,
+                "      - {}.{}",
+                d.replace('-', "_"),
+                ["status", "health", "audit", "sync", "report"][k % 5]
+            );
+        }
+        let mut gl: Vec<String> = vec!["D49".into()];
+        for _ in 0..rng.range(1, 6) {
+            gl.push(format!("D{}", rng.pick(&gates)));
+        }
+        if rng.chance(50) {
+            ln!(s, "    gates: {}", flow(&gl));
+        } else {
+            ln!(s, "    gates:");
+            for g in gl {
+                ln!(s, "      - {g}");
+            }
+        }
+        ln!(s);
+    }
+    s
+}
+
+fn deprecated_terms() -> String {
+    let mut s = String::new();
+    ln!(s, "# Deprecated Terms Registry");
+    ln!(
+        s,
+        "# Terms that must no longer appear in governance docs (D60 sweeps for them)."
+    );
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: 2026-11-13");
+    ln!(s);
+    ln!(s, "version: 1");
+    ln!(s, "updated_at: \"2026-11-13\"");
+    ln!(s);
+    ln!(s, "terms:");
+    for (p, r, why) in [
+        (
+            "INFRASTRUCTURE_AUTHORITY.md",
+            "docs/governance/SERVICE_REGISTRY.yaml",
+            "Superseded by the machine-readable service registry",
+        ),
+        (
+            "ronny-ops",
+            "agentic-spine (archived monorepo: legacy checkout)",
+            "Legacy monorepo name; the spine is the canonical repo",
+        ),
+        (
+            "mint ask",
+            "rg (repo search) or the SSOT docs",
+            "mint ask CLI deprecated; SSOT-first lookups",
+        ),
+        (
+            "agent-bus-v0",
+            "the agents registry",
+            "Replaced by registry-based discovery",
+        ),
+        (
+            "cap-runner-legacy",
+            "./bin/ops cap run",
+            "One capability runner",
+        ),
+        (
+            "tailnet-v1",
+            "the tailscale policy binding",
+            "Old tailnet naming",
+        ),
+    ] {
+        ln!(s, "  - pattern: {}", dq(p));
+        ln!(s, "    replacement: {}", dq(r));
+        ln!(s, "    reason: {}", dq(why));
+        ln!(s, "    deprecated_at: 2026-02-08");
+        ln!(s, "    exclude_files:");
+        ln!(s, "      - \"ops/bindings/deprecated.terms.yaml\"");
+        ln!(s, "      - \"ops/bindings/operational.gaps.yaml\"");
+        ln!(s);
+    }
+    ln!(s, "# Which directories D60 greps.");
+    ln!(s, "scan_paths:");
+    ln!(s, "  - \"docs/governance/\"");
+    ln!(s);
+    ln!(s, "scan_exclude:");
+    ln!(s, "  - \"docs/governance/_audits/\"");
+    s
+}
+
+fn gap_schema() -> String {
+    "# Gap Entry Schema
+#
+# Fields allowed on entries of ops/bindings/operational.gaps.yaml.
+# Not JSON Schema: a flat list of required and optional fields.
+# Unknown keys on a gap entry are violations (D332).
+#
+# Status: authoritative
+# Last verified: 2026-11-14
+
+schema_version: \"1.1\"
+
+required_fields:
+  - name: id
+    type: string
+    pattern: \"^GAP-OP-\\\\d+$\"
+    description: \"Unique gap identifier\"
+  - name: discovered_by
+    type: string
+    description: \"Audit, agent or terminal that found the gap\"
+  - name: discovered_at
+    type: string
+    format: \"YYYY-MM-DD\"
+    description: \"Date the gap was discovered\"
+  - name: type
+    type: enum
+    values: [stale-ssot, missing-entry, agent-behavior, unclear-doc, duplicate-truth, runtime-bug]
+    description: \"Classification\"
+  - name: description
+    type: string
+    multiline: true
+    description: \"What is wrong\"
+  - name: severity
+    type: enum
+    values: [low, medium, high, critical]
+    description: \"Impact severity\"
+  - name: status
+    type: enum
+    values: [open, fixed, closed, accepted]
+    description: \"Lifecycle status\"
+
+optional_fields:
+  - name: doc
+    type: string
+    description: \"Affected document or binding path\"
+  - name: parent_loop
+    type: string
+    pattern: \"^LOOP-.*\"
+    description: \"Owning loop\"
+  - name: regression_lock_id
+    type: string
+    pattern: \"^D\\\\d+$\"
+    description: \"Gate that prevents the gap from coming back\"
+  - name: fixed_in
+    type: string
+    description: \"Commit, proposal or loop that fixed it (status=fixed)\"
+  - name: closed_at
+    type: string
+    format: \"YYYY-MM-DD\"
+    description: \"Date the gap was fixed/closed\"
+  - name: notes
+    type: string
+    multiline: true
+    description: \"Additional context\"
+"
+    .into()
+}
+
+const ALLOWED_STATUS: &[&str] = &[
+    "active",
+    "inactive",
+    "draft",
+    "planned",
+    "open",
+    "pending",
+    "blocked",
+    "fixed",
+    "closed",
+    "applied",
+    "superseded",
+    "archived",
+    "parked",
+    "done",
+    "failed",
+    "unknown",
+    "ready",
+    "deprecated",
+    "authoritative",
+    "planning",
+    "provisioned",
+    "registered",
+    "decommissioned",
+    "abandoned",
+    "stopped",
+    "template",
+    "retired",
+    "accepted",
+    "generated",
+];
+
+fn schema_conventions() -> String {
+    let mut s = String::new();
+    ln!(s, "status: authoritative");
+    ln!(s, "owner: \"@ronny\"");
+    ln!(s, "last_verified: 2026-11-15");
+    ln!(s, "scope: spine-schema-conventions");
+    ln!(s);
+    ln!(s, "version: 1");
+    ln!(s, "updated_at: \"2026-11-15\"");
+    ln!(s);
+    ln!(s, "policy:");
+    ln!(s, "  enforcement_mode: touch_and_fix");
+    ln!(s, "  changed_file_enforcement: true");
+    ln!(s, "  include_globs:");
+    ln!(s, "    - \"ops/bindings/**/*.yaml\"");
+    ln!(s, "    - \"ops/bindings/**/*.yml\"");
+    ln!(s, "  always_validate_files:");
+    ln!(s, "    - ops/bindings/spine.schema.conventions.yaml");
+    ln!(s);
+    ln!(s, "status_rules:");
+    ln!(s, "  canonical_field: status");
+    ln!(s, "  allowed_values:");
+    for v in ALLOWED_STATUS {
+        ln!(s, "    - {v}");
+    }
+    ln!(s, "  lifecycle_field: lifecycle");
+    ln!(s, "  lifecycle_values: [ready, experimental, deprecated]");
+    ln!(s);
+    ln!(s, "date_rules:");
+    ln!(s, "  canonical_fields: [created_at, updated_at, closed_at]");
+    ln!(s, "  accepted_legacy_fields: [updated, last_verified, last_reviewed, last_synced, discovered_at, opened]");
+    ln!(s, "  iso_8601_regex: '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}([T][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}Z)?$'");
+    ln!(s);
+    ln!(s, "field_rules:");
+    ln!(s, "  canonical_id_field: id");
+    ln!(s, "  canonical_description_field: description");
+    ln!(
+        s,
+        "  disallowed_alias_keys: [vmid, notes, discovered_at, opened]"
+    );
+    ln!(
+        s,
+        "  discouraged_alias_keys: [domain_id, gate_id, agent_id, last_synced]"
+    );
+    ln!(s);
+    ln!(s, "legacy_alias_rules:");
+    ln!(s, "  touch_to_fix_required: true");
+    ln!(s, "  legacy_exceptions:");
+    ln!(s, "    - file: ops/bindings/operational.gaps.yaml");
+    ln!(s, "      allowed_keys: [discovered_at, notes]");
+    ln!(s, "      touch_to_fix_required: false");
+    ln!(s, "      reason: \"Gap corpus predates the conventions; gap.schema.yaml still declares both keys.\"");
+    ln!(s, "    - file: ops/bindings/gap.schema.yaml");
+    ln!(s, "      allowed_keys: [discovered_at, notes]");
+    ln!(s, "      touch_to_fix_required: false");
+    ln!(
+        s,
+        "      reason: \"Declares the legacy gap fields by name.\""
+    );
+    ln!(s, "    - file: ops/bindings/spine.schema.conventions.yaml");
+    ln!(
+        s,
+        "      allowed_keys: [discovered_at, opened, notes, vmid]"
+    );
+    ln!(s, "      touch_to_fix_required: false");
+    ln!(s, "      reason: \"Names the disallowed keys.\"");
+    ln!(s);
+    ln!(s, "schema_bound_files:");
+    ln!(s, "  - file: ops/bindings/operational.gaps.yaml");
+    ln!(s, "    schema: ops/bindings/gap.schema.yaml");
+    ln!(s, "    enforcement: strict");
+    ln!(s, "    entry_path: \".gaps[]\"");
+    ln!(s);
+    ln!(s, "reporting:");
+    ln!(s, "  audit_report_prefix: SPINE_SCHEMA_CONVENTIONS_AUDIT");
+    ln!(s, "  audit_report_dir: evidence/verify/governance");
+    s
+}
+
+fn ip_parity_policy(m: &Model) -> String {
+    let mut s = String::new();
+    ln!(s, "# VM IP Parity Policy");
+    ln!(
+        s,
+        "# Shop VM LAN IPs end in their VMID; exceptions are declared here (D52)."
+    );
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: 2026-11-10");
+    ln!(s);
+    ln!(s, "version: 1");
+    ln!(s, "updated: 2026-11-10");
+    ln!(
+        s,
+        "rule: \"lan_ip last octet == vmid for sites with 192.168.1.0/24\""
+    );
+    ln!(
+        s,
+        "sites: {}",
+        flow(
+            &m.sites
+                .iter()
+                .filter(|x| x.status == "active")
+                .take(4)
+                .map(|x| x.id.clone())
+                .collect::<Vec<_>>()
+        )
+    );
+    ln!(s, "exceptions: []");
+    s
+}
+
+fn proposals(m: &Model, rng: &mut Rng) -> String {
+    let mut s = String::new();
+    ln!(s, "# Proposal Lifecycle Ledger");
+    ln!(
+        s,
+        "# One YAML document per change proposal, appended by proposals.submit / proposals.apply."
+    );
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: 2026-11-19");
+    let hosts: Vec<&str> = m.vms.iter().map(|v| v.hostname.as_str()).collect();
+    for i in 0..40 * m.n() {
+        let host = rng.pick(&hosts);
+        let created = date(rng, 1, 10);
+        let status = *rng.pick(&["applied", "applied", "pending", "superseded"]);
+        ln!(s, "---");
+        ln!(
+            s,
+            "id: CP-2026{}-{:06}__{host}-{i}",
+            &created[5..7],
+            rng.below(240000)
+        );
+        ln!(s, "title: {}", dq(&sentence(rng, host)));
+        ln!(s, "status: {status}");
+        ln!(s, "owner: \"@ronny\"");
+        ln!(s, "created_at: \"{created}\"");
+        if status != "pending" {
+            ln!(s, "closed_at: \"{}\"", later_date(rng, &created));
+        }
+        ln!(
+            s,
+            "gaps: [GAP-OP-{}, GAP-OP-{}]",
+            100 + rng.below(1460),
+            100 + rng.below(1460)
+        );
+        ln!(s, "changes:");
+        ln!(s, "  - {}", rng.pick(GAP_DOCS));
+        ln!(s, "description: |");
+        ln!(s, "  {}", sentence(rng, host));
+        ln!(s, "  {}", sentence(rng, host));
+    }
+    s
+}
+
+fn capability_catalog(m: &Model, rng: &mut Rng) -> String {
+    let n = 2200 * m.n();
+    let mut s = String::with_capacity(n * 680);
+    ln!(s, "# Capability Catalog (SSOT)");
+    ln!(
+        s,
+        "# Every `./bin/ops cap run <name>` capability: command, safety class, approval, receipts."
+    );
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: 2026-11-18");
+    ln!(s);
+    ln!(s, "version: \"4.2\"");
+    ln!(s, "updated_at: \"2026-11-18\"");
+    ln!(s);
+    ln!(s, "capabilities:");
+    let domains = [
+        "infra", "media", "finance", "home", "backup", "network", "secrets", "mail", "docs",
+        "gaps", "verify", "loops",
+    ];
+    let verbs = [
+        "status",
+        "health",
+        "sync",
+        "audit",
+        "report",
+        "restart",
+        "snapshot",
+        "rotate",
+        "reconcile",
+        "plan",
+        "apply",
+        "check",
+    ];
+    let bindings = [
+        "ops/bindings/vm.lifecycle.yaml",
+        "ops/bindings/ssh.targets.yaml",
+        "ops/bindings/services.health.yaml",
+        "ops/bindings/backup.inventory.yaml",
+        "docs/governance/SERVICE_REGISTRY.yaml",
+    ];
+    let hosts: Vec<&str> = m.vms.iter().map(|v| v.hostname.as_str()).collect();
+    for i in 0..n {
+        let d = domains[i % domains.len()];
+        let v = verbs[(i / domains.len()) % verbs.len()];
+        let host = rng.pick(&hosts);
+        ln!(s, "  - name: {d}.{v}.{i}");
+        ln!(s, "    domain: {d}");
+        ln!(s, "    description: {}", dq(&sentence(rng, host)));
+        ln!(s, "    command: \"./ops/plugins/{d}/bin/{d}-{v}\"");
+        ln!(s, "    args: [\"--target\", {}, \"--json\"]", dq(host));
+        ln!(
+            s,
+            "    safety: {}",
+            rng.pick(&["read-only", "read-only", "mutating", "destructive"])
+        );
+        ln!(s, "    approval: {}", rng.pick(&["auto", "auto", "manual"]));
+        ln!(
+            s,
+            "    status: {}",
+            rng.pick(&["active", "active", "active", "deprecated", "draft"])
+        );
+        ln!(s, "    timeout_sec: {}", rng.pick(&[10, 30, 60, 120, 300]));
+        ln!(
+            s,
+            "    requires: [{}, {}]",
+            rng.pick(&bindings),
+            rng.pick(&bindings)
+        );
+        ln!(s, "    outputs:");
+        ln!(
+            s,
+            "      format: {}",
+            rng.pick(&["json", "text", "markdown"])
+        );
+        ln!(s, "      receipt: {}", rng.chance(70));
+        ln!(s, "    updated_at: \"{}\"", date(rng, 1, 11));
+        if rng.chance(30) {
+            ln!(s, "    touches:");
+            ln!(s, "      - {}", rng.pick(&bindings));
+        }
+    }
+    s
+}
+
+// ───────────────────────────── other bindings ─────────────────────────────
+
+const DOMAINS: &[&str] = &[
+    "infra",
+    "media",
+    "finance",
+    "network",
+    "secrets",
+    "backup",
+    "agents",
+    "loop",
+    "mint",
+    "home",
+    "shop",
+    "surfaces",
+    "verify",
+    "docs",
+    "mail",
+    "ha",
+    "storage",
+    "tenant",
+    "dns",
+    "tailscale",
+    "observability",
+    "deploy",
+    "compose",
+    "vm",
+    "lxc",
+    "nas",
+    "cloudflare",
+    "authentik",
+    "calendar",
+    "workbench",
+    "release",
+    "audit",
+    "evidence",
+    "photos",
+    "git",
+    "runner",
+    "power",
+    "camera",
+    "printer",
+    "inventory",
+];
+const TOPICS: &[&str] = &[
+    "placement",
+    "relocation",
+    "retention",
+    "routing",
+    "parity",
+    "freshness",
+    "ownership",
+    "lifecycle",
+    "boundary",
+    "coverage",
+    "rotation",
+    "access",
+    "exposure",
+    "sequencing",
+    "escalation",
+    "budget",
+    "sync",
+    "quota",
+    "naming",
+    "maintenance",
+    "recovery",
+];
+const KINDS: &[&str] = &[
+    "policy", "contract", "registry", "plan", "map", "catalog", "ledger", "schedule", "index",
+    "lock", "matrix", "manifest", "baseline", "rules",
+];
+const CORE_NAMES: &[&str] = &[
+    "vm.lifecycle.yaml",
+    "vm.lifecycle.derived.yaml",
+    "vm.lifecycle.contract.yaml",
+    "ssh.targets.yaml",
+    "services.health.yaml",
+    "docker.compose.targets.yaml",
+    "backup.inventory.yaml",
+    "startup.sequencing.yaml",
+    "topology.sites.yaml",
+    "home.device.registry.yaml",
+    "operational.gaps.yaml",
+    "gate.registry.yaml",
+    "vm.operating.profile.yaml",
+    "agents.registry.yaml",
+    "deprecated.terms.yaml",
+    "gap.schema.yaml",
+    "spine.schema.conventions.yaml",
+    "vm.ip.parity.policy.yaml",
+    "proposals.lifecycle.yaml",
+    "capability.catalog.yaml",
+];
+
+fn other_name(rng: &mut Rng, taken: &mut HashSet<String>, i: usize) -> String {
+    if taken.is_empty() {
+        taken.extend(CORE_NAMES.iter().map(|s| s.to_string()));
+    }
+    for attempt in 0.. {
+        let base = format!(
+            "{}.{}.{}",
+            rng.pick(DOMAINS),
+            rng.pick(TOPICS),
+            rng.pick(KINDS)
+        );
+        let name = if attempt < 8 {
+            format!("{base}.yaml")
+        } else {
+            format!("{base}.{i}.yaml")
+        };
+        if taken.insert(name.clone()) {
+            return name;
+        }
+    }
+    format!("other.{i}.yaml")
+}
+
+fn title_of(name: &str) -> String {
+    name.trim_end_matches(".yaml")
+        .split(['.', '_'])
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+const OTHER_STATUS: &[&str] = &[
+    "active",
+    "active",
+    "active",
+    "draft",
+    "planned",
+    "open",
+    "pending",
+    "blocked",
+    "fixed",
+    "closed",
+    "applied",
+    "superseded",
+    "archived",
+    "parked",
+    "done",
+    "ready",
+    "deprecated",
+];
+
+/// A binding of one of nine shapes, 1–40 KB (average ~9 KB).
+fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
+    let mut s = String::new();
+    let title = title_of(name);
+    header(&mut s, &title, "Non-secret. Spine-native.", rng);
+    let hosts: Vec<&Vm> = m.vms.iter().filter(|v| v.active()).collect();
+    let stem = name.split('.').next().unwrap_or("infra");
+    let scope = name.trim_end_matches(".yaml").replace('.', "-");
+    // Size: mostly small, a long tail of big ones.
+    let items = match rng.below(10) {
+        0..=3 => rng.range(7, 17),
+        4..=7 => rng.range(17, 46),
+        _ => rng.range(46, 130),
+    };
+    if rng.chance(50) {
+        ln!(
+            s,
+            "status: {}",
+            rng.pick(&["authoritative", "active", "draft"])
+        );
+        ln!(s, "owner: \"@ronny\"");
+        ln!(s, "last_verified: {}", fresh_date(rng));
+        ln!(s, "scope: {scope}");
+        ln!(s);
+    }
+    if rng.chance(50) {
+        ln!(s, "version: {}", rng.range(1, 5));
+    } else {
+        ln!(s, "version: \"{}.{}\"", rng.range(1, 4), rng.below(10));
+    }
+    if rng.chance(50) {
+        ln!(s, "updated_at: \"{}\"", date(rng, 6, 11));
+    } else {
+        ln!(s, "updated: {}", date(rng, 6, 11));
+    }
+    ln!(s);
+    match i % 9 {
+        0 => {
+            ln!(s, "policy:");
+            ln!(
+                s,
+                "  enforcement_mode: {}",
+                rng.pick(&["touch_and_fix", "strict", "advisory"])
+            );
+            ln!(s, "  changed_file_enforcement: {}", rng.chance(50));
+            ln!(s, "  include_globs:");
+            ln!(s, "    - \"ops/bindings/{stem}*.yaml\"");
+            ln!(s, "    - \"docs/governance/**/*.md\"");
+            ln!(s);
+            ln!(s, "rules:");
+            for k in 0..items {
+                ln!(s, "  - id: {}-{:03}", stem.to_uppercase(), k + 1);
+                ln!(s, "    description: {}", dq(&sentence(rng, stem)));
+                ln!(
+                    s,
+                    "    severity: {}",
+                    rng.pick(&["critical", "high", "medium", "low"])
+                );
+                ln!(s, "    enabled: {}", rng.chance(85));
+                ln!(
+                    s,
+                    "    applies_to: [{}, {}]",
+                    rng.pick(DOMAINS),
+                    rng.pick(DOMAINS)
+                );
+                ln!(
+                    s,
+                    "    thresholds: {{warn: {}, fail: {}}}",
+                    rng.range(1, 10),
+                    rng.range(10, 40)
+                );
+            }
+        }
+        1 => {
+            ln!(s, "items:");
+            for k in 0..items {
+                let vm = rng.pick(&hosts);
+                ln!(s, "  - id: {stem}-{k:04}");
+                ln!(
+                    s,
+                    "    name: {}",
+                    dq(&format!("{} {} {}", stem, rng.pick(TOPICS), k))
+                );
+                ln!(s, "    status: {}", rng.pick(OTHER_STATUS));
+                ln!(s, "    host: {}", vm.hostname);
+                ln!(s, "    created_at: \"{}\"", date(rng, 1, 6));
+                ln!(s, "    updated_at: {}", date(rng, 6, 11));
+                ln!(
+                    s,
+                    "    tags: [{}, {}, {}]",
+                    stem,
+                    rng.pick(TOPICS),
+                    m.site_of(vm).id
+                );
+                ln!(s, "    config:");
+                ln!(s, "      port: {}", 1024 + rng.below(60000));
+                ln!(s, "      replicas: {}", rng.range(1, 3));
+                ln!(s, "      path: /opt/{stem}/{k}");
+                if rng.chance(40) {
+                    ln!(s, "    description: >");
+                    ln!(s, "      {}", sentence(rng, &vm.hostname));
+                    ln!(s, "      {}", sentence(rng, &vm.hostname));
+                } else {
+                    ln!(s, "    description: {}", dq(&sentence(rng, &vm.hostname)));
+                }
+            }
+        }
+        2 => {
+            ln!(s, "entries:");
+            for k in 0..items {
+                ln!(s, "  {}-{}-{k}:", stem, rng.pick(TOPICS));
+                ln!(s, "    owner: \"@ronny\"");
+                ln!(s, "    status: {}", rng.pick(OTHER_STATUS));
+                ln!(s, "    updated_at: \"{}\"", date(rng, 3, 11));
+                ln!(s, "    paths:");
+                for _ in 0..rng.range(1, 4) {
+                    ln!(s, "      - {}", rng.pick(GAP_DOCS));
+                }
+                ln!(s, "    description: {}", dq(&sentence(rng, stem)));
+            }
+        }
+        3 => {
+            ln!(
+                s,
+                "loop_id: LOOP-{}-{}-2026{:02}{:02}",
+                stem.to_uppercase(),
+                rng.pick(TOPICS).to_uppercase(),
+                rng.range(1, 11),
+                rng.range(1, 28)
+            );
+            ln!(s, "objective: {}", dq(&sentence(rng, stem)));
+            ln!(s, "steps:");
+            for k in 0..items {
+                let st = *rng.pick(&["done", "done", "pending", "blocked", "open"]);
+                ln!(s, "  - id: step-{}", k + 1);
+                ln!(
+                    s,
+                    "    title: {}",
+                    dq(&format!("Step {}: {} {}", k + 1, rng.pick(TOPICS), stem))
+                );
+                ln!(s, "    status: {st}");
+                if st == "done" {
+                    ln!(s, "    closed_at: \"{}\"", date(rng, 6, 11));
+                }
+                if k > 0 {
+                    ln!(s, "    depends_on: [step-{}]", k);
+                }
+                ln!(s, "    description: |");
+                ln!(s, "      {}", sentence(rng, stem));
+                ln!(s, "      {}", sentence(rng, stem));
+            }
+        }
+        4 => {
+            ln!(s, "domains:");
+            for k in 0..items.div_ceil(4) {
+                ln!(s, "  {}-{k}:", rng.pick(DOMAINS));
+                ln!(s, "    description: {}", dq(&sentence(rng, stem)));
+                ln!(s, "    capabilities:");
+                for c in 0..4 {
+                    ln!(s, "      - name: {stem}.{}.{k}.{c}", rng.pick(TOPICS));
+                    ln!(
+                        s,
+                        "        safety: {}",
+                        rng.pick(&["read-only", "mutating"])
+                    );
+                    ln!(s, "        approval: {}", rng.pick(&["auto", "manual"]));
+                    ln!(
+                        s,
+                        "        args: {{timeout_sec: {}, retries: {}}}",
+                        rng.pick(&[10, 30, 60]),
+                        rng.range(0, 3)
+                    );
+                    ln!(s, "        outputs: [json, receipt]");
+                }
+            }
+        }
+        5 => {
+            ln!(s, "routes:");
+            for k in 0..items {
+                let vm = rng.pick(&hosts);
+                let site = m.site_of(vm);
+                let port = vm.services.first().map_or(80, |x| x.port);
+                ln!(s, "  - host: {}-{k}.ronny.works", vm.hostname);
+                ln!(
+                    s,
+                    "    upstream: \"http://{}:{port}\"",
+                    vm.ssh_host(site).unwrap_or("127.0.0.1")
+                );
+                ln!(s, "    tls: {}", rng.chance(80));
+                ln!(s, "    auth: {}", rng.pick(&["forward", "none", "basic"]));
+                ln!(
+                    s,
+                    "    service: {}",
+                    vm.services.first().map_or("none", |x| x.name.as_str())
+                );
+                ln!(
+                    s,
+                    "    status: {}",
+                    rng.pick(&["active", "active", "parked", "deprecated"])
+                );
+            }
+        }
+        6 => {
+            ln!(s, "jobs:");
+            for k in 0..items {
+                let vm = rng.pick(&hosts);
+                ln!(s, "  - id: {stem}-job-{k}");
+                ln!(
+                    s,
+                    "    cron: \"{} {} * * {}\"",
+                    rng.below(60),
+                    rng.below(24),
+                    rng.pick(&["*", "0", "1-5", "6"])
+                );
+                ln!(s, "    target: {}", vm.hostname);
+                ln!(s, "    retention_days: {}", rng.pick(&[7, 14, 30, 90, 365]));
+                ln!(s, "    enabled: {}", rng.chance(85));
+                ln!(
+                    s,
+                    "    last_run: \"2026-{:02}-{:02}T{:02}:{:02}:00Z\"",
+                    rng.range(9, 11),
+                    rng.range(1, 28),
+                    rng.below(24),
+                    rng.below(60)
+                );
+                ln!(
+                    s,
+                    "    status: {}",
+                    rng.pick(&["active", "parked", "failed", "done"])
+                );
+            }
+        }
+        7 => {
+            ln!(s, "hosts:");
+            let start = rng.below(hosts.len());
+            for k in 0..items.div_ceil(2).min(hosts.len()) {
+                let vm = hosts[(start + k) % hosts.len()];
+                ln!(s, "  {}:", vm.hostname);
+                ln!(s, "    site: {}", m.site_of(vm).id);
+                ln!(
+                    s,
+                    "    checks: [{}, {}, disk, memory]",
+                    rng.pick(TOPICS),
+                    rng.pick(TOPICS)
+                );
+                ln!(s, "    thresholds:");
+                ln!(s, "      cpu_pct: {}", rng.range(70, 95));
+                ln!(s, "      mem_pct: {}", rng.range(70, 95));
+                ln!(
+                    s,
+                    "      disk_pct: {}  # alert before the vzdump window",
+                    rng.range(75, 90)
+                );
+                ln!(s, "    windows:");
+                ln!(
+                    s,
+                    "      - {{day: {}, start: \"02:00\", end: \"04:00\"}}",
+                    rng.pick(&["sun", "sat", "wed"])
+                );
+                ln!(
+                    s,
+                    "      - {{day: {}, start: \"22:00\", end: \"23:30\"}}",
+                    rng.pick(&["mon", "tue", "thu"])
+                );
+                ln!(
+                    s,
+                    "    owners: [\"@ronny\", {}]",
+                    dq(&format!("agent:{}-agent", rng.pick(DOMAINS)))
+                );
+                ln!(s, "    description: {}", dq(&sentence(rng, &vm.hostname)));
+                ln!(s, "    escalation: null");
+            }
+        }
+        _ => {
+            ln!(s, "canonical: ops/bindings/{name}");
+            ln!(s, "derived_outputs:");
+            ln!(
+                s,
+                "  - ops/bindings/{}.derived.yaml",
+                name.trim_end_matches(".yaml")
+            );
+            ln!(s, "companion_bindings:");
+            for _ in 0..3 {
+                ln!(s, "  - {}", rng.pick(GAP_DOCS));
+            }
+            ln!(s, "required_fields:");
+            for k in 0..items {
+                ln!(s, "  - name: {}_{k}", rng.pick(TOPICS));
+                ln!(
+                    s,
+                    "    type: {}",
+                    rng.pick(&["string", "integer", "enum", "date", "list"])
+                );
+                ln!(s, "    required: {}", rng.chance(60));
+                ln!(s, "    description: {}", dq(&sentence(rng, stem)));
+            }
+            ln!(
+                s,
+                "generation_command: \"./ops/plugins/{stem}/bin/{stem}-generate --write\""
+            );
+        }
+    }
+    s
+}
+
+// ───────────────────────────── governance ─────────────────────────────
+
+fn service_registry(m: &Model) -> (String, Vec<Drift>) {
+    let mut drifts = Vec::new();
+    let mut s = String::new();
+    ln!(
+        s,
+        "# SERVICE_REGISTRY.yaml - Machine-readable service truth"
+    );
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: 2026-11-17");
+    ln!(s, "#");
+    ln!(
+        s,
+        "# WHAT services exist and WHERE they run. Host IPs: DEVICE_IDENTITY_SSOT.md and"
+    );
+    ln!(
+        s,
+        "# ops/bindings/vm.lifecycle.yaml. Compose files are workbench-owned."
+    );
+    ln!(s);
+    ln!(s, "source_repo: workbench");
+    ln!(s, "source_root: \"~/code/workbench\"");
+    ln!(s);
+    ln!(s, "services:");
+    for vm in m
+        .vms
+        .iter()
+        .filter(|v| v.active() && !v.services.is_empty())
+    {
+        let Some(host) = vm.ssh_target.as_deref() else {
+            continue;
+        };
+        ln!(s, "  # ─── {} (VM {}) ───", vm.hostname, vm.id);
+        for svc in &vm.services {
+            ln!(s, "  {}:", svc.name);
+            ln!(s, "    host: {host}");
+            if let Some(st) = &svc.stack {
+                ln!(s, "    compose: /opt/stacks/{st}/docker-compose.yml");
+            }
+            ln!(s, "    container: {}", svc.name);
+            ln!(s, "    port: {}", svc.port);
+            if let Some(h) = svc.health {
+                ln!(s, "    health: {h}");
+            }
+            if svc.name.starts_with("bazarr") {
+                ln!(s, "    status: parked");
+            }
+            ln!(
+                s,
+                "    notes: {}",
+                dq(&format!("{} on {}", svc.name, vm.hostname))
+            );
+            ln!(s);
+        }
+        if m.drift() && vm.hostname == "infra-core" {
+            ln!(s, "  vaultwarden-admin:");
+            ln!(s, "    host: infra-core");
+            ln!(s, "    container: vaultwarden-admin");
+            ln!(s, "    port: 8081");
+            ln!(s, "    notes: \"Admin UI (same port as vaultwarden)\"");
+            ln!(s);
+            drifts.push(Drift {
+                code: "D106",
+                repo: RepoId::Spine,
+                path: "docs/governance/SERVICE_REGISTRY.yaml".into(),
+                subject: "service:vaultwarden-admin".into(),
+                what: "port 8081 used twice on infra-core".into(),
+            });
+        }
+    }
+    ln!(s, "hosts:");
+    for vm in m.vms.iter().filter(|v| v.has_target()) {
+        let Some(t) = vm.ssh_target.as_deref() else {
+            continue;
+        };
+        ln!(s, "  {}:", vm.hostname);
+        ln!(
+            s,
+            "    tailscale_ip: {}",
+            vm.ts_ip.as_deref().unwrap_or("null")
+        );
+        ln!(s, "    ssh: {t}");
+        ln!(s, "    os: {}", vm.os);
+        ln!(s, "    vmid: {}", vm.id);
+        ln!(s, "    proxmox_host: {}", m.site_of(vm).hv);
+    }
+    // Hypervisors of active sites and the NAS are registry hosts too (D59
+    // checks coverage both ways).
+    for site in m.sites.iter().filter(|x| x.status == "active") {
+        ln!(s, "  {}:", site.hv);
+        ln!(s, "    tailscale_ip: {}", site.hv_ts);
+        ln!(s, "    ssh: {}", site.hv);
+        ln!(s, "    os: proxmox-ve-8");
+    }
+    ln!(s, "  nas:");
+    ln!(s, "    tailscale_ip: {}", m.nas_ts);
+    ln!(s, "    ssh: nas");
+    ln!(s, "    os: dsm-7");
+    if m.drift() {
+        ln!(s, "  metrics-legacy:");
+        ln!(s, "    tailscale_ip: null");
+        ln!(s, "    ssh: metrics-legacy");
+        ln!(s, "    os: ubuntu-20.04");
+        drifts.push(Drift {
+            code: "D59",
+            repo: RepoId::Spine,
+            path: "docs/governance/SERVICE_REGISTRY.yaml".into(),
+            subject: "ssh_host:metrics-legacy".into(),
+            what: "registry host metrics-legacy has no ssh.targets entry".into(),
+        });
+    }
+    (s, drifts)
+}
+
+fn stack_registry(m: &Model) -> String {
+    let mut s = String::new();
+    ln!(
+        s,
+        "# STACK_REGISTRY.yaml - Compose stacks and how they are deployed"
+    );
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: 2026-11-16");
+    ln!(s);
+    ln!(s, "version: \"2.0\"");
+    ln!(s, "updated: 2026-11-16");
+    ln!(s, "owner: \"@ronny\"");
+    ln!(s);
+    ln!(s, "stacks:");
+    for vm in m.vms.iter().filter(|v| v.active()) {
+        for st in &vm.stacks {
+            ln!(s, "  - stack_id: {st}");
+            ln!(s, "    name: {}", title_of(st));
+            ln!(s, "    path: infra/compose/{st}");
+            ln!(s, "    compose_files: [docker-compose.yml]");
+            ln!(s, "    deploy_method: ssh-compose");
+            ln!(s, "    status: active");
+            ln!(s, "    owner: \"@ronny\"");
+            ln!(s, "    repo: workbench");
+            ln!(s, "    deploy_target: proxmox:vm-{}", vm.id);
+            if vm.hostname == "docker-host" {
+                ln!(s, "    notes: |");
+                ln!(s, "      Business API, Postgres, Redis, MinIO.");
+                ln!(
+                    s,
+                    "      Only workload left on docker-host after the VM restructure."
+                );
+            }
+            ln!(s);
+        }
+    }
+    s
+}
+
+fn device_identity(m: &Model) -> String {
+    let mut s = String::new();
+    ln!(s, "---");
+    ln!(s, "status: authoritative");
+    ln!(s, "owner: \"@ronny\"");
+    ln!(s, "last_verified: 2026-11-16");
+    ln!(s, "scope: all-infrastructure");
+    ln!(s, "---");
+    ln!(s);
+    ln!(s, "# DEVICE IDENTITY SSOT");
+    ln!(s);
+    ln!(
+        s,
+        "> Names, identities and LAN addresses of every host the spine manages."
+    );
+    ln!(s);
+    ln!(s, "## Naming Rules");
+    ln!(s);
+    ln!(s, "| Pattern | Example | Use Case |");
+    ln!(s, "|---------|---------|----------|");
+    ln!(s, "| `{{function}}` | `nas` | Single-purpose devices |");
+    ln!(s, "| `{{function}}-{{location}}` | `proxmox-home`, `pihole-home` | Same function at several sites |");
+    ln!(s, "| `{{stack}}-{{role}}` | `docker-host`, `finance-stack` | VMs with clear stack ownership |");
+    ln!(s);
+    ln!(s, "### Proxmox VMID Ranges");
+    ln!(s);
+    ln!(s, "| Range | Cluster | Site |");
+    ln!(s, "|-------|---------|------|");
+    for site in &m.sites {
+        ln!(
+            s,
+            "| {}-{} | `{}` | {} |",
+            site.vmid_lo,
+            site.vmid_hi,
+            site.hv,
+            site.id
+        );
+    }
+    ln!(s, "| 9000+ | any | templates |");
+    ln!(s);
+    ln!(s, "## Sites");
+    ln!(s);
+    ln!(s, "| Site | Subnet | Gateway | Hypervisor |");
+    ln!(s, "|------|--------|---------|------------|");
+    for site in &m.sites {
+        ln!(
+            s,
+            "| {} | {} | {}.1 | `{}` ({}) |",
+            site.id,
+            site.cidr(),
+            site.lan,
+            site.hv,
+            site.label
+        );
+    }
+    ln!(s);
+    for (si, site) in m.sites.iter().enumerate() {
+        let vms: Vec<&Vm> = m
+            .vms
+            .iter()
+            .filter(|v| {
+                v.site == si
+                    && matches!(v.status, Status::Active | Status::Stopped)
+                    && v.lan_ip.is_some()
+            })
+            .collect();
+        if vms.is_empty() {
+            continue;
+        }
+        let heading = match site.id.as_str() {
+            "shop" => {
+                "Shop VM LAN IPs (canonical, rule: 192.168.1.<VMID> unless noted)".to_string()
+            }
+            "home" => "Home VM LAN IPs".to_string(),
+            other => format!("Site {other} VM LAN IPs"),
+        };
+        ln!(s, "### {heading}");
+        ln!(s);
+        ln!(s, "| VM | Canonical Name | LAN IP | VMID | MAC | Notes |");
+        ln!(s, "|----|----------------|--------|------|-----|-------|");
+        ln!(
+            s,
+            "| Hypervisor | `{}` | {} | — | 44:a8:42:26:c3:0f | {} |",
+            site.hv,
+            site.hv_lan,
+            site.label
+        );
+        for vm in vms {
+            ln!(
+                s,
+                "| {} | `{}` | {} | {} | {} | {} |",
+                title_of(vm.role),
+                vm.hostname,
+                vm.lan_ip.as_deref().unwrap_or(""),
+                vm.id,
+                vm.mac,
+                if vm.status == Status::Stopped {
+                    "Stopped"
+                } else {
+                    ""
+                }
+            );
+        }
+        ln!(s);
+    }
+    ln!(s, "## Tailscale Hosts");
+    ln!(s);
+    ln!(s, "| Host | Tailscale IP | Site | Role |");
+    ln!(s, "|------|-------------|------|------|");
+    for site in m.sites.iter().filter(|x| x.status == "active") {
+        ln!(
+            s,
+            "| {} | {} | {} | Proxmox VE |",
+            site.hv,
+            site.hv_ts,
+            site.id
+        );
+    }
+    ln!(s, "| nas | {} | home | Synology DS918+ |", m.nas_ts);
+    ln!(s);
+    ln!(s, "## Change Control");
+    ln!(s);
+    ln!(
+        s,
+        "1. Update `ops/bindings/vm.lifecycle.yaml` and the VM tables in the same commit (D100)."
+    );
+    ln!(
+        s,
+        "2. Update `docs/governance/SERVICE_REGISTRY.yaml` if a service moves."
+    );
+    ln!(
+        s,
+        "3. Regenerate the workbench SSH config from `ops/bindings/ssh.targets.yaml`."
+    );
+    s
+}
+
+const GOV_REGISTRIES: &[&str] = &[
+    "DOMAIN_ROUTING_REGISTRY.yaml",
+    "SECRETS_NAMESPACE_REGISTRY.yaml",
+    "AGENT_SURFACE_REGISTRY.yaml",
+    "LOOP_REGISTRY.yaml",
+    "RUNBOOK_REGISTRY.yaml",
+    "ALERT_ROUTING_REGISTRY.yaml",
+    "CERTIFICATE_REGISTRY.yaml",
+    "DNS_ZONE_REGISTRY.yaml",
+    "MEDIA_LIBRARY_REGISTRY.yaml",
+    "TENANT_REGISTRY.yaml",
+    "VENDOR_REGISTRY.yaml",
+];
+
+const GOV_DOCS: &[(&str, &str)] = &[
+    ("REBOOT_HEALTH_GATE.md", "Reboot Health Gate"),
+    ("BACKUP_GOVERNANCE.md", "Backup Governance"),
+    ("SSH_ACCESS_POLICY.md", "SSH Access Policy"),
+    ("SITE_TOPOLOGY.md", "Site Topology"),
+    ("SERVICE_ONBOARDING.md", "Service Onboarding"),
+    ("CHANGE_CONTROL.md", "Change Control"),
+    ("GAP_LIFECYCLE.md", "Gap Lifecycle"),
+    ("AGENT_OPERATING_RULES.md", "Agent Operating Rules"),
+];
+
+fn governance_doc(m: &Model, rng: &mut Rng, title: &str) -> String {
+    let mut s = String::new();
+    ln!(s, "---");
+    ln!(s, "status: authoritative");
+    ln!(s, "owner: \"@ronny\"");
+    ln!(s, "last_verified: {}", fresh_date(rng));
+    ln!(s, "scope: {}", title.to_lowercase().replace(' ', "-"));
+    ln!(s, "---");
+    ln!(s);
+    ln!(s, "# {title}");
+    ln!(s);
+    ln!(s, "{}", paragraph(rng, "the spine", 3));
+    ln!(s);
+    ln!(s, "## Procedure");
+    ln!(s);
+    for k in 1..=6 {
+        ln!(s, "{k}. {}", sentence(rng, "the operator"));
+    }
+    ln!(s);
+    ln!(s, "## Per site");
+    ln!(s);
+    ln!(s, "| Site | Hypervisor | Guests | Notes |");
+    ln!(s, "|------|------------|--------|-------|");
+    for (si, site) in m.sites.iter().enumerate() {
+        let n = m.vms.iter().filter(|v| v.site == si && v.active()).count();
+        ln!(s, "| {} | `{}` | {n} | {} |", site.id, site.hv, site.status);
+    }
+    ln!(s);
+    ln!(s, "## Notes");
+    ln!(s);
+    ln!(s, "{}", paragraph(rng, "the verify pack", 4));
+    s
+}
+
+const VERIFY_WORKFLOW: &str = "name: verify
+on: [push, pull_request]
+jobs:
+  verify:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: ./surfaces/verify/drift-gate.sh
+";
+
+const PRE_COMMIT: &str = "#!/usr/bin/env bash
+# Pre-commit: run the instant ring on staged files.
+set -euo pipefail
+exec driftgate check --staged --ring instant --format short
+";
+
+// ───────────────────────────── workbench ─────────────────────────────
+
+fn container_inventory(m: &Model, rng: &mut Rng) -> String {
+    let mut s = String::new();
+    ln!(
+        s,
+        "# Container inventory — snapshot of `docker ps -a` per guest."
+    );
+    ln!(
+        s,
+        "# Written by infra/scripts/inventory-snapshot.sh; hand edits get overwritten."
+    );
+    ln!(s, "version: 3");
+    ln!(s, "updated: \"2026-11-14\"");
+    ln!(s, "hosts:");
+    for vm in m
+        .vms
+        .iter()
+        .filter(|v| v.active() && !v.lxc && !v.os.starts_with("haos"))
+    {
+        ln!(s, "  - name: {}          # hostname", vm.hostname);
+        ln!(s, "    vmid: {}", vm.id);
+        ln!(s, "    location: {}         # cluster", m.site_of(vm).hv);
+        ln!(
+            s,
+            "    tailscale_ip: {}",
+            vm.ts_ip.as_deref().unwrap_or("null")
+        );
+        ln!(s, "    snapshot_stale: {}", rng.chance(10));
+        ln!(s, "    containers:");
+        for svc in &vm.services {
+            let tag = format!("{}.{}", rng.range(1, 9), rng.below(20));
+            ln!(
+                s,
+                "      - {{name: {}, image: \"ghcr.io/example/{}:{tag}\", status: running}}",
+                svc.name,
+                svc.name
+            );
+        }
+    }
+    s
+}
+
+fn workbench_ssh(m: &Model) -> String {
+    let mut s = String::new();
+    ln!(s, "# ~/.ssh/config.d/tailscale.conf — generated from agentic-spine ops/bindings/ssh.targets.yaml");
+    ln!(s, "# Included from ~/.ssh/config.");
+    ln!(s);
+    for (si, site) in m.sites.iter().enumerate() {
+        if site.status != "active" {
+            continue;
+        }
+        ln!(s, "# ─── {} ───", site.label);
+        if site.id == "shop" {
+            ln!(s, "Host pve pve-shop");
+        } else {
+            ln!(s, "Host {}", site.hv);
+        }
+        ln!(
+            s,
+            "    HostName {}",
+            if site.uses_tailscale() {
+                &site.hv_ts
+            } else {
+                &site.hv_lan
+            }
+        );
+        ln!(s, "    User root");
+        ln!(s);
+        for vm in m.vms.iter().filter(|v| v.site == si && v.has_target()) {
+            ln!(s, "Host {}", vm.hostname);
+            ln!(s, "    HostName {}", vm.ssh_host(site).unwrap_or(""));
+            ln!(s, "    User {}", vm.ssh_user.unwrap_or("ubuntu"));
+            ln!(s);
+        }
+        if site.id == "home" {
+            ln!(s, "Host nas");
+            ln!(s, "    HostName {}", m.nas_ts);
+            ln!(s, "    User ronadmin");
+            ln!(s, "    Port 22");
+            ln!(s);
+        }
+    }
+    ln!(s, "# ─── Defaults (last, so host blocks win) ───");
+    ln!(s, "Host *");
+    ln!(s, "    ServerAliveInterval 30");
+    ln!(s, "    ServerAliveCountMax 3");
+    ln!(s, "    IdentityFile ~/.ssh/id_ed25519");
+    ln!(s, "    IdentitiesOnly yes");
+    s
+}
+
+fn compose_file(stack: &str, svcs: &[&Svc]) -> String {
+    let mut s = String::new();
+    ln!(
+        s,
+        "# {stack} — deployed by ssh-compose (STACK_REGISTRY.yaml)"
+    );
+    ln!(s, "name: {stack}");
+    ln!(s, "services:");
+    for svc in svcs {
+        ln!(s, "  {}:", svc.name);
+        ln!(s, "    image: ghcr.io/example/{}:latest", svc.name);
+        ln!(s, "    container_name: {}", svc.name);
+        ln!(s, "    restart: unless-stopped");
+        ln!(s, "    ports:");
+        ln!(s, "      - \"{}:{}\"", svc.port, svc.port);
+        if let Some(h) = svc.health {
+            ln!(s, "    healthcheck:");
+            ln!(
+                s,
+                "      test: [\"CMD\", \"curl\", \"-fsS\", \"http://localhost:{}{h}\"]",
+                svc.port
+            );
+            ln!(s, "      interval: 30s");
+        }
+    }
+    if svcs.is_empty() {
+        ln!(s, "  placeholder:");
+        ln!(s, "    image: busybox");
+    }
+    s
+}
+
+// ───────────────────────────── legacy ─────────────────────────────
+
+fn legacy_shop(m: &Model) -> (String, Vec<Drift>) {
+    let mut drifts = Vec::new();
+    let mut s = String::new();
+    let shop = &m.sites[0];
+    ln!(s, "# Shop — Server Rack");
+    ln!(s);
+    ln!(
+        s,
+        "> Location doc for the shop building (rack: Dell R730XD + MD1400, Dell N2024P, UPS)."
+    );
+    ln!(s, "> Owner: @ronny. Last reviewed: 2026-10-02.");
+    ln!(s);
+    ln!(s, "## Proxmox Host");
+    ln!(s);
+    ln!(
+        s,
+        "**Proxmox host:** `pve` — Dell R730XD — LAN {} — Tailscale {} — web UI https://pve:8006",
+        shop.hv_lan,
+        shop.hv_ts
+    );
+    ln!(s);
+    ln!(s, "## Virtual Machines");
+    ln!(s);
+    ln!(
+        s,
+        "| VMID | Hostname | Status | LAN IP | Tailscale IP | Resources |"
+    );
+    ln!(
+        s,
+        "|------|----------|--------|--------|--------------|-----------|"
+    );
+    for vm in m
+        .vms
+        .iter()
+        .filter(|v| v.site == 0 && matches!(v.status, Status::Active | Status::Stopped))
+    {
+        let mut lan = vm.lan_ip.clone().unwrap_or_default();
+        if m.drift() && vm.hostname == "infra-core" {
+            lan = lan.replace("192.168.1.", "192.168.12.");
+            drifts.push(Drift {
+                code: "parity",
+                repo: RepoId::Legacy,
+                path: "infrastructure/docs/locations/SHOP.md".into(),
+                subject: vm.subject(&m.sites),
+                what: "legacy doc keeps the pre-re-address LAN IP".into(),
+            });
+        }
+        ln!(
+            s,
+            "| {} | {} | {} | {} | {} | {}c / {} GB / {} GB |",
+            vm.id,
+            vm.hostname,
+            if vm.active() { "running" } else { "stopped" },
+            lan,
+            vm.ts_ip.as_deref().unwrap_or(""),
+            vm.cpu,
+            vm.mem / 1024,
+            vm.disk
+        );
+    }
+    ln!(s);
+    ln!(
+        s,
+        "Template 9000 (`ubuntu-2404-cloudinit-template`) is not listed: it never runs."
+    );
+    (s, drifts)
+}
+
+fn legacy_ssh(m: &Model) -> String {
+    let mut s = String::new();
+    ln!(s, "# ronny-ops :: dotfiles/ssh/config.d/tailscale.conf");
+    ln!(
+        s,
+        "# Archived. Kept for reference; the live config is in workbench."
+    );
+    ln!(s);
+    for vm in m.vms.iter().filter(|v| v.active() && v.site < 2) {
+        ln!(s, "Host {}", vm.hostname);
+        ln!(s, "    HostName {}", vm.ts_ip.as_deref().unwrap_or(""));
+        ln!(s, "    User {}", vm.ssh_user.unwrap_or("ubuntu"));
+        ln!(s);
+    }
+    ln!(s, "Host *");
+    ln!(s, "    ServerAliveInterval 60");
+    ln!(s, "    IdentityFile ~/.ssh/id_ed25519");
+    s
+}
+
+fn legacy_backup_json(m: &Model) -> String {
+    let mut s = String::new();
+    ln!(s, "{{");
+    ln!(s, "  \"generated\": \"2026-10-02T09:00:00Z\",");
+    ln!(s, "  \"vms\": [");
+    let vms: Vec<&Vm> = m
+        .vms
+        .iter()
+        .filter(|v| matches!(v.status, Status::Active | Status::Stopped))
+        .collect();
+    for (k, vm) in vms.iter().enumerate() {
+        let comma = if k + 1 < vms.len() { "," } else { "" };
+        ln!(
+            s,
+            "    {{\"vmid\": {}, \"name\": {}, \"host\": {}, \"status\": {}, \"schedule\": \"daily\", \"retention\": 7, \"enabled\": {}}}{comma}",
+            vm.id,
+            dq(&vm.hostname),
+            dq(&m.site_of(vm).hv),
+            dq(vm.status.as_str()),
+            vm.active()
+        );
+    }
+    ln!(s, "  ]");
+    ln!(s, "}}");
+    s
+}
+
+/// Finds a generated file by repo and path (tests, benches).
+pub fn find<'a>(files: &'a [GenFile], repo: RepoId, path: &str) -> Option<&'a GenFile> {
+    files.iter().find(|f| f.repo == repo && f.path == path)
+}
+
+/// Distribution of binding sizes (for `describe`-style diagnostics).
+pub fn size_histogram(files: &[GenFile]) -> BTreeMap<&'static str, usize> {
+    let mut h = BTreeMap::new();
+    for f in files {
+        let k = match f.text.len() {
+            0..=2_000 => "<2K",
+            2_001..=10_000 => "2-10K",
+            10_001..=100_000 => "10-100K",
+            100_001..=1_000_000 => "100K-1M",
+            _ => ">1M",
+        };
+        *h.entry(k).or_insert(0) += 1;
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rng_is_deterministic_and_spreads() {
+        let mut a = Rng::new(7);
+        let mut b = Rng::new(7);
+        let xs: Vec<u64> = (0..8).map(|_| a.next_u64()).collect();
+        let ys: Vec<u64> = (0..8).map(|_| b.next_u64()).collect();
+        assert_eq!(xs, ys);
+        let mut c = Rng::new(8);
+        assert_ne!(xs[0], c.next_u64());
+        let mut r = Rng::new(1);
+        let mut seen = [0usize; 10];
+        for _ in 0..10_000 {
+            seen[r.below(10)] += 1;
+        }
+        assert!(seen.iter().all(|&n| n > 800 && n < 1200), "{seen:?}");
+    }
+
+    #[test]
+    fn dq_escapes_quotes_and_backslashes() {
+        assert_eq!(dq(r#"a"b\c"#), r#""a\"b\\c""#);
+    }
+
+    #[test]
+    fn scale_multiplies_sites_vms_and_gaps() {
+        let one = Model::new(CorpusOptions::default());
+        let three = Model::new(CorpusOptions {
+            scale: 3,
+            ..CorpusOptions::default()
+        });
+        assert_eq!(one.sites.len(), 3);
+        assert_eq!(three.sites.len(), 7);
+        let ratio = three.vms.len() as f64 / one.vms.len() as f64;
+        assert!((2.8..=3.2).contains(&ratio), "VM ratio {ratio}");
+        // VMIDs are unique and inside their site's range (template aside).
+        let mut ids = HashSet::new();
+        for vm in &three.vms {
+            assert!(ids.insert(vm.id), "duplicate VMID {}", vm.id);
+            let site = &three.sites[vm.site];
+            assert!(
+                vm.template || (site.vmid_lo..=site.vmid_hi).contains(&vm.id),
+                "{} outside {}",
+                vm.id,
+                site.id
+            );
+        }
+        let hosts: HashSet<&str> = three.vms.iter().map(|v| v.hostname.as_str()).collect();
+        assert_eq!(hosts.len(), three.vms.len(), "hostnames are unique");
+    }
+
+    #[test]
+    fn ports_are_unique_per_host() {
+        let m = Model::new(CorpusOptions::default());
+        for vm in &m.vms {
+            let mut ports = HashSet::new();
+            for s in &vm.services {
+                assert!(
+                    ports.insert(s.port),
+                    "{} port {} twice",
+                    vm.hostname,
+                    s.port
+                );
+            }
+        }
+    }
+}
