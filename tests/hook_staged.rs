@@ -340,3 +340,62 @@ fn staged_binding_change_runs_exactly_the_gates_that_read_it() {
     assert!(!findings_with_code(&report, "D106").is_empty());
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn staged_sweeping_gates_judge_only_the_changed_files() {
+    // The demo has conventions drift (D129) in two bindings; the commit
+    // touches one of them. Like the registry's D129, only that one is judged.
+    let ws = demo_copy(false);
+    let spine = ws.path().join("spine");
+    init_repo(&spine);
+    let touched = "ops/bindings/tenant.storage.contract.yaml";
+    let text = std::fs::read_to_string(spine.join(touched)).expect("read");
+    std::fs::write(spine.join(touched), format!("# touched\n{text}")).expect("write");
+    git(&spine, &["add", touched]);
+    let out = driftgate()
+        .args([
+            "check",
+            "--staged",
+            "--no-exec",
+            "--now",
+            "2026-11-20",
+            "--format",
+            "json",
+            "--spine",
+        ])
+        .arg(&spine)
+        .output()
+        .expect("runs");
+    let report = json_of(&out);
+    let d129: Vec<&str> = findings_with_code(&report, "D129")
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    assert_eq!(d129, vec![touched], "{report}");
+
+    // The same work tree checked in full reports both files.
+    let out = driftgate()
+        .args([
+            "check",
+            "--no-exec",
+            "--now",
+            "2026-11-20",
+            "--format",
+            "json",
+            "--spine",
+        ])
+        .arg(&spine)
+        .output()
+        .expect("runs");
+    let full = json_of(&out);
+    let mut paths: Vec<&str> = findings_with_code(&full, "D129")
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    paths.dedup();
+    assert!(
+        paths.contains(&"ops/bindings/infra.storage.placement.policy.yaml"),
+        "{paths:?}"
+    );
+    assert!(paths.contains(&touched));
+}

@@ -85,6 +85,7 @@ fn run_all(ws: &Workspace, config: &LoadedConfig, catalogue: &[GateMeta]) -> Vec
             meta,
             now,
             options: config.config.gate_options.get(&meta.id),
+            changed: None,
         };
         let found = gate
             .run(&cx)

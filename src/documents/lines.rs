@@ -14,6 +14,12 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
+        Self::shared(text.into())
+    }
+
+    /// Index over text the caller already holds in an `Arc` (no copy: a
+    /// document and its line index share one buffer).
+    pub fn shared(text: std::sync::Arc<str>) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(
             text.bytes()
@@ -25,7 +31,7 @@ impl LineIndex {
             starts,
             len: text.len(),
             ascii: text.is_ascii(),
-            text: text.into(),
+            text,
         }
     }
 

@@ -162,7 +162,7 @@ impl Document {
             );
             format = Format::Opaque;
         }
-        let lines = LineIndex::new(&text);
+        let lines = LineIndex::shared(text.clone());
         let mut docs = Vec::new();
         let mut from_cache = false;
         if let (Some(c), Format::Yaml | Format::Json) = (cached, format) {

@@ -120,9 +120,19 @@ pub struct GateContext<'a> {
     pub now: chrono::NaiveDate,
     /// `gate_options.<ID>` from driftgate.yaml, if any.
     pub options: Option<&'a Value>,
+    /// In staged mode, the files the commit changes: gates that sweep many
+    /// files (conventions, forbidden patterns, freshness, references) judge
+    /// only these, like the registry's D129 does. None: judge everything.
+    pub changed: Option<&'a std::collections::HashSet<(RepoId, String)>>,
 }
 
 impl GateContext<'_> {
+    /// Should a sweep over many files look at this one?
+    pub fn sweeps(&self, repo: RepoId, path: &str) -> bool {
+        self.changed
+            .is_none_or(|c| c.contains(&(repo, path.to_string())))
+    }
+
     /// A finding of this gate at `pointer` in `doc` (key span for members),
     /// with the gate's severity and fix hint.
     pub fn finding(&self, doc: &Document, pointer: &str, message: impl Into<String>) -> Finding {
@@ -242,7 +252,16 @@ pub fn run(
         })
         .collect();
 
-    let shared = rules::Shared::new(ws, now, &implemented);
+    let mut shared = rules::Shared::new(ws, now, &implemented);
+    shared.changed = opts.affected.as_ref().map(|paths| {
+        paths
+            .iter()
+            .map(|p| {
+                let (repo, path) = rules::parse_ref(p);
+                (repo, path.to_string())
+            })
+            .collect()
+    });
     let jobs: Vec<exec::Job<'_>> = cat
         .gates
         .iter()
@@ -354,6 +373,7 @@ fn run_in_process(
         meta: &g.meta,
         now,
         options,
+        changed: shared.changed.as_ref(),
     };
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         match &g.meta.implementation {
@@ -520,6 +540,7 @@ pub(crate) mod tests_support {
             meta,
             now,
             options: None,
+            changed: None,
         };
         let cx = rules::RuleCx {
             shared: &shared,

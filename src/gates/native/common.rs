@@ -531,6 +531,7 @@ pub mod testing {
             meta: &meta,
             now: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
             options: options.as_ref(),
+            changed: None,
         };
         gate.run(&cx)
     }

@@ -163,6 +163,7 @@ impl NativeGate for SchemaConventions {
             .paths()
             .filter(|path| {
                 Format::of_path(path) == Format::Yaml
+                    && cx.sweeps(RepoId::Spine, path)
                     && (rules.always.contains(*path)
                         || (rules.include.is_match(path)
                             && store.schema_for(RepoId::Spine, path).is_none()))

@@ -36,6 +36,8 @@ pub struct Shared<'a> {
     pub now: chrono::NaiveDate,
     /// `{ "D69": true, ... }`: every gate id of the loaded catalogue.
     pub catalogue: Val,
+    /// Staged mode: the changed files (see `GateContext::changed`).
+    pub changed: Option<std::collections::HashSet<(RepoId, String)>>,
     vals: Mutex<HashMap<DocKey, Arc<OnceLock<Val>>>>,
 }
 
@@ -53,6 +55,7 @@ impl<'a> Shared<'a> {
             ws,
             now,
             catalogue: jq::from_json(&Value::Object(cat)),
+            changed: None,
             vals: Mutex::new(HashMap::new()),
         }
     }
@@ -228,6 +231,10 @@ impl<'a> RuleCx<'a> {
             };
             for p in r.glob(set) {
                 if ex.iter().any(|(xr, xs)| xr == repo && xs.is_match(p)) {
+                    continue;
+                }
+                // Staged mode: a sweep judges only the changed files.
+                if !self.gate.sweeps(*repo, p) {
                     continue;
                 }
                 if let Some(d) = r.doc(p) {
