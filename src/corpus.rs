@@ -1444,7 +1444,7 @@ pub fn generate(opts: &CorpusOptions, sink: &mut dyn FnMut(GenFile)) -> Summary 
     emit(
         spine,
         b("vm.ip.parity.policy.yaml"),
-        ip_parity_policy(&m),
+        ip_parity_policy(),
         false,
     );
     emit(
@@ -3194,7 +3194,7 @@ fn schema_conventions() -> String {
     s
 }
 
-fn ip_parity_policy(m: &Model) -> String {
+fn ip_parity_policy() -> String {
     let mut s = String::new();
     ln!(s, "# VM IP Parity Policy");
     ln!(
@@ -3210,18 +3210,8 @@ fn ip_parity_policy(m: &Model) -> String {
         s,
         "rule: \"lan_ip last octet == vmid for sites with 192.168.1.0/24\""
     );
-    ln!(
-        s,
-        "sites: {}",
-        flow(
-            &m.sites
-                .iter()
-                .filter(|x| x.status == "active")
-                .take(4)
-                .map(|x| x.id.clone())
-                .collect::<Vec<_>>()
-        )
-    );
+    // D52 scope: the two real sites (branch sites number their LANs freely).
+    ln!(s, "sites: [shop, home]");
     ln!(s, "exceptions: []");
     s
 }

@@ -182,6 +182,13 @@ fn scale_2_adds_sites_and_stays_schema_clean() {
         bad.len(),
         bad.join("\n")
     );
+    // Branch sites are as clean as shop and home: no finding from any gate.
+    let any: Vec<String> = run
+        .findings
+        .iter()
+        .map(|f| format!("{} {} {}", f.code, f.location.path, f.message))
+        .collect();
+    assert!(any.is_empty(), "{}", any.join("\n"));
 }
 
 #[test]
