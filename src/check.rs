@@ -240,7 +240,7 @@ fn run_once(opts: &CheckOptions) -> Run {
     let (gate_findings, gate_records) = if opts.schemas_only {
         (Vec::new(), Vec::new())
     } else {
-        gates::run(&ws, &config, &gopts)
+        gates::run(&ws, &config, &gopts, Some(&store))
     };
     findings.extend(gate_findings);
     checks.extend(gate_records);

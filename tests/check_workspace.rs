@@ -385,3 +385,47 @@ fn workbench_schema_is_checked_through_env() {
     assert!(!inv.is_empty());
     assert!(inv.iter().all(|f| f["repo"] == "workbench"));
 }
+
+#[test]
+fn conventions_skip_files_a_config_mapped_schema_covers() {
+    let ws = demo_copy(true);
+    let spine = ws.path().join("spine");
+    std::fs::write(
+        spine.join("ops/bindings/extra.yaml"),
+        "status: active\nnotes: legacy key\n",
+    )
+    .expect("w");
+    let d129_on_extra = |report: &serde_json::Value| {
+        findings_with_code(report, "D129")
+            .iter()
+            .filter(|f| f["path"] == "ops/bindings/extra.yaml")
+            .count()
+    };
+    let (_, before) = check_json(&[ws.path().to_str().expect("utf8")]);
+    assert_eq!(
+        d129_on_extra(&before),
+        1,
+        "no schema: the conventions judge it"
+    );
+
+    std::fs::create_dir_all(spine.join("ops/schemas")).expect("mkdir");
+    std::fs::write(
+        spine.join("ops/schemas/extra.schema.json"),
+        r#"{"type": "object"}"#,
+    )
+    .expect("w");
+    let cfg = spine.join("driftgate.yaml");
+    let text = std::fs::read_to_string(&cfg).expect("r");
+    std::fs::write(
+        &cfg,
+        format!("{text}\nschemas:\n  - glob: ops/bindings/extra.yaml\n    schema: ops/schemas/extra.schema.json\n"),
+    )
+    .expect("w");
+    let (_, after) = check_json(&[ws.path().to_str().expect("utf8")]);
+    assert_eq!(d129_on_extra(&after), 0, "its own schema covers it now");
+    assert!(after["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .any(|c| c["code"] == "schema/ops/schemas/extra.schema.json" && c["status"] == "ran"));
+}

@@ -86,6 +86,7 @@ fn run_all(ws: &Workspace, config: &LoadedConfig, catalogue: &[GateMeta]) -> Vec
             now,
             options: config.config.gate_options.get(&meta.id),
             changed: None,
+            schemas: None,
         };
         let found = gate
             .run(&cx)

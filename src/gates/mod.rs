@@ -124,6 +124,8 @@ pub struct GateContext<'a> {
     /// files (conventions, forbidden patterns, freshness, references) judge
     /// only these, like the registry's D129 does. None: judge everything.
     pub changed: Option<&'a std::collections::HashSet<(RepoId, String)>>,
+    /// The run's path → schema mapping (None in unit tests: built-ins).
+    pub schemas: Option<&'a crate::schema::SchemaStore>,
 }
 
 impl GateContext<'_> {
@@ -164,10 +166,14 @@ pub trait NativeGate: Send + Sync {
 
 /// Runs every selected gate. Returns findings and one record per gate
 /// (passing, skipped and errored gates included, in gate-number order).
+/// `schemas` is the run's path → schema mapping (built-ins plus
+/// driftgate.yaml overrides), for gates that must know which files a schema
+/// already covers.
 pub fn run(
     ws: &Workspace,
     config: &LoadedConfig,
     opts: &GateOptions,
+    schemas: Option<&crate::schema::SchemaStore>,
 ) -> (Vec<Finding>, Vec<CheckRecord>) {
     let now = opts.now.unwrap_or_else(crate::check::today);
     let cfg = &config.config;
@@ -253,6 +259,7 @@ pub fn run(
         .collect();
 
     let mut shared = rules::Shared::new(ws, now, &implemented);
+    shared.schemas = schemas;
     shared.changed = opts.affected.as_ref().map(|paths| {
         paths
             .iter()
@@ -374,6 +381,7 @@ fn run_in_process(
         now,
         options,
         changed: shared.changed.as_ref(),
+        schemas: shared.schemas,
     };
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         match &g.meta.implementation {
@@ -541,6 +549,7 @@ pub(crate) mod tests_support {
             now,
             options: None,
             changed: None,
+            schemas: None,
         };
         let cx = rules::RuleCx {
             shared: &shared,

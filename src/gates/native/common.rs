@@ -532,6 +532,7 @@ pub mod testing {
             now: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
             options: options.as_ref(),
             changed: None,
+            schemas: None,
         };
         gate.run(&cx)
     }

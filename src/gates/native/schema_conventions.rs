@@ -157,7 +157,17 @@ impl NativeGate for SchemaConventions {
                 )?
             }
         };
-        let store = SchemaStore::load(&[], None);
+        // The run's mapping (driftgate.yaml overrides included): a file a
+        // schema covers is not judged by conventions; `schema: null` hands
+        // a file back to them.
+        let own;
+        let store = match cx.schemas {
+            Some(s) => s,
+            None => {
+                own = SchemaStore::load(&[], None);
+                &own
+            }
+        };
         let spine = cx.ws.spine();
         let wanted: Vec<&str> = spine
             .paths()
