@@ -106,20 +106,7 @@ fn findings_are_identical_with_and_without_cache() {
     let spine = ws.path().join("spine");
     init_repo(&spine);
     let run = |extra: &[&str]| {
-        let out = driftgate()
-            .args([
-                "check",
-                "--no-exec",
-                "--now",
-                "2026-11-20",
-                "--format",
-                "json",
-                "--spine",
-            ])
-            .arg(&spine)
-            .args(extra)
-            .output()
-            .expect("runs");
+        let out = check_json_cmd(&spine).args(extra).output().expect("runs");
         let r = json_of(&out);
         serde_json::to_string(&r["findings"]).expect("json")
     };

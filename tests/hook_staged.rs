@@ -278,19 +278,7 @@ fn new_since_hides_old_findings_after_lines_move_and_shows_new_ones() {
     assert!(report["summary"]["hidden_old"].as_u64().unwrap_or(0) >= 1);
 
     // Without --new-since both show.
-    let out = driftgate()
-        .args([
-            "check",
-            "--no-exec",
-            "--now",
-            "2026-11-20",
-            "--format",
-            "json",
-            "--spine",
-        ])
-        .arg(&spine)
-        .output()
-        .expect("runs");
+    let out = check_json_cmd(&spine).output().expect("runs");
     let all = json_of(&out);
     let n = findings_with_code(&all, "schema/vm.lifecycle").len();
     assert_eq!(n, 2);
@@ -374,19 +362,7 @@ fn staged_sweeping_gates_judge_only_the_changed_files() {
     assert_eq!(d129, vec![touched], "{report}");
 
     // The same work tree checked in full reports both files.
-    let out = driftgate()
-        .args([
-            "check",
-            "--no-exec",
-            "--now",
-            "2026-11-20",
-            "--format",
-            "json",
-            "--spine",
-        ])
-        .arg(&spine)
-        .output()
-        .expect("runs");
+    let out = check_json_cmd(&spine).output().expect("runs");
     let full = json_of(&out);
     let mut paths: Vec<&str> = findings_with_code(&full, "D129")
         .iter()

@@ -18,17 +18,7 @@ fn every_hostile_file_is_reported_and_every_report_is_well_formed() {
     let spine = dir.path().join("spine");
     let junit = dir.path().join("out.xml");
     let sarif = dir.path().join("out.sarif");
-    let out = driftgate()
-        .args([
-            "check",
-            "--no-exec",
-            "--now",
-            "2026-11-20",
-            "--format",
-            "json",
-            "--spine",
-        ])
-        .arg(&spine)
+    let out = check_json_cmd(&spine)
         .arg("--junit")
         .arg(&junit)
         .arg("--sarif")

@@ -106,3 +106,21 @@ pub fn findings_with_code<'a>(
         .map(|a| a.iter().filter(|f| f["code"] == code).collect())
         .unwrap_or_default()
 }
+
+/// `driftgate check --no-exec --now 2026-11-20 --format json --spine SPINE`:
+/// the hermetic, reproducible JSON run most tests start from (add more
+/// arguments to the returned command).
+pub fn check_json_cmd(spine: &Path) -> assert_cmd::Command {
+    let mut c = driftgate();
+    c.args([
+        "check",
+        "--no-exec",
+        "--now",
+        "2026-11-20",
+        "--format",
+        "json",
+        "--spine",
+    ])
+    .arg(spine);
+    c
+}
