@@ -185,10 +185,12 @@ pub fn run(opts: &CheckOptions) -> Run {
 
 fn run_once(opts: &CheckOptions) -> Run {
     let t0 = Instant::now();
+    let mut trace = Trace::from_env();
     let (ws, config) = match open_workspace(opts) {
         Ok(x) => x,
         Err(f) => return Run::failed(*f),
     };
+    trace.mark("open workspace (walk, config)");
     let mut findings: Vec<Finding> = ws.notes.clone();
     findings.extend(config.problems.iter().cloned());
 
@@ -227,6 +229,7 @@ fn run_once(opts: &CheckOptions) -> Run {
             .as_ref()
             .is_none_or(|c| c.contains(&(RepoId::Spine, p.to_string())))
     });
+    trace.mark("parse spine YAML/JSON (or read parse cache)");
 
     // Schemas.
     let store = SchemaStore::load(&config.config.schemas, Some(&ws));
@@ -234,6 +237,7 @@ fn run_once(opts: &CheckOptions) -> Run {
     let (schema_findings, used) = store.check_workspace(&ws, changed.as_ref());
     let mut checks = schema_records(&store, used);
     findings.extend(schema_findings);
+    trace.mark("schemas (compile + validate)");
 
     // Gates.
     merge_config_selection(&mut gopts, &config);
@@ -244,6 +248,7 @@ fn run_once(opts: &CheckOptions) -> Run {
     };
     findings.extend(gate_findings);
     checks.extend(gate_records);
+    trace.mark("gates");
 
     // Parse problems of every document anybody read.
     for repo in &ws.repos {
@@ -260,6 +265,7 @@ fn run_once(opts: &CheckOptions) -> Run {
     sort_findings(&mut findings);
 
     let fail_on = resolve_fail_on(opts.fail_on.as_deref(), &config);
+    trace.mark("waivers, dedup, sort");
     Run {
         ws,
         config,
@@ -339,4 +345,29 @@ fn schema_records(
             millis: 0,
         })
         .collect()
+}
+
+/// Phase timings on stderr when `DRIFTGATE_TIMINGS` is set (profiling aid,
+/// documented in the README's Performance section).
+struct Trace {
+    last: Option<Instant>,
+}
+
+impl Trace {
+    fn from_env() -> Trace {
+        Trace {
+            last: std::env::var_os("DRIFTGATE_TIMINGS").map(|_| Instant::now()),
+        }
+    }
+
+    fn mark(&mut self, phase: &str) {
+        if let Some(last) = self.last {
+            let now = Instant::now();
+            eprintln!(
+                "driftgate: timing {:>8.1} ms  {phase}",
+                (now - last).as_secs_f64() * 1000.0
+            );
+            self.last = Some(now);
+        }
+    }
 }

@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use driftgate::check::{open_workspace, CheckOptions, Sources};
 use driftgate::documents::Format;
+use driftgate::workspace::cache::CACHE_VERSION;
 use std::path::Path;
 
 fn opts(spine: &Path, no_cache: bool) -> CheckOptions {
@@ -34,7 +35,7 @@ fn parse_all(spine: &Path, no_cache: bool) -> (usize, usize) {
 }
 
 fn cache_dir(spine: &Path) -> std::path::PathBuf {
-    spine.join(".git/driftgate/parse-cache-v1")
+    spine.join(format!(".git/driftgate/parse-cache-{CACHE_VERSION}"))
 }
 
 fn cache_files(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -89,7 +90,11 @@ fn corrupt_and_foreign_entries_are_ignored_and_rebuilt() {
             let text = std::fs::read_to_string(f).expect("read");
             std::fs::write(
                 f,
-                text.replacen("\"version\":\"v1\"", "\"version\":\"v0\"", 1),
+                text.replacen(
+                    &format!("\"version\":\"{CACHE_VERSION}\""),
+                    "\"version\":\"v0\"",
+                    1,
+                ),
             )
             .expect("w");
         }

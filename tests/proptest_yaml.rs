@@ -1,38 +1,75 @@
 //! Property tests for the YAML → value + span layer: any input, no panic,
 //! every span inside the file and on a character boundary.
 
-use driftgate::documents::yaml::{Kids, Node};
+use driftgate::documents::yaml::YamlDoc;
 use driftgate::documents::Document;
 use driftgate::findings::RepoId;
 use proptest::prelude::*;
+use serde_json::Value;
 
-fn check_node(text: &str, n: &Node) -> Result<(), TestCaseError> {
-    prop_assert!(n.start <= n.end, "start {} > end {}", n.start, n.end);
-    prop_assert!(n.end <= text.len());
-    prop_assert!(text.is_char_boundary(n.start) && text.is_char_boundary(n.end));
-    match &n.kids {
-        Kids::Leaf => {}
-        Kids::Seq(items) => {
-            for k in items {
-                check_node(text, k)?;
-            }
+/// Every node's spans lie inside the file on character boundaries, and
+/// subtree sizes stay inside the table.
+fn check_spans(text: &str, d: &YamlDoc) -> Result<(), TestCaseError> {
+    let nodes = d.spans.nodes();
+    for (i, n) in nodes.iter().enumerate() {
+        let (s, e) = (n.start as usize, n.end as usize);
+        prop_assert!(s <= e, "start {} > end {}", s, e);
+        prop_assert!(e <= text.len());
+        prop_assert!(text.is_char_boundary(s) && text.is_char_boundary(e));
+        if n.key_start != u32::MAX {
+            let (ks, ke) = (n.key_start as usize, n.key_end as usize);
+            prop_assert!(ks <= ke && ke <= text.len());
+            prop_assert!(text.is_char_boundary(ks) && text.is_char_boundary(ke));
         }
-        Kids::Map(entries) => {
-            for (_, (ks, ke), v) in entries {
-                prop_assert!(ks <= ke && *ke <= text.len());
-                prop_assert!(text.is_char_boundary(*ks) && text.is_char_boundary(*ke));
-                check_node(text, v)?;
-            }
-        }
+        prop_assert!(n.size >= 1 && i + n.size as usize <= nodes.len());
     }
     Ok(())
+}
+
+/// The span table fits the value: one node per value node, and every path
+/// of the value resolves to a span (map members with a key span).
+fn check_fit(d: &YamlDoc) -> Result<(), TestCaseError> {
+    fn count(v: &Value) -> usize {
+        1 + match v {
+            Value::Array(a) => a.iter().map(count).sum(),
+            Value::Object(m) => m.values().map(count).sum(),
+            _ => 0,
+        }
+    }
+    fn visit(d: &YamlDoc, v: &Value, path: &mut Vec<String>) -> Result<(), TestCaseError> {
+        let (span, _) = d.walk(path);
+        prop_assert!(span.is_some(), "no span for {:?}", path);
+        match v {
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    path.push(i.to_string());
+                    visit(d, x, path)?;
+                    prop_assert!(d.walk(path).1.is_none(), "array item with a key span");
+                    path.pop();
+                }
+            }
+            Value::Object(m) => {
+                for (k, x) in m {
+                    path.push(k.clone());
+                    visit(d, x, path)?;
+                    prop_assert!(d.walk(path).1.is_some(), "member {:?} without key span", path);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+    prop_assert_eq!(d.spans.len(), count(&d.value));
+    visit(d, &d.value, &mut Vec::new())
 }
 
 fn check_doc(bytes: &[u8]) -> Result<(), TestCaseError> {
     let doc = Document::parse(RepoId::Spine, "p.yaml", bytes);
     let text = &doc.text;
     for d in &doc.docs {
-        check_node(text, &d.node)?;
+        check_spans(text, d)?;
+        check_fit(d)?;
     }
     for f in &doc.problems {
         let loc = &f.location;

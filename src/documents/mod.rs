@@ -231,8 +231,8 @@ impl Document {
         let d = self.docs.get(doc)?;
         let mut toks = pointer_tokens(pointer);
         loop {
-            if let (Some(node), _) = d.node.walk(&toks) {
-                return Some(self.lines.span(node.start, node.end));
+            if let (Some((start, end)), _) = d.walk(&toks) {
+                return Some(self.lines.span(start, end));
             }
             if toks.pop().is_none() {
                 return Some(self.lines.span(d.start, d.start));
@@ -248,7 +248,7 @@ impl Document {
     /// the value span for array items and the root.
     pub fn key_span_of(&self, pointer: &str) -> Option<Span> {
         let d = self.docs.first()?;
-        match d.node.walk(&pointer_tokens(pointer)) {
+        match d.walk(&pointer_tokens(pointer)) {
             (Some(_), Some((a, b))) => Some(self.lines.span(a, b)),
             _ => self.span_of(pointer),
         }

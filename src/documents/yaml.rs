@@ -20,57 +20,104 @@ pub const MAX_DEPTH: usize = 128;
 /// Nodes that alias expansion may create in one file ("billion laughs" guard).
 pub const MAX_ALIAS_NODES: usize = 100_000;
 
-/// Where a node is. Maps keep their children in the same order as the
-/// `serde_json::Map` (we build it with `preserve_order`).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Node {
-    pub start: usize,
-    pub end: usize,
-    pub kids: Kids,
+/// No key: the node is an array item or a document root.
+const NO_KEY: u32 = u32::MAX;
+
+/// Where one node is: its value span, the span of its key (map members
+/// only) and how many nodes its subtree holds (itself included), so a
+/// walker skips a sibling's whole subtree in one step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpanNode {
+    pub start: u32,
+    pub end: u32,
+    pub key_start: u32,
+    pub key_end: u32,
+    pub size: u32,
 }
 
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub enum Kids {
-    #[default]
-    Leaf,
-    Seq(Vec<Node>),
-    /// key, key span (start, end), value node
-    Map(Vec<(String, (usize, usize), Node)>),
+fn off(x: usize) -> u32 {
+    // Files are refused long before 4 GiB (--max-file-bytes); saturate
+    // rather than wrap if a limit was raised that far.
+    u32::try_from(x).unwrap_or(NO_KEY - 1)
 }
 
-impl Node {
-    fn count(&self) -> usize {
-        1 + match &self.kids {
-            Kids::Leaf => 0,
-            Kids::Seq(v) => v.iter().map(Node::count).sum(),
-            Kids::Map(v) => v.iter().map(|(_, _, n)| n.count()).sum(),
+impl SpanNode {
+    fn leaf(start: usize, end: usize) -> SpanNode {
+        SpanNode {
+            start: off(start),
+            end: off(end),
+            key_start: NO_KEY,
+            key_end: NO_KEY,
+            size: 1,
         }
     }
 
-    /// Follows RFC 6901 tokens (already unescaped).
-    pub fn walk<'a>(&'a self, tokens: &[String]) -> (Option<&'a Node>, Option<(usize, usize)>) {
-        let mut node = self;
-        let mut key = None;
-        for t in tokens {
-            match &node.kids {
-                Kids::Seq(items) => match t.parse::<usize>().ok().and_then(|i| items.get(i)) {
-                    Some(n) => {
-                        node = n;
-                        key = None;
-                    }
-                    None => return (None, None),
-                },
-                Kids::Map(entries) => match entries.iter().find(|(k, _, _)| k == t) {
-                    Some((_, ks, n)) => {
-                        node = n;
-                        key = Some(*ks);
-                    }
-                    None => return (None, None),
-                },
-                Kids::Leaf => return (None, None),
+    fn key(&self) -> Option<(usize, usize)> {
+        (self.key_start != NO_KEY).then_some((self.key_start as usize, self.key_end as usize))
+    }
+}
+
+/// Positions of every node of a document, flat and in pre-order of the
+/// value (array items in order, map members in the `serde_json::Map`'s
+/// order, which we build with `preserve_order`). Compared with a tree of
+/// nodes that repeats every key as its own string, this is 20 bytes per
+/// node, one allocation per document, and a plain integer array in the
+/// parse cache.
+#[derive(Debug, Clone, Default)]
+pub struct Spans(Vec<SpanNode>);
+
+impl Spans {
+    /// The nodes in pre-order (for tests and tools that check soundness).
+    pub fn nodes(&self) -> &[SpanNode] {
+        &self.0
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Children of the subtree rooted at index `at`, as indexes.
+    fn children(nodes: &[SpanNode], at: usize) -> impl Iterator<Item = usize> + '_ {
+        let end = at + nodes.get(at).map_or(1, |n| n.size.max(1) as usize);
+        siblings(nodes, at + 1, end)
+    }
+}
+
+/// Cache form: five integers per node, flat.
+impl serde::Serialize for Spans {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len() * 5))?;
+        for n in &self.0 {
+            for x in [n.start, n.end, n.key_start, n.key_end, n.size] {
+                seq.serialize_element(&x)?;
             }
         }
-        (Some(node), key)
+        seq.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Spans {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Spans, D::Error> {
+        let flat = Vec::<u32>::deserialize(d)?;
+        if flat.len() % 5 != 0 {
+            return Err(serde::de::Error::custom("span table length is not a multiple of 5"));
+        }
+        Ok(Spans(
+            flat.chunks_exact(5)
+                .map(|c| SpanNode {
+                    start: c[0],
+                    end: c[1],
+                    key_start: c[2],
+                    key_end: c[3],
+                    size: c[4],
+                })
+                .collect(),
+        ))
     }
 }
 
@@ -78,9 +125,48 @@ impl Node {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct YamlDoc {
     pub value: Value,
-    pub node: Node,
+    pub spans: Spans,
     /// Byte offset of the document start (`---` or first token).
     pub start: usize,
+}
+
+impl YamlDoc {
+    /// Follows RFC 6901 tokens (already unescaped) through the value and
+    /// its spans: the span of the value reached, and of its key when it is
+    /// a map member. `(None, None)` when the path does not exist (or the
+    /// span table does not fit the value, e.g. a damaged cache entry).
+    pub fn walk(&self, tokens: &[String]) -> (Option<(usize, usize)>, Option<(usize, usize)>) {
+        let nodes = &self.spans.0;
+        let mut at = 0usize;
+        let mut value = &self.value;
+        let mut key = None;
+        for t in tokens {
+            let (pos, next) = match value {
+                Value::Array(items) => match t.parse::<usize>().ok() {
+                    Some(i) if i < items.len() => (i, &items[i]),
+                    _ => return (None, None),
+                },
+                Value::Object(map) => match map.iter().position(|(k, _)| k == t) {
+                    Some(i) => match map.get(t) {
+                        Some(v) => (i, v),
+                        None => return (None, None),
+                    },
+                    None => return (None, None),
+                },
+                _ => return (None, None),
+            };
+            let Some(child) = Spans::children(nodes, at).nth(pos) else {
+                return (None, None);
+            };
+            at = child;
+            value = next;
+            key = nodes[at].key();
+        }
+        match nodes.get(at) {
+            Some(n) => (Some((n.start as usize, n.end as usize)), key),
+            None => (None, None),
+        }
+    }
 }
 
 /// A problem found while parsing, before it becomes a `Finding`.
@@ -116,16 +202,18 @@ enum Frame {
         start: usize,
         anchor: usize,
         vals: Vec<Value>,
-        nodes: Vec<Node>,
+        /// Pre-order spans of the items (the frame's own node comes first
+        /// when the frame closes).
+        nodes: Vec<SpanNode>,
     },
     Map {
         start: usize,
         anchor: usize,
         map: Map<String, Value>,
-        nodes: Vec<(String, (usize, usize), Node)>,
+        nodes: Vec<SpanNode>,
         key: Option<(String, (usize, usize))>,
         /// `<<` values to merge at the end (explicit keys win).
-        merges: Vec<(Value, Node)>,
+        merges: Vec<(Value, Vec<SpanNode>)>,
     },
 }
 
@@ -137,7 +225,7 @@ struct Builder<'t> {
     /// Byte offset added to every position (a stripped BOM).
     base: usize,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Value, Node)>,
+    anchors: HashMap<usize, (Value, Vec<SpanNode>)>,
     alias_budget: usize,
     docs: Vec<YamlDoc>,
     doc_start: usize,
@@ -187,19 +275,23 @@ impl<'t> Builder<'t> {
     }
 
     /// Attach a finished value to the parent frame (or finish the document).
-    fn push_value(&mut self, value: Value, node: Node) -> Result<(), ()> {
+    fn push_value(&mut self, value: Value, mut sub: Sub) -> Result<(), ()> {
         match self.stack.last_mut() {
             None => {
+                sub.root_mut().key_start = NO_KEY;
+                sub.root_mut().key_end = NO_KEY;
                 self.docs.push(YamlDoc {
                     value,
-                    node,
+                    spans: Spans(sub.into_vec()),
                     start: self.doc_start,
                 });
                 Ok(())
             }
             Some(Frame::Seq { vals, nodes, .. }) => {
                 vals.push(value);
-                nodes.push(node);
+                sub.root_mut().key_start = NO_KEY;
+                sub.root_mut().key_end = NO_KEY;
+                sub.append_to(nodes);
                 Ok(())
             }
             Some(Frame::Map {
@@ -211,29 +303,29 @@ impl<'t> Builder<'t> {
             }) => match key.take() {
                 None => {
                     // This value is a key.
-                    let ks = (node.start, node.end);
-                    let is_complex = !matches!(node.kids, Kids::Leaf);
-                    let text = key_text(&value);
-                    if is_complex {
+                    let root = sub.root_mut();
+                    let ks = (root.start as usize, root.end as usize);
+                    if value.is_object() || value.is_array() {
                         *key = Some((value.to_string(), ks));
                     } else {
-                        *key = Some((text, ks));
+                        *key = Some((key_text(&value), ks));
                     }
                     Ok(())
                 }
                 Some((k, ks)) => {
                     if k == "<<" {
                         let at = ks.0;
-                        merges.push((value, node));
+                        merges.push((value, sub.into_vec()));
                         let at = self.pos(at);
                         self.problems.push(Problem::MergeKey { at });
                         return Ok(());
                     }
                     if map.contains_key(&k) {
-                        let first = nodes
-                            .iter()
-                            .find(|(name, _, _)| *name == k)
-                            .map(|(_, s, _)| *s)
+                        let first = map
+                            .keys()
+                            .position(|name| *name == k)
+                            .and_then(|i| siblings(nodes, 1, nodes.len()).nth(i))
+                            .and_then(|i| nodes[i].key())
                             .unwrap_or(ks);
                         let (first, second) = (
                             self.lines.span(first.0, first.1),
@@ -247,17 +339,21 @@ impl<'t> Builder<'t> {
                         // Keep the first occurrence; the finding names both.
                         return Ok(());
                     }
-                    map.insert(k.clone(), value);
-                    nodes.push((k, ks, node));
+                    map.insert(k, value);
+                    let root = sub.root_mut();
+                    root.key_start = off(ks.0);
+                    root.key_end = off(ks.1);
+                    sub.append_to(nodes);
                     Ok(())
                 }
             },
         }
     }
 
-    fn remember(&mut self, anchor: usize, value: &Value, node: &Node) {
+    fn remember(&mut self, anchor: usize, value: &Value, sub: &Sub) {
         if anchor > 0 {
-            self.anchors.insert(anchor, (value.clone(), node.clone()));
+            self.anchors
+                .insert(anchor, (value.clone(), sub.clone().into_vec()));
         }
     }
 
@@ -270,13 +366,9 @@ impl<'t> Builder<'t> {
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let v = scalar_value(&text, style, tag.as_deref());
-                let node = Node {
-                    start: s,
-                    end: e,
-                    kids: Kids::Leaf,
-                };
-                self.remember(anchor, &v, &node);
-                self.push_value(v, node)
+                let sub = Sub::Leaf(SpanNode::leaf(s, e));
+                self.remember(anchor, &v, &sub);
+                self.push_value(v, sub)
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 if self.stack.len() >= MAX_DEPTH {
@@ -284,19 +376,22 @@ impl<'t> Builder<'t> {
                     self.problems.push(Problem::TooDeep { at });
                     return Err(());
                 }
+                // Slot 0 of a frame's span list is the container itself,
+                // filled in when it closes.
+                let nodes = vec![SpanNode::leaf(s, s)];
                 let frame = if matches!(ev, Event::SequenceStart(..)) {
                     Frame::Seq {
                         start: s,
                         anchor,
                         vals: Vec::new(),
-                        nodes: Vec::new(),
+                        nodes,
                     }
                 } else {
                     Frame::Map {
                         start: s,
                         anchor,
                         map: Map::new(),
-                        nodes: Vec::new(),
+                        nodes,
                         key: None,
                         merges: Vec::new(),
                     }
@@ -308,24 +403,13 @@ impl<'t> Builder<'t> {
                 let Some(frame) = self.stack.pop() else {
                     return Ok(());
                 };
-                let (value, node, anchor) = match frame {
+                let (value, mut nodes, start, anchor) = match frame {
                     Frame::Seq {
                         start,
                         anchor,
                         vals,
                         nodes,
-                    } => {
-                        let end = nodes.last().map_or(e.max(start), |n| n.end);
-                        (
-                            Value::Array(vals),
-                            Node {
-                                start,
-                                end,
-                                kids: Kids::Seq(nodes),
-                            },
-                            anchor,
-                        )
-                    }
+                    } => (Value::Array(vals), nodes, start, anchor),
                     Frame::Map {
                         start,
                         anchor,
@@ -334,48 +418,50 @@ impl<'t> Builder<'t> {
                         merges,
                         ..
                     } => {
-                        for (mv, mn) in merges {
-                            let sources: Vec<(Value, Node)> = match (mv, mn.kids) {
-                                (Value::Array(vs), Kids::Seq(ns)) => {
-                                    vs.into_iter().zip(ns).collect()
+                        for (mv, mflat) in merges {
+                            // `<<: *base` or `<<: [*a, *b]`: (value, subtree root index)
+                            let sources: Vec<(Value, usize)> = match mv {
+                                Value::Array(vs) => {
+                                    let kids: Vec<usize> = siblings(&mflat, 1, mflat.len()).collect();
+                                    vs.into_iter().zip(kids).collect()
                                 }
-                                (v, kids) => vec![(
-                                    v,
-                                    Node {
-                                        start: mn.start,
-                                        end: mn.end,
-                                        kids,
-                                    },
-                                )],
+                                v => vec![(v, 0)],
                             };
-                            for (v, n) in sources {
-                                if let (Value::Object(m), Kids::Map(ns)) = (v, n.kids) {
-                                    for ((k, val), (_, ks, kn)) in m.into_iter().zip(ns) {
-                                        if !map.contains_key(&k) {
-                                            map.insert(k.clone(), val);
-                                            nodes.push((k, ks, kn));
+                            for (v, root) in sources {
+                                let Value::Object(m) = v else { continue };
+                                let size = mflat.get(root).map_or(1, |n| n.size.max(1) as usize);
+                                let members: Vec<usize> =
+                                    siblings(&mflat, root + 1, (root + size).min(mflat.len())).collect();
+                                for ((k, val), at) in m.into_iter().zip(members) {
+                                    if !map.contains_key(&k) {
+                                        map.insert(k, val);
+                                        let n = mflat[at].size.max(1) as usize;
+                                        if let Some(sub) = mflat.get(at..at + n) {
+                                            nodes.extend_from_slice(sub);
                                         }
                                     }
                                 }
                             }
                         }
-                        let end = nodes.last().map_or(e.max(start), |(_, _, n)| n.end);
-                        (
-                            Value::Object(map),
-                            Node {
-                                start,
-                                end,
-                                kids: Kids::Map(nodes),
-                            },
-                            anchor,
-                        )
+                        (Value::Object(map), nodes, start, anchor)
                     }
                 };
-                self.remember(anchor, &value, &node);
-                self.push_value(value, node)
+                let end = siblings(&nodes, 1, nodes.len())
+                    .last()
+                    .map_or(off(e.max(start)), |i| nodes[i].end);
+                nodes[0] = SpanNode {
+                    start: off(start),
+                    end,
+                    key_start: NO_KEY,
+                    key_end: NO_KEY,
+                    size: off(nodes.len()),
+                };
+                let sub = Sub::Tree(nodes);
+                self.remember(anchor, &value, &sub);
+                self.push_value(value, sub)
             }
             Event::Alias(id) => {
-                let Some((v, n)) = self.anchors.get(&id).cloned() else {
+                let Some((v, mut flat)) = self.anchors.get(&id).cloned() else {
                     let at = self.pos(s);
                     self.problems.push(Problem::Syntax {
                         at,
@@ -383,7 +469,7 @@ impl<'t> Builder<'t> {
                     });
                     return Err(());
                 };
-                let cost = n.count();
+                let cost = flat.len();
                 if cost > self.alias_budget {
                     let at = self.pos(s);
                     self.problems.push(Problem::AliasBomb { at });
@@ -391,14 +477,63 @@ impl<'t> Builder<'t> {
                 }
                 self.alias_budget -= cost;
                 // Point the copy at the alias itself so findings land there.
-                let node = Node {
-                    start: s,
-                    end: e.max(s),
-                    kids: n.kids,
-                };
-                self.push_value(v, node)
+                if let Some(root) = flat.first_mut() {
+                    root.start = off(s);
+                    root.end = off(e.max(s));
+                }
+                self.push_value(v, Sub::Tree(flat))
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => Ok(()),
+        }
+    }
+}
+
+/// Indexes of the subtree roots that follow each other in `nodes[from..end]`.
+fn siblings(nodes: &[SpanNode], from: usize, end: usize) -> impl Iterator<Item = usize> + '_ {
+    let end = end.min(nodes.len());
+    let mut c = from;
+    std::iter::from_fn(move || {
+        if c >= end {
+            return None;
+        }
+        let here = c;
+        c += nodes[here].size.max(1) as usize;
+        Some(here)
+    })
+}
+
+/// A finished value's spans: one node for a scalar (no allocation), the
+/// pre-order list for a container.
+#[derive(Clone)]
+enum Sub {
+    Leaf(SpanNode),
+    Tree(Vec<SpanNode>),
+}
+
+impl Sub {
+    fn root_mut(&mut self) -> &mut SpanNode {
+        match self {
+            Sub::Leaf(n) => n,
+            Sub::Tree(v) => {
+                if v.is_empty() {
+                    v.push(SpanNode::leaf(0, 0));
+                }
+                &mut v[0]
+            }
+        }
+    }
+
+    fn into_vec(self) -> Vec<SpanNode> {
+        match self {
+            Sub::Leaf(n) => vec![n],
+            Sub::Tree(v) => v,
+        }
+    }
+
+    fn append_to(self, out: &mut Vec<SpanNode>) {
+        match self {
+            Sub::Leaf(n) => out.push(n),
+            Sub::Tree(v) => out.extend_from_slice(&v),
         }
     }
 }
@@ -482,12 +617,12 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        let (node, key) = doc.node.walk(&toks);
+        let (node, key) = doc.walk(&toks);
         let node = node.unwrap();
-        assert_eq!(&text[node.start..node.end], "immich");
+        assert_eq!(&text[node.0..node.1], "immich");
         let key = key.unwrap();
         assert_eq!(&text[key.0..key.1], "hostname");
-        let s = li.span(node.start, node.end);
+        let s = li.span(node.0, node.1);
         assert_eq!((s.line, s.col), (3, 15));
     }
 
@@ -520,10 +655,26 @@ mod tests {
 
     #[test]
     fn merge_keys_are_expanded_and_reported() {
-        let (out, _) = p("base: &b {x: 1, y: 2}\nitem:\n  <<: *b\n  y: 3\n");
-        let v = &out.docs[0].value;
+        let text = "base: &b {x: 1, y: 2}\nitem:\n  <<: *b\n  y: 3\nlist:\n  - *b\n";
+        let (out, _) = p(text);
+        let d = &out.docs[0];
+        let v = &d.value;
         assert_eq!(v["item"]["x"], serde_json::json!(1));
         assert_eq!(v["item"]["y"], serde_json::json!(3));
+        let at = |path: &[&str]| {
+            let toks: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+            d.walk(&toks)
+        };
+        // A merged member points at its definition in the anchor; an
+        // explicit one at itself; an alias at the alias.
+        let (x, xk) = at(&["item", "x"]);
+        assert_eq!(&text[xk.unwrap().0..x.unwrap().1], "x: 1");
+        let (y, _) = at(&["item", "y"]);
+        assert_eq!(y.unwrap().0, text.find("3").unwrap());
+        let (l, _) = at(&["list", "0"]);
+        assert_eq!(&text[l.unwrap().0..l.unwrap().1], "*b");
+        assert_eq!(at(&["list", "0", "y"]).0.map(|s| s.0), text.find("2"));
+        assert_eq!(at(&["item", "z"]), (None, None));
         assert!(out
             .problems
             .iter()
@@ -573,10 +724,10 @@ mod tests {
         let text = "\u{feff}a: 1\r\nbb: two\r\n";
         let (out, li) = p(text);
         let toks = vec!["bb".to_string()];
-        let (node, _) = out.docs[0].node.walk(&toks);
+        let (node, _) = out.docs[0].walk(&toks);
         let node = node.unwrap();
-        assert_eq!(&text[node.start..node.end], "two");
-        let s = li.span(node.start, node.end);
+        assert_eq!(&text[node.0..node.1], "two");
+        let s = li.span(node.0, node.1);
         assert_eq!((s.line, s.col), (2, 5));
     }
 }

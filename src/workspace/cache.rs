@@ -12,8 +12,8 @@ use crate::documents::Cached;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Bump when `Cached`, `YamlDoc`, `Node` or the YAML reader's output changes.
-pub const CACHE_VERSION: &str = "v1";
+/// Bump when `Cached`, `YamlDoc`, `Spans` or the YAML reader's output changes.
+pub const CACHE_VERSION: &str = "v2";
 
 #[derive(Debug, Clone)]
 pub struct ParseCache {

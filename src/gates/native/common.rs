@@ -86,9 +86,9 @@ pub fn location_in(doc: &Document, index: usize, pointer: &str) -> Location {
     };
     let mut toks = pointer_tokens(pointer);
     loop {
-        match d.node.walk(&toks) {
+        match d.walk(&toks) {
             (Some(_), Some((a, b))) => return Location::at(doc.repo, &doc.path, doc.span(a, b)),
-            (Some(n), None) => return Location::at(doc.repo, &doc.path, doc.span(n.start, n.end)),
+            (Some((a, b)), None) => return Location::at(doc.repo, &doc.path, doc.span(a, b)),
             _ => {}
         }
         if toks.pop().is_none() {
