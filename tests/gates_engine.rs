@@ -16,14 +16,15 @@ const NOW: (i32, u32, u32) = (2026, 11, 20);
 /// Gates written as rules in this catalogue (plus the demo's exec gate and
 /// the waiver row): the codes this test judges exactly.
 const RULE_GATES: &[&str] = &[
-    "D58", "D59", "D60", "D85", "D86", "D332", "D401", "D402", "D404", "D405", "D407",
+    "D58", "D59", "D60", "D85", "D86", "D401", "D402", "D404", "D405", "D407",
 ];
 
 /// Native gates (another module). Until their gate files are in the
 /// catalogue the registry runs them as exec gates and D85 reports their
 /// missing scripts; those D85 findings are ignored then (and only then).
 const NATIVE_GATES: &[&str] = &[
-    "D52", "D69", "D100", "D106", "D129", "D138", "D139", "D163", "D173", "D400", "D403", "D406",
+    "D52", "D69", "D100", "D106", "D129", "D138", "D139", "D163", "D173", "D332", "D400", "D403",
+    "D406",
 ];
 
 fn opts(dir: &Path, tweak: impl FnOnce(&mut GateOptions)) -> CheckOptions {
@@ -133,7 +134,7 @@ fn demo_fails_exactly_at_the_drift_rows_of_rule_gates() {
     let expected = expected_rows();
     assert_eq!(
         expected.len(),
-        13,
+        12,
         "DRIFT.md rows for this engine: {expected:#?}"
     );
     assert_eq!(judged(&r), expected);

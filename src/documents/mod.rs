@@ -86,7 +86,25 @@ pub fn pointer_tokens(pointer: &str) -> Vec<String> {
 
 /// Escapes one pointer token.
 pub fn pointer_escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+    let mut out = String::with_capacity(token.len());
+    push_pointer_token(&mut out, token);
+    out
+}
+
+/// Appends `token` escaped for a JSON pointer (RFC 6901) without
+/// allocating when it needs no escaping.
+pub fn push_pointer_token(out: &mut String, token: &str) {
+    if !token.contains(['~', '/']) {
+        out.push_str(token);
+        return;
+    }
+    for c in token.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
 }
 
 impl Document {

@@ -11,12 +11,14 @@
 //! | D139 | `nas_baseline.rs`      | `nas_baseline` |
 //! | D163 | `workbench_ssh.rs`     | `workbench_ssh_parity` |
 //! | D173 | `site_topology.rs`     | `site_topology_parity` |
+//! | D332 | `gap_keys.rs`          | `gap_keys_declared` |
 //! | D400 | `decommissioned_refs.rs` | `decommissioned_refs` |
 //! | D403 | `startup_coverage.rs`  | `startup_coverage` |
 //! | D406 | `vmid_range.rs`        | `vmid_unique_in_range` |
 
 pub mod common;
 mod decommissioned_refs;
+mod gap_keys;
 mod nas_baseline;
 mod schema_conventions;
 mod service_ports;
@@ -46,6 +48,7 @@ pub fn registry() -> Vec<Box<dyn NativeGate>> {
         Box::new(nas_baseline::NasBaseline),
         Box::new(workbench_ssh::WorkbenchSshParity),
         Box::new(site_topology::SiteTopologyParity),
+        Box::new(gap_keys::GapKeysDeclared),
         Box::new(decommissioned_refs::DecommissionedRefs),
         Box::new(startup_coverage::StartupCoverage),
         Box::new(vmid_range::VmidUniqueInRange),

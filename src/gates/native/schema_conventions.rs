@@ -17,7 +17,7 @@
 //! narrows by staged paths).
 
 use super::common::*;
-use crate::documents::{pointer_escape, Document, Format};
+use crate::documents::{push_pointer_token, Document, Format};
 use crate::findings::{Finding, RepoId};
 use crate::gates::{GateContext, NativeGate};
 use crate::schema::{context_of, SchemaStore};
@@ -196,7 +196,7 @@ impl NativeGate for SchemaConventions {
                             allowed,
                             out: &mut out,
                         };
-                        walker.walk(&d.value, "");
+                        walker.walk(&d.value, &mut String::new());
                     }
                 }
                 out
@@ -217,18 +217,25 @@ struct Walker<'a, 'b> {
 }
 
 impl Walker<'_, '_> {
-    fn walk(&mut self, v: &Value, at: &str) {
+    /// Walks `v`; `at` is its pointer, one buffer for the whole walk.
+    fn walk(&mut self, v: &Value, at: &mut String) {
+        let len = at.len();
         match v {
             Value::Object(m) => {
                 for (k, x) in m {
-                    let p = format!("{at}/{}", pointer_escape(k));
-                    self.check_key(k, x, &p);
-                    self.walk(x, &p);
+                    at.push('/');
+                    push_pointer_token(at, k);
+                    self.check_key(k, x, at);
+                    self.walk(x, at);
+                    at.truncate(len);
                 }
             }
             Value::Array(a) => {
                 for (i, x) in a.iter().enumerate() {
-                    self.walk(x, &format!("{at}/{i}"));
+                    use std::fmt::Write;
+                    let _ = write!(at, "/{i}");
+                    self.walk(x, at);
+                    at.truncate(len);
                 }
             }
             _ => {}
