@@ -27,6 +27,7 @@
 
 use super::{render, Halt, Output, RuleCx, RuleResult};
 use globset::{GlobBuilder, GlobMatcher};
+use rayon::prelude::*;
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -149,37 +150,47 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
     }
     let docs = cx.glob(&spec.files, &spec.exclude)?;
     let default_msg = "forbidden text `{{$match}}`";
-    for doc in docs {
-        let qualified = format!("{}:{}", doc.repo, doc.path);
-        // Earlier patterns win: a match overlapping one already kept in this
-        // file (a token inside a `password: ...` line) is not reported twice.
-        let mut kept: Vec<(usize, usize, usize, &Pat)> = Vec::new();
-        for pat in &pats {
-            if pat
-                .exclude
-                .iter()
-                .any(|g| g.is_match(&doc.path) || g.is_match(&qualified))
-            {
-                continue;
-            }
-            for m in pat.re.find_iter(&doc.text) {
-                let text = m.as_str();
-                let allowed = allow.iter().any(|(g, res)| {
-                    (g.is_match(&doc.path) || g.is_match(&qualified))
-                        && res.iter().any(|r| r.is_match(text))
-                });
-                if allowed || text.is_empty() {
-                    continue;
-                }
-                if kept
+    // Files are independent and scanned in parallel; findings keep file
+    // order. (A RegexSet prefilter was measured slower: the single
+    // patterns' literal optimisations beat one combined automaton.)
+    let scanned: Vec<Vec<(usize, usize, usize, &Pat)>> = docs
+        .par_iter()
+        .map(|doc| {
+            let qualified = format!("{}:{}", doc.repo, doc.path);
+            // Earlier patterns win: a match overlapping one already kept in
+            // this file (a token inside a `password: ...` line) is not
+            // reported twice.
+            let mut kept: Vec<(usize, usize, usize, &Pat)> = Vec::new();
+            for pat in &pats {
+                if pat
+                    .exclude
                     .iter()
-                    .any(|(s, e, _, _)| m.start() < *e && *s < m.end())
+                    .any(|g| g.is_match(&doc.path) || g.is_match(&qualified))
                 {
                     continue;
                 }
-                kept.push((m.start(), m.end(), kept.len(), pat));
+                for m in pat.re.find_iter(&doc.text) {
+                    let text = m.as_str();
+                    let allowed = allow.iter().any(|(g, res)| {
+                        (g.is_match(&doc.path) || g.is_match(&qualified))
+                            && res.iter().any(|r| r.is_match(text))
+                    });
+                    if allowed || text.is_empty() {
+                        continue;
+                    }
+                    if kept
+                        .iter()
+                        .any(|(s, e, _, _)| m.start() < *e && *s < m.end())
+                    {
+                        continue;
+                    }
+                    kept.push((m.start(), m.end(), kept.len(), pat));
+                }
             }
-        }
+            kept
+        })
+        .collect();
+    for (doc, mut kept) in docs.iter().zip(scanned) {
         kept.sort_by_key(|k| (k.0, k.2));
         for (start, end, _, pat) in kept {
             let text = &doc.text[start..end];
