@@ -12,16 +12,15 @@ use serde_json::Value;
 fn check_spans(text: &str, d: &YamlDoc) -> Result<(), TestCaseError> {
     let nodes = d.spans.nodes();
     for (i, n) in nodes.iter().enumerate() {
-        let (s, e) = (n.start as usize, n.end as usize);
+        let (s, e) = n.span();
         prop_assert!(s <= e, "start {} > end {}", s, e);
         prop_assert!(e <= text.len());
         prop_assert!(text.is_char_boundary(s) && text.is_char_boundary(e));
-        if n.key_start != u32::MAX {
-            let (ks, ke) = (n.key_start as usize, n.key_end as usize);
+        if let Some((ks, ke)) = n.key() {
             prop_assert!(ks <= ke && ke <= text.len());
             prop_assert!(text.is_char_boundary(ks) && text.is_char_boundary(ke));
         }
-        prop_assert!(n.size >= 1 && i + n.size as usize <= nodes.len());
+        prop_assert!(i + n.size() <= nodes.len());
     }
     Ok(())
 }
@@ -52,7 +51,11 @@ fn check_fit(d: &YamlDoc) -> Result<(), TestCaseError> {
                 for (k, x) in m {
                     path.push(k.clone());
                     visit(d, x, path)?;
-                    prop_assert!(d.walk(path).1.is_some(), "member {:?} without key span", path);
+                    prop_assert!(
+                        d.walk(path).1.is_some(),
+                        "member {:?} without key span",
+                        path
+                    );
                     path.pop();
                 }
             }
@@ -76,7 +79,7 @@ fn check_doc(bytes: &[u8]) -> Result<(), TestCaseError> {
         if let Some(s) = loc.span {
             prop_assert!(s.start <= s.end && s.end <= text.len());
             prop_assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
-            prop_assert!(s.line >= 1 && s.line <= doc.lines.line_count());
+            prop_assert!(s.line >= 1 && s.line <= doc.lines().line_count());
             prop_assert!(s.col >= 1);
         }
     }

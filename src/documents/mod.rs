@@ -53,7 +53,9 @@ pub struct Document {
     pub docs: Vec<YamlDoc>,
     /// Parse problems as findings (syntax, duplicate keys, encoding, ...).
     pub problems: Vec<Finding>,
-    pub lines: LineIndex,
+    /// Line starts, built when a location is first asked for: a clean
+    /// file never needs one, and a 500 MB spine would hold ~150 MB of them.
+    lines: OnceLock<LineIndex>,
     /// The YAML result came from the parse cache.
     pub from_cache: bool,
     tables: OnceLock<Vec<markdown::Table>>,
@@ -180,7 +182,6 @@ impl Document {
             );
             format = Format::Opaque;
         }
-        let lines = LineIndex::shared(text.clone());
         let mut docs = Vec::new();
         let mut from_cache = false;
         if let (Some(c), Format::Yaml | Format::Json) = (cached, format) {
@@ -190,7 +191,9 @@ impl Document {
             problems = c.problems;
             from_cache = true;
         } else if matches!(format, Format::Yaml | Format::Json) {
-            let parsed = yaml::parse(&text, &lines);
+            // The parser's index is dropped with the parse; findings build
+            // their own on demand (`lines()`).
+            let parsed = yaml::parse(&text, &LineIndex::shared(text.clone()));
             docs = parsed.docs;
             for p in parsed.problems {
                 problems.push(problem_finding(repo, path, p));
@@ -203,7 +206,7 @@ impl Document {
             text,
             docs,
             problems,
-            lines,
+            lines: OnceLock::new(),
             from_cache,
             tables: OnceLock::new(),
             ssh: OnceLock::new(),
@@ -219,11 +222,17 @@ impl Document {
             text: "".into(),
             docs: Vec::new(),
             problems: vec![problem],
-            lines: LineIndex::new(""),
+            lines: OnceLock::new(),
             from_cache: false,
             tables: OnceLock::new(),
             ssh: OnceLock::new(),
         }
+    }
+
+    /// Line index of the text (built on first use).
+    pub fn lines(&self) -> &LineIndex {
+        self.lines
+            .get_or_init(|| LineIndex::shared(self.text.clone()))
     }
 
     /// The first (usually only) YAML/JSON document's value.
@@ -240,7 +249,7 @@ impl Document {
     }
 
     pub fn span(&self, start: usize, end: usize) -> Span {
-        self.lines.span(start, end)
+        self.lines().span(start, end)
     }
 
     /// Span of the value at `pointer` in document `doc`; falls back to the
@@ -250,10 +259,10 @@ impl Document {
         let mut toks = pointer_tokens(pointer);
         loop {
             if let (Some((start, end)), _) = d.walk(&toks) {
-                return Some(self.lines.span(start, end));
+                return Some(self.lines().span(start, end));
             }
             if toks.pop().is_none() {
-                return Some(self.lines.span(d.start, d.start));
+                return Some(self.lines().span(d.start, d.start));
             }
         }
     }
@@ -267,7 +276,7 @@ impl Document {
     pub fn key_span_of(&self, pointer: &str) -> Option<Span> {
         let d = self.docs.first()?;
         match d.walk(&pointer_tokens(pointer)) {
-            (Some(_), Some((a, b))) => Some(self.lines.span(a, b)),
+            (Some(_), Some((a, b))) => Some(self.lines().span(a, b)),
             _ => self.span_of(pointer),
         }
     }
@@ -291,7 +300,7 @@ impl Document {
 
     /// Location of a 1-based line (for line-oriented formats).
     pub fn line_location(&self, line: usize) -> Location {
-        Location::at(self.repo, &self.path, self.lines.line_span(line))
+        Location::at(self.repo, &self.path, self.lines().line_span(line))
     }
 
     /// Markdown tables of this document, parsed once.

@@ -20,25 +20,27 @@ pub const MAX_DEPTH: usize = 128;
 /// Nodes that alias expansion may create in one file ("billion laughs" guard).
 pub const MAX_ALIAS_NODES: usize = 100_000;
 
-/// No key: the node is an array item or a document root.
-const NO_KEY: u32 = u32::MAX;
+/// `key_len` of a node without a key (array item, document root, or a key
+/// too far from its value to encode).
+const NO_KEY: u16 = u16::MAX;
 
-/// Where one node is: its value span, the span of its key (map members
-/// only) and how many nodes its subtree holds (itself included), so a
-/// walker skips a sibling's whole subtree in one step.
+/// Where one node is, in 16 bytes: its value span, its key (map members
+/// only) as a distance back from the value and a length, and how many
+/// nodes its subtree holds (itself included), so a walker skips a
+/// sibling's whole subtree in one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SpanNode {
-    pub start: u32,
-    pub end: u32,
-    pub key_start: u32,
-    pub key_end: u32,
-    pub size: u32,
+    start: u32,
+    end: u32,
+    key_back: u16,
+    key_len: u16,
+    size: u32,
 }
 
 fn off(x: usize) -> u32 {
     // Files are refused long before 4 GiB (--max-file-bytes); saturate
     // rather than wrap if a limit was raised that far.
-    u32::try_from(x).unwrap_or(NO_KEY - 1)
+    u32::try_from(x).unwrap_or(u32::MAX)
 }
 
 impl SpanNode {
@@ -46,14 +48,40 @@ impl SpanNode {
         SpanNode {
             start: off(start),
             end: off(end),
-            key_start: NO_KEY,
-            key_end: NO_KEY,
+            key_back: 0,
+            key_len: NO_KEY,
             size: 1,
         }
     }
 
-    fn key(&self) -> Option<(usize, usize)> {
-        (self.key_start != NO_KEY).then_some((self.key_start as usize, self.key_end as usize))
+    /// Byte span of the value.
+    pub fn span(&self) -> (usize, usize) {
+        (self.start as usize, self.end as usize)
+    }
+
+    /// Byte span of the member's key, if it has one.
+    pub fn key(&self) -> Option<(usize, usize)> {
+        (self.key_len != NO_KEY).then(|| {
+            let ks = self.start as usize - self.key_back as usize;
+            (ks, ks + self.key_len as usize)
+        })
+    }
+
+    /// Nodes in this subtree, itself included.
+    pub fn size(&self) -> usize {
+        self.size.max(1) as usize
+    }
+
+    fn set_key(&mut self, key: Option<(usize, usize)>) {
+        let enc = key.and_then(|(ks, ke)| {
+            let back = (self.start as usize).checked_sub(ks)?;
+            let len = ke.checked_sub(ks)?;
+            match (u16::try_from(back), u16::try_from(len)) {
+                (Ok(b), Ok(l)) if l != NO_KEY => Some((b, l)),
+                _ => None, // degrade to the value span
+            }
+        });
+        (self.key_back, self.key_len) = enc.unwrap_or((0, NO_KEY));
     }
 }
 
@@ -82,18 +110,19 @@ impl Spans {
 
     /// Children of the subtree rooted at index `at`, as indexes.
     fn children(nodes: &[SpanNode], at: usize) -> impl Iterator<Item = usize> + '_ {
-        let end = at + nodes.get(at).map_or(1, |n| n.size.max(1) as usize);
+        let end = at + nodes.get(at).map_or(1, SpanNode::size);
         siblings(nodes, at + 1, end)
     }
 }
 
-/// Cache form: five integers per node, flat.
+/// Cache form: four integers per node, flat (the two key fields share one).
 impl serde::Serialize for Spans {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
-        let mut seq = s.serialize_seq(Some(self.0.len() * 5))?;
+        let mut seq = s.serialize_seq(Some(self.0.len() * 4))?;
         for n in &self.0 {
-            for x in [n.start, n.end, n.key_start, n.key_end, n.size] {
+            let key = (u32::from(n.key_back) << 16) | u32::from(n.key_len);
+            for x in [n.start, n.end, key, n.size] {
                 seq.serialize_element(&x)?;
             }
         }
@@ -104,20 +133,29 @@ impl serde::Serialize for Spans {
 impl<'de> serde::Deserialize<'de> for Spans {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Spans, D::Error> {
         let flat = Vec::<u32>::deserialize(d)?;
-        if flat.len() % 5 != 0 {
-            return Err(serde::de::Error::custom("span table length is not a multiple of 5"));
+        if flat.len() % 4 != 0 {
+            return Err(serde::de::Error::custom(
+                "span table length is not a multiple of 4",
+            ));
         }
-        Ok(Spans(
-            flat.chunks_exact(5)
-                .map(|c| SpanNode {
-                    start: c[0],
-                    end: c[1],
-                    key_start: c[2],
-                    key_end: c[3],
-                    size: c[4],
-                })
-                .collect(),
-        ))
+        let nodes: Vec<SpanNode> = flat
+            .chunks_exact(4)
+            .map(|c| SpanNode {
+                start: c[0],
+                end: c[1],
+                key_back: (c[2] >> 16) as u16,
+                key_len: (c[2] & 0xffff) as u16,
+                size: c[3],
+            })
+            .collect();
+        // A damaged entry must not make `key()` underflow.
+        if nodes
+            .iter()
+            .any(|n| n.key_len != NO_KEY && n.key_back as u32 > n.start)
+        {
+            return Err(serde::de::Error::custom("span table key before file start"));
+        }
+        Ok(Spans(nodes))
     }
 }
 
@@ -278,19 +316,19 @@ impl<'t> Builder<'t> {
     fn push_value(&mut self, value: Value, mut sub: Sub) -> Result<(), ()> {
         match self.stack.last_mut() {
             None => {
-                sub.root_mut().key_start = NO_KEY;
-                sub.root_mut().key_end = NO_KEY;
+                sub.root_mut().set_key(None);
+                let mut nodes = sub.into_vec();
+                nodes.shrink_to_fit();
                 self.docs.push(YamlDoc {
                     value,
-                    spans: Spans(sub.into_vec()),
+                    spans: Spans(nodes),
                     start: self.doc_start,
                 });
                 Ok(())
             }
             Some(Frame::Seq { vals, nodes, .. }) => {
                 vals.push(value);
-                sub.root_mut().key_start = NO_KEY;
-                sub.root_mut().key_end = NO_KEY;
+                sub.root_mut().set_key(None);
                 sub.append_to(nodes);
                 Ok(())
             }
@@ -304,7 +342,7 @@ impl<'t> Builder<'t> {
                 None => {
                     // This value is a key.
                     let root = sub.root_mut();
-                    let ks = (root.start as usize, root.end as usize);
+                    let ks = root.span();
                     if value.is_object() || value.is_array() {
                         *key = Some((value.to_string(), ks));
                     } else {
@@ -341,8 +379,7 @@ impl<'t> Builder<'t> {
                     }
                     map.insert(k, value);
                     let root = sub.root_mut();
-                    root.key_start = off(ks.0);
-                    root.key_end = off(ks.1);
+                    root.set_key(Some(ks));
                     sub.append_to(nodes);
                     Ok(())
                 }
@@ -409,7 +446,11 @@ impl<'t> Builder<'t> {
                         anchor,
                         vals,
                         nodes,
-                    } => (Value::Array(vals), nodes, start, anchor),
+                    } => {
+                        let mut vals = vals;
+                        vals.shrink_to_fit();
+                        (Value::Array(vals), nodes, start, anchor)
+                    }
                     Frame::Map {
                         start,
                         anchor,
@@ -422,20 +463,22 @@ impl<'t> Builder<'t> {
                             // `<<: *base` or `<<: [*a, *b]`: (value, subtree root index)
                             let sources: Vec<(Value, usize)> = match mv {
                                 Value::Array(vs) => {
-                                    let kids: Vec<usize> = siblings(&mflat, 1, mflat.len()).collect();
+                                    let kids: Vec<usize> =
+                                        siblings(&mflat, 1, mflat.len()).collect();
                                     vs.into_iter().zip(kids).collect()
                                 }
                                 v => vec![(v, 0)],
                             };
                             for (v, root) in sources {
                                 let Value::Object(m) = v else { continue };
-                                let size = mflat.get(root).map_or(1, |n| n.size.max(1) as usize);
+                                let size = mflat.get(root).map_or(1, SpanNode::size);
                                 let members: Vec<usize> =
-                                    siblings(&mflat, root + 1, (root + size).min(mflat.len())).collect();
+                                    siblings(&mflat, root + 1, (root + size).min(mflat.len()))
+                                        .collect();
                                 for ((k, val), at) in m.into_iter().zip(members) {
                                     if !map.contains_key(&k) {
                                         map.insert(k, val);
-                                        let n = mflat[at].size.max(1) as usize;
+                                        let n = mflat[at].size();
                                         if let Some(sub) = mflat.get(at..at + n) {
                                             nodes.extend_from_slice(sub);
                                         }
@@ -452,8 +495,8 @@ impl<'t> Builder<'t> {
                 nodes[0] = SpanNode {
                     start: off(start),
                     end,
-                    key_start: NO_KEY,
-                    key_end: NO_KEY,
+                    key_back: 0,
+                    key_len: NO_KEY,
                     size: off(nodes.len()),
                 };
                 let sub = Sub::Tree(nodes);
@@ -480,6 +523,7 @@ impl<'t> Builder<'t> {
                 if let Some(root) = flat.first_mut() {
                     root.start = off(s);
                     root.end = off(e.max(s));
+                    root.set_key(None);
                 }
                 self.push_value(v, Sub::Tree(flat))
             }
@@ -497,7 +541,7 @@ fn siblings(nodes: &[SpanNode], from: usize, end: usize) -> impl Iterator<Item =
             return None;
         }
         let here = c;
-        c += nodes[here].size.max(1) as usize;
+        c += nodes[here].size();
         Some(here)
     })
 }

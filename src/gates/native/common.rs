@@ -100,7 +100,7 @@ pub fn location_in(doc: &Document, index: usize, pointer: &str) -> Location {
 /// Location of a 1-based line without its indentation and trailing blanks
 /// (so the column points at the keyword of an ssh_config line).
 pub fn line_text_location(doc: &Document, line: usize) -> Location {
-    let whole = doc.lines.line_span(line);
+    let whole = doc.lines().line_span(line);
     let text = doc.text.get(whole.start..whole.end).unwrap_or_default();
     let lead = text.len() - text.trim_start().len();
     let end = whole.start + text.trim_end().len();

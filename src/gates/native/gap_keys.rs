@@ -133,7 +133,10 @@ mod tests {
             "D332",
             &[
                 (GAP_SCHEMA, SCHEMA),
-                (GAPS, "gaps:\n  - id: GAP-OP-1\n    status: open\n    notes: n\n  - just a string\n"),
+                (
+                    GAPS,
+                    "gaps:\n  - id: GAP-OP-1\n    status: open\n    notes: n\n  - just a string\n",
+                ),
             ],
             None,
             None,
@@ -152,7 +155,11 @@ mod tests {
             None,
         ));
         assert_eq!(f.len(), 1);
-        assert!(f[0].message.contains("gap.schema.yaml not found"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("gap.schema.yaml not found"),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]
