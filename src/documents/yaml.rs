@@ -168,12 +168,15 @@ pub struct YamlDoc {
     pub start: usize,
 }
 
+/// Result of `YamlDoc::walk`: the value's byte span and its key's.
+pub type Walked = (Option<(usize, usize)>, Option<(usize, usize)>);
+
 impl YamlDoc {
     /// Follows RFC 6901 tokens (already unescaped) through the value and
     /// its spans: the span of the value reached, and of its key when it is
     /// a map member. `(None, None)` when the path does not exist (or the
     /// span table does not fit the value, e.g. a damaged cache entry).
-    pub fn walk(&self, tokens: &[String]) -> (Option<(usize, usize)>, Option<(usize, usize)>) {
+    pub fn walk(&self, tokens: &[String]) -> Walked {
         let nodes = &self.spans.0;
         let mut at = 0usize;
         let mut value = &self.value;
