@@ -55,20 +55,17 @@ impl NativeGate for GapKeysDeclared {
             let Value::Object(members) = gap else {
                 continue;
             };
+            let id = match gap.get("id") {
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(v @ Value::Number(_)) => Some(v.to_string()),
+                _ => None,
+            };
             for key in members.keys() {
                 if known.contains(key.as_str()) {
                     continue;
                 }
-                let label = match gap.get("id") {
-                    Some(Value::String(s)) => s.clone(),
-                    Some(v @ Value::Number(_)) => v.to_string(),
-                    _ => format!("#{i}"),
-                };
-                let subject = match gap.get("id") {
-                    Some(Value::String(s)) => s.clone(),
-                    Some(v @ Value::Number(_)) => v.to_string(),
-                    _ => i.to_string(),
-                };
+                let label = id.clone().unwrap_or_else(|| format!("#{i}"));
+                let subject = id.clone().unwrap_or_else(|| i.to_string());
                 out.push(
                     cx.finding(
                         &gaps_doc,
