@@ -3,8 +3,12 @@
 //!
 //! Groups: `parse` (YAML → value + spans), `span` (JSON pointer → line:col),
 //! `schema` (validation of a vm.lifecycle-size and an operational.gaps-size
-//! document), `workspace` (whole-spine parse + validate, and a full `check`
-//! without external scripts: throughput in MB/s and files/s).
+//! document), `gates` (rule and native gate evaluation, one gate at a time,
+//! on the parsed workspace), `workspace` (whole-spine parse + validate, and a
+//! full `check` without external scripts: throughput in MB/s and files/s).
+//!
+//! The binary's allocator (mimalloc) is used here too, so the numbers are
+//! the ones `driftgate check` sees.
 //!
 //! Run: `cargo bench --bench driftgate` (one group: `-- parse`). Debug-mode
 //! smoke run of every benchmark once: `cargo test --benches`.
@@ -19,6 +23,9 @@ use driftgate::gates::GateOptions;
 use driftgate::schema::SchemaStore;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     divan::main();
@@ -178,6 +185,51 @@ mod schema {
                 }
             }
             n
+        });
+    }
+}
+
+mod gates {
+    use super::*;
+    use driftgate::check::open_workspace;
+    use driftgate::config::LoadedConfig;
+    use driftgate::findings::CheckStatus;
+    use driftgate::workspace::Workspace;
+
+    /// The N=1 workspace, opened and fully parsed once (what a gate sees
+    /// after the parse stage), with its config and schema mapping.
+    fn parsed() -> &'static (Workspace, LoadedConfig, SchemaStore) {
+        static W: OnceLock<(Workspace, LoadedConfig, SchemaStore)> = OnceLock::new();
+        W.get_or_init(|| {
+            let (ws, cfg) = match open_workspace(&options(corpus_dir())) {
+                Ok(x) => x,
+                Err(f) => panic!("cannot open corpus: {}", f.message),
+            };
+            for repo in &ws.repos {
+                repo.parse_all(is_yaml);
+            }
+            let store = SchemaStore::load(&cfg.config.schemas, Some(&ws));
+            (ws, cfg, store)
+        })
+    }
+
+    /// One gate alone: rules (`exists_in` D59, `references` D404,
+    /// `in_subnet` D405, `forbid_pattern` D407) and natives (D69,
+    /// D129, D332, D403). Includes loading the gate catalogue (~2 ms).
+    #[divan::bench(args = ["D59", "D404", "D405", "D407", "D69", "D129", "D332", "D403"], sample_count = 20)]
+    fn gate(b: Bencher, id: &str) {
+        let (ws, cfg, store) = parsed();
+        let mut opts = options(corpus_dir()).gates;
+        opts.select = vec![id.to_string()];
+        let (_, records) = driftgate::gates::run(ws, cfg, &opts, Some(store));
+        let ran = records
+            .iter()
+            .any(|r| r.code == id && r.status == CheckStatus::Ran);
+        assert!(ran, "{id} did not run: {records:?}");
+        b.bench(|| {
+            driftgate::gates::run(ws, cfg, black_box(&opts), Some(store))
+                .0
+                .len()
         });
     }
 }

@@ -14,6 +14,7 @@ use saphyr::Scalar;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as PSpan};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Nesting deeper than this is rejected (real bindings nest < 10 levels).
 pub const MAX_DEPTH: usize = 128;
@@ -92,9 +93,55 @@ impl SpanNode {
 /// node, one allocation per document, and a plain integer array in the
 /// parse cache.
 #[derive(Debug, Clone, Default)]
-pub struct Spans(Vec<SpanNode>);
+pub struct Spans(Vec<SpanNode>, OnceLock<Jumps>);
+
+/// Children with more siblings than this get a jump table, so the N-th
+/// item of a 100,000-item list is found in one step, not N.
+const JUMP_MIN_CHILDREN: usize = 16;
+
+/// For each container with many children (by node index, sorted): the node
+/// index of every child. Derived from the nodes on first lookup; a file
+/// nobody asks a location of never builds it.
+#[derive(Debug, Clone, Default)]
+struct Jumps(Vec<(u32, Box<[u32]>)>);
+
+impl Jumps {
+    fn build(nodes: &[SpanNode]) -> Jumps {
+        let mut out = Vec::new();
+        for (i, n) in nodes.iter().enumerate() {
+            // A container needs more nodes than children: cheap pre-check.
+            if n.size() <= JUMP_MIN_CHILDREN {
+                continue;
+            }
+            let kids: Vec<u32> = Spans::children(nodes, i).map(off).collect();
+            if kids.len() > JUMP_MIN_CHILDREN {
+                out.push((off(i), kids.into_boxed_slice()));
+            }
+        }
+        Jumps(out)
+    }
+
+    fn child(&self, at: usize, pos: usize) -> Option<Option<usize>> {
+        let i = self.0.binary_search_by_key(&off(at), |(k, _)| *k).ok()?;
+        Some(self.0[i].1.get(pos).map(|&c| c as usize))
+    }
+}
 
 impl Spans {
+    fn new(nodes: Vec<SpanNode>) -> Spans {
+        Spans(nodes, OnceLock::new())
+    }
+
+    /// Index of the `pos`-th child of the node at `at`.
+    fn child(&self, at: usize, pos: usize) -> Option<usize> {
+        let nodes = &self.0;
+        let jumps = self.1.get_or_init(|| Jumps::build(nodes));
+        match jumps.child(at, pos) {
+            Some(found) => found,
+            None => Spans::children(nodes, at).nth(pos),
+        }
+    }
+
     /// The nodes in pre-order (for tests and tools that check soundness).
     pub fn nodes(&self) -> &[SpanNode] {
         &self.0
@@ -155,7 +202,7 @@ impl<'de> serde::Deserialize<'de> for Spans {
         {
             return Err(serde::de::Error::custom("span table key before file start"));
         }
-        Ok(Spans(nodes))
+        Ok(Spans::new(nodes))
     }
 }
 
@@ -196,7 +243,7 @@ impl YamlDoc {
                 },
                 _ => return (None, None),
             };
-            let Some(child) = Spans::children(nodes, at).nth(pos) else {
+            let Some(child) = self.spans.child(at, pos) else {
                 return (None, None);
             };
             at = child;
@@ -324,7 +371,7 @@ impl<'t> Builder<'t> {
                 nodes.shrink_to_fit();
                 self.docs.push(YamlDoc {
                     value,
-                    spans: Spans(nodes),
+                    spans: Spans::new(nodes),
                     start: self.doc_start,
                 });
                 Ok(())
@@ -671,6 +718,46 @@ mod tests {
         assert_eq!(&text[key.0..key.1], "hostname");
         let s = li.span(node.0, node.1);
         assert_eq!((s.line, s.col), (3, 15));
+    }
+
+    #[test]
+    fn long_lists_and_maps_resolve_every_member() {
+        // Past JUMP_MIN_CHILDREN, lookups go through the jump table.
+        let mut text = String::from("items:\n");
+        for i in 0..1000 {
+            text.push_str(&format!("  - name: n{i}\n    tags: [a, b]\n"));
+        }
+        text.push_str("wide:\n");
+        for k in 0..40 {
+            text.push_str(&format!("  k{k}: {k}\n"));
+        }
+        let (out, li) = p(&text);
+        let d = &out.docs[0];
+        for i in [0usize, 16, 17, 500, 999] {
+            let toks = vec!["items".to_string(), i.to_string(), "name".to_string()];
+            let (v, k) = d.walk(&toks);
+            let (v, k) = (v.unwrap(), k.unwrap());
+            assert_eq!(&text[v.0..v.1], format!("n{i}"));
+            assert_eq!(&text[k.0..k.1], "name");
+            assert_eq!(li.span(k.0, k.1).line, 2 + 2 * i);
+            let toks = vec![
+                "items".to_string(),
+                i.to_string(),
+                "tags".to_string(),
+                "1".to_string(),
+            ];
+            let (v, _) = d.walk(&toks);
+            let v = v.unwrap();
+            assert_eq!(&text[v.0..v.1], "b");
+        }
+        for k in [0usize, 20, 39] {
+            let toks = vec!["wide".to_string(), format!("k{k}")];
+            let (v, key) = d.walk(&toks);
+            assert_eq!(&text[v.unwrap().0..v.unwrap().1], k.to_string());
+            assert_eq!(&text[key.unwrap().0..key.unwrap().1], format!("k{k}"));
+        }
+        let toks = vec!["items".to_string(), "1000".to_string()];
+        assert_eq!(d.walk(&toks), (None, None));
     }
 
     #[test]
