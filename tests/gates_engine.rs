@@ -203,6 +203,21 @@ fn fixed_demo_passes_every_rule_gate() {
 }
 
 #[test]
+fn native_gate_without_its_input_is_skipped_not_passed() {
+    let dir = demo_copy(true);
+    std::fs::remove_file(dir.path().join("spine/ops/bindings/operational.gaps.yaml"))
+        .expect("remove gap register");
+    let r = run(&opts(dir.path(), |g| g.exec = false));
+    assert_eq!(
+        status(&r, "D332"),
+        &CheckStatus::Skipped("spine:ops/bindings/operational.gaps.yaml not found".into())
+    );
+    assert!(!r.findings.iter().any(|f| f.code == "D332"));
+    // Other natives still ran.
+    assert_eq!(status(&r, "D69"), &CheckStatus::Ran);
+}
+
+#[test]
 fn select_ignore_and_ring() {
     let dir = demo_copy(false);
     let r = run(&opts(dir.path(), |g| {

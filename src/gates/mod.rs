@@ -162,6 +162,13 @@ pub trait NativeGate: Send + Sync {
     /// Runs the gate. `Err` is the gate's own failure (bad input it cannot
     /// judge), reported as an errored check, not as drift.
     fn run(&self, cx: &GateContext<'_>) -> Result<Vec<Finding>, String>;
+
+    /// Why the gate has nothing to judge in this workspace (its input is
+    /// absent), checked before `run`: the gate is reported as skipped with
+    /// this reason, like a rule whose file is missing. Default: never.
+    fn skip_reason(&self, _cx: &GateContext<'_>) -> Option<String> {
+        None
+    }
 }
 
 /// Runs every selected gate. Returns findings and one record per gate
@@ -394,9 +401,12 @@ fn run_in_process(
         match &g.meta.implementation {
             Implementation::Rule(rule) => run_rule_gate(g, &cx, shared, rule, options),
             Implementation::Native(name) => match natives.iter().find(|n| n.name() == name) {
-                Some(n) => match n.run(&cx) {
-                    Ok(fs) => (CheckStatus::Ran, fs),
-                    Err(e) => (CheckStatus::Errored(e), Vec::new()),
+                Some(n) => match n.skip_reason(&cx) {
+                    Some(why) => (CheckStatus::Skipped(why), Vec::new()),
+                    None => match n.run(&cx) {
+                        Ok(fs) => (CheckStatus::Ran, fs),
+                        Err(e) => (CheckStatus::Errored(e), Vec::new()),
+                    },
                 },
                 None => {
                     let msg = format!(

@@ -7,7 +7,9 @@
 //! binding (over 1 MB in a real spine) and the jq version spent 40–80 ms
 //! converting and walking it on every run, more than any other gate; this
 //! walk reads the parsed value directly (~1 ms). Options
-//! (`gate_options.D332`): `gaps_file`, `schema_file` (spine paths).
+//! (`gate_options.D332`): `gaps_file`, `schema_file` (spine paths). Without
+//! a gap register the gate is skipped; without gap.schema.yaml it reports
+//! that one file missing.
 
 use super::common::*;
 use crate::findings::Finding;
@@ -25,10 +27,35 @@ impl NativeGate for GapKeysDeclared {
         "gap_keys_declared"
     }
 
+    /// Like the rule kinds: skipped when the gap register is absent, or
+    /// when it or gap.schema.yaml could not be parsed (a truncated value
+    /// would yield false findings; the parse finding says what is wrong).
+    fn skip_reason(&self, cx: &GateContext<'_>) -> Option<String> {
+        let gaps_path = opt_str(cx, "gaps_file").unwrap_or_else(|| GAPS.to_string());
+        let schema_path = opt_str(cx, "schema_file").unwrap_or_else(|| GAP_SCHEMA.to_string());
+        let Some(gaps) = spine_doc(cx, &gaps_path) else {
+            return Some(format!("spine:{gaps_path} not found"));
+        };
+        let broken = |d: &crate::documents::Document| {
+            d.has_syntax_error() || d.format == crate::documents::Format::Opaque
+        };
+        if broken(&gaps) {
+            return Some(format!(
+                "spine:{gaps_path} could not be parsed (see its parse finding)"
+            ));
+        }
+        match spine_doc(cx, &schema_path) {
+            Some(d) if broken(&d) => Some(format!(
+                "spine:{schema_path} could not be parsed (see its parse finding)"
+            )),
+            _ => None,
+        }
+    }
+
     fn run(&self, cx: &GateContext<'_>) -> Result<Vec<Finding>, String> {
         let gaps_path = opt_str(cx, "gaps_file").unwrap_or_else(|| GAPS.to_string());
         let schema_path = opt_str(cx, "schema_file").unwrap_or_else(|| GAP_SCHEMA.to_string());
-        // No gap register: nothing to judge.
+        // No gap register (the engine asks `skip_reason` first).
         let Some(gaps_doc) = spine_doc(cx, &gaps_path) else {
             return Ok(Vec::new());
         };
@@ -141,6 +168,38 @@ mod tests {
         assert!(f.is_empty(), "{f:?}");
         let f = findings(run_gate("D332", &[(GAP_SCHEMA, SCHEMA)], None, None));
         assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn absent_or_broken_inputs_skip_the_gate() {
+        let cx_skip = |files: &[(&str, &str)]| {
+            let t = TestWs::new(files, None);
+            let ws = t.workspace();
+            let meta = super::super::meta_for_test("D332");
+            let cx = GateContext {
+                ws: &ws,
+                meta: &meta,
+                now: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
+                options: None,
+                changed: None,
+                schemas: None,
+            };
+            GapKeysDeclared.skip_reason(&cx)
+        };
+        let why = cx_skip(&[(GAP_SCHEMA, SCHEMA)]).expect("skipped");
+        assert!(why.contains("operational.gaps.yaml not found"), "{why}");
+        let why = cx_skip(&[(GAP_SCHEMA, SCHEMA), (GAPS, "gaps:\n  - id: [unclosed\n")])
+            .expect("skipped");
+        assert!(why.contains("could not be parsed"), "{why}");
+        let why = cx_skip(&[(GAP_SCHEMA, "required_fields: [\n"), (GAPS, "gaps: []\n")])
+            .expect("skipped");
+        assert!(why.contains("gap.schema.yaml could not be parsed"), "{why}");
+        assert_eq!(cx_skip(&[(GAP_SCHEMA, SCHEMA), (GAPS, "gaps: []\n")]), None);
+        assert_eq!(
+            cx_skip(&[(GAPS, "gaps: []\n")]),
+            None,
+            "missing schema: run, one finding"
+        );
     }
 
     #[test]
