@@ -89,7 +89,7 @@ impl SpanNode {
 /// Positions of every node of a document, flat and in pre-order of the
 /// value (array items in order, map members in the `serde_json::Map`'s
 /// order, which we build with `preserve_order`). Compared with a tree of
-/// nodes that repeats every key as its own string, this is 20 bytes per
+/// nodes that repeats every key as its own string, this is 16 bytes per
 /// node, one allocation per document, and a plain integer array in the
 /// parse cache.
 #[derive(Debug, Clone, Default)]
@@ -99,31 +99,75 @@ pub struct Spans(Vec<SpanNode>, OnceLock<Jumps>);
 /// item of a 100,000-item list is found in one step, not N.
 const JUMP_MIN_CHILDREN: usize = 16;
 
-/// For each container with many children (by node index, sorted): the node
-/// index of every child. Derived from the nodes on first lookup; a file
+/// For each container with many children (sorted by node index): the node
+/// index of every child and, for maps, each key's position by a hash of
+/// the key. Derived from the value and the nodes on first lookup; a file
 /// nobody asks a location of never builds it.
 #[derive(Debug, Clone, Default)]
-struct Jumps(Vec<(u32, Box<[u32]>)>);
+struct Jumps(Vec<Jump>);
+
+#[derive(Debug, Clone)]
+struct Jump {
+    at: u32,
+    kids: Box<[u32]>,
+    /// key hash → position; `u32::MAX` where two keys share a hash (the
+    /// lookup then scans).
+    keys: HashMap<u64, u32>,
+}
+
+fn key_hash(k: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    // Fixed keys: the same hash at build and at lookup.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    k.hash(&mut h);
+    h.finish()
+}
 
 impl Jumps {
-    fn build(nodes: &[SpanNode]) -> Jumps {
+    fn build(value: &Value, nodes: &[SpanNode]) -> Jumps {
         let mut out = Vec::new();
-        for (i, n) in nodes.iter().enumerate() {
-            // A container needs more nodes than children: cheap pre-check.
-            if n.size() <= JUMP_MIN_CHILDREN {
-                continue;
-            }
-            let kids: Vec<u32> = Spans::children(nodes, i).map(off).collect();
-            if kids.len() > JUMP_MIN_CHILDREN {
-                out.push((off(i), kids.into_boxed_slice()));
-            }
-        }
+        Self::visit(value, nodes, 0, 0, &mut out);
+        out.sort_by_key(|j| j.at);
         Jumps(out)
     }
 
-    fn child(&self, at: usize, pos: usize) -> Option<Option<usize>> {
-        let i = self.0.binary_search_by_key(&off(at), |(k, _)| *k).ok()?;
-        Some(self.0[i].1.get(pos).map(|&c| c as usize))
+    fn visit(v: &Value, nodes: &[SpanNode], at: usize, depth: usize, out: &mut Vec<Jump>) {
+        if depth > MAX_DEPTH || nodes.get(at).is_none_or(|n| n.size() == 1) {
+            return;
+        }
+        let kids: Vec<usize> = Spans::children(nodes, at).collect();
+        let mut keys = HashMap::new();
+        match v {
+            Value::Array(items) => {
+                for (item, &k) in items.iter().zip(&kids) {
+                    Self::visit(item, nodes, k, depth + 1, out);
+                }
+            }
+            Value::Object(map) => {
+                let big = kids.len() > JUMP_MIN_CHILDREN;
+                for (pos, ((name, x), &k)) in map.iter().zip(&kids).enumerate() {
+                    Self::visit(x, nodes, k, depth + 1, out);
+                    if big {
+                        keys.entry(key_hash(name))
+                            .and_modify(|p| *p = u32::MAX)
+                            .or_insert(off(pos));
+                    }
+                }
+            }
+            _ => return,
+        }
+        if kids.len() > JUMP_MIN_CHILDREN {
+            out.push(Jump {
+                at: off(at),
+                kids: kids.into_iter().map(off).collect(),
+                keys,
+            });
+        }
+    }
+
+    fn find(&self, at: usize) -> Option<&Jump> {
+        let i = self.0.binary_search_by_key(&off(at), |j| j.at).ok()?;
+        self.0.get(i)
     }
 }
 
@@ -132,14 +176,8 @@ impl Spans {
         Spans(nodes, OnceLock::new())
     }
 
-    /// Index of the `pos`-th child of the node at `at`.
-    fn child(&self, at: usize, pos: usize) -> Option<usize> {
-        let nodes = &self.0;
-        let jumps = self.1.get_or_init(|| Jumps::build(nodes));
-        match jumps.child(at, pos) {
-            Some(found) => found,
-            None => Spans::children(nodes, at).nth(pos),
-        }
+    fn jumps(&self, root: &Value) -> &Jumps {
+        self.1.get_or_init(|| Jumps::build(root, &self.0))
     }
 
     /// The nodes in pre-order (for tests and tools that check soundness).
@@ -225,25 +263,37 @@ impl YamlDoc {
     /// span table does not fit the value, e.g. a damaged cache entry).
     pub fn walk(&self, tokens: &[String]) -> Walked {
         let nodes = &self.spans.0;
+        let jumps = self.spans.jumps(&self.value);
         let mut at = 0usize;
         let mut value = &self.value;
         let mut key = None;
         for t in tokens {
+            let jump = jumps.find(at);
             let (pos, next) = match value {
                 Value::Array(items) => match t.parse::<usize>().ok() {
                     Some(i) if i < items.len() => (i, &items[i]),
                     _ => return (None, None),
                 },
-                Value::Object(map) => match map.iter().position(|(k, _)| k == t) {
-                    Some(i) => match map.get(t) {
-                        Some(v) => (i, v),
+                Value::Object(map) => {
+                    let Some(v) = map.get(t) else {
+                        return (None, None);
+                    };
+                    let hashed = jump
+                        .and_then(|j| j.keys.get(&key_hash(t)))
+                        .filter(|&&p| p != u32::MAX)
+                        .map(|&p| p as usize);
+                    match hashed.or_else(|| map.keys().position(|k| k == t)) {
+                        Some(i) => (i, v),
                         None => return (None, None),
-                    },
-                    None => return (None, None),
-                },
+                    }
+                }
                 _ => return (None, None),
             };
-            let Some(child) = self.spans.child(at, pos) else {
+            let child = match jump {
+                Some(j) => j.kids.get(pos).map(|&c| c as usize),
+                None => Spans::children(nodes, at).nth(pos),
+            };
+            let Some(child) = child else {
                 return (None, None);
             };
             at = child;
@@ -758,6 +808,25 @@ mod tests {
         }
         let toks = vec!["items".to_string(), "1000".to_string()];
         assert_eq!(d.walk(&toks), (None, None));
+        let toks = vec!["wide".to_string(), "k40".to_string()];
+        assert_eq!(d.walk(&toks), (None, None));
+
+        // Big maps nested in big maps: every level keyed by hash.
+        let mut text = String::from("outer:\n");
+        for m in 0..20 {
+            text.push_str(&format!("  m{m}:\n"));
+            for k in 0..20 {
+                text.push_str(&format!("    k{k}: v{m}_{k}\n"));
+            }
+        }
+        let (out, _) = p(&text);
+        let d = &out.docs[0];
+        for (m, k) in [(0, 0), (7, 13), (19, 19)] {
+            let toks = vec!["outer".to_string(), format!("m{m}"), format!("k{k}")];
+            let (v, key) = d.walk(&toks);
+            assert_eq!(&text[v.unwrap().0..v.unwrap().1], format!("v{m}_{k}"));
+            assert_eq!(&text[key.unwrap().0..key.unwrap().1], format!("k{k}"));
+        }
     }
 
     #[test]
