@@ -200,37 +200,47 @@ impl Spans {
     }
 }
 
-/// Cache form: four integers per node, flat (the two key fields share one).
+/// Cache form: the nodes as little-endian `u32`s (start, end, key, size),
+/// base64 in one JSON string — decoding is a copy, not 4 number parses per
+/// node.
 impl serde::Serialize for Spans {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let mut seq = s.serialize_seq(Some(self.0.len() * 4))?;
+        use base64::Engine;
+        let mut bytes = Vec::with_capacity(self.0.len() * 16);
         for n in &self.0 {
             let key = (u32::from(n.key_back) << 16) | u32::from(n.key_len);
             for x in [n.start, n.end, key, n.size] {
-                seq.serialize_element(&x)?;
+                bytes.extend_from_slice(&x.to_le_bytes());
             }
         }
-        seq.end()
+        s.serialize_str(&base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes))
     }
 }
 
 impl<'de> serde::Deserialize<'de> for Spans {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Spans, D::Error> {
-        let flat = Vec::<u32>::deserialize(d)?;
-        if flat.len() % 4 != 0 {
-            return Err(serde::de::Error::custom(
-                "span table length is not a multiple of 4",
+        use base64::Engine;
+        use serde::de::Error;
+        let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(text.as_bytes())
+            .map_err(|e| D::Error::custom(format!("span table: {e}")))?;
+        if bytes.len() % 16 != 0 {
+            return Err(D::Error::custom(
+                "span table length is not a multiple of 16",
             ));
         }
-        let nodes: Vec<SpanNode> = flat
-            .chunks_exact(4)
+        let word = |c: &[u8], i: usize| {
+            u32::from_le_bytes([c[4 * i], c[4 * i + 1], c[4 * i + 2], c[4 * i + 3]])
+        };
+        let nodes: Vec<SpanNode> = bytes
+            .chunks_exact(16)
             .map(|c| SpanNode {
-                start: c[0],
-                end: c[1],
-                key_back: (c[2] >> 16) as u16,
-                key_len: (c[2] & 0xffff) as u16,
-                size: c[3],
+                start: word(c, 0),
+                end: word(c, 1),
+                key_back: (word(c, 2) >> 16) as u16,
+                key_len: (word(c, 2) & 0xffff) as u16,
+                size: word(c, 3),
             })
             .collect();
         // A damaged entry must not make `key()` underflow.
@@ -238,7 +248,7 @@ impl<'de> serde::Deserialize<'de> for Spans {
             .iter()
             .any(|n| n.key_len != NO_KEY && n.key_back as u32 > n.start)
         {
-            return Err(serde::de::Error::custom("span table key before file start"));
+            return Err(D::Error::custom("span table key before file start"));
         }
         Ok(Spans::new(nodes))
     }

@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Bump when `Cached`, `YamlDoc`, `Spans` or the YAML reader's output changes.
-pub const CACHE_VERSION: &str = "v3";
+pub const CACHE_VERSION: &str = "v4";
 
 #[derive(Debug, Clone)]
 pub struct ParseCache {
