@@ -596,6 +596,9 @@ impl<'t> Builder<'t> {
                                 }
                             }
                         }
+                        // Exact capacity: insertion grew the map by doubling,
+                        // and maps are most of a spine's memory.
+                        let map: Map<String, Value> = map.into_iter().collect();
                         (Value::Object(map), nodes, start, anchor)
                     }
                 };
