@@ -348,19 +348,20 @@ fn schema_records(
 }
 
 /// Phase timings on stderr when `DRIFTGATE_TIMINGS` is set (profiling aid,
-/// documented in the README's Performance section).
-struct Trace {
+/// documented in the README's Performance section). Each `mark` prints the
+/// time since the previous one.
+pub(crate) struct Trace {
     last: Option<Instant>,
 }
 
 impl Trace {
-    fn from_env() -> Trace {
+    pub(crate) fn from_env() -> Trace {
         Trace {
             last: std::env::var_os("DRIFTGATE_TIMINGS").map(|_| Instant::now()),
         }
     }
 
-    fn mark(&mut self, phase: &str) {
+    pub(crate) fn mark(&mut self, phase: &str) {
         if let Some(last) = self.last {
             let now = Instant::now();
             eprintln!(

@@ -403,14 +403,9 @@ fn cmd_check(a: &CheckArgs) -> i32 {
             }
         }
     };
-    let t_emit = std::time::Instant::now();
+    let mut trace = check::Trace::from_env();
     let wrote = emit(&run, a);
-    if std::env::var_os("DRIFTGATE_TIMINGS").is_some() {
-        eprintln!(
-            "driftgate: timing {:>8.1} ms  reports",
-            t_emit.elapsed().as_secs_f64() * 1000.0
-        );
-    }
+    trace.mark("reports");
     let code = run.exit_code();
     // The process exits right after this: freeing every parsed document
     // one by one would cost more than the whole warm-cache run spends on

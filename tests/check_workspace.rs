@@ -429,3 +429,45 @@ fn conventions_skip_files_a_config_mapped_schema_covers() {
         .iter()
         .any(|c| c["code"] == "schema/ops/schemas/extra.schema.json" && c["status"] == "ran"));
 }
+
+#[test]
+fn timings_go_to_stderr_only_when_asked_and_leave_stdout_alone() {
+    let ws = demo_copy(true);
+    let spine = ws.path().join("spine");
+    let plain = check_json_cmd(&spine).output().expect("runs");
+    let timed = check_json_cmd(&spine)
+        .env("DRIFTGATE_TIMINGS", "1")
+        .output()
+        .expect("runs");
+    let timing_lines = |out: &std::process::Output| -> Vec<String> {
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| l.starts_with("driftgate: timing"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert!(
+        timing_lines(&plain).is_empty(),
+        "{:?}",
+        timing_lines(&plain)
+    );
+    let lines = timing_lines(&timed);
+    for phase in [
+        "open workspace",
+        "parse spine",
+        "schemas",
+        "gate catalogue",
+        "gates",
+        "waivers",
+        "reports",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.contains(&format!("ms  {phase}"))),
+            "no `{phase}` timing in {lines:#?}"
+        );
+    }
+    // The report itself is the same (timings never reach stdout).
+    let (a, b) = (json_of(&plain), json_of(&timed));
+    assert_eq!(a["findings"], b["findings"]);
+    assert_eq!(plain.status.code(), timed.status.code());
+}

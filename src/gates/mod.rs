@@ -184,14 +184,9 @@ pub fn run(
 ) -> (Vec<Finding>, Vec<CheckRecord>) {
     let now = opts.now.unwrap_or_else(crate::check::today);
     let cfg = &config.config;
-    let tcat = Instant::now();
+    let mut trace = crate::check::Trace::from_env();
     let mut cat = catalogue::load(Some(ws), cfg.gates_dir.as_deref());
-    if std::env::var_os("DRIFTGATE_TIMINGS").is_some() {
-        eprintln!(
-            "driftgate: timing {:>8.1} ms  gate catalogue",
-            tcat.elapsed().as_secs_f64() * 1000.0
-        );
-    }
+    trace.mark("gate catalogue");
     let mut findings = std::mem::take(&mut cat.problems);
     // `$catalogue` in rules: the gates driftgate implements (not the
     // registry's script-only gates).

@@ -81,6 +81,7 @@ pub fn driftgate() -> assert_cmd::Command {
     c.env_remove("DRIFTGATE_WORKBENCH")
         .env_remove("DRIFTGATE_LEGACY")
         .env_remove("DRIFTGATE_SPINE")
+        .env_remove("DRIFTGATE_TIMINGS")
         .env("NO_COLOR", "1");
     c
 }
