@@ -240,6 +240,13 @@ impl Document {
         self.docs.first().map(|d| &d.value)
     }
 
+    /// True when the file could not be read as what it is: a syntax error
+    /// truncated its value, or it was refused (binary, too big, unreadable).
+    /// Gates skip such inputs; the parse finding says what is wrong.
+    pub fn is_unusable(&self) -> bool {
+        self.has_syntax_error() || self.format == Format::Opaque
+    }
+
     /// True when parsing failed badly enough that rules should not trust the
     /// value (a syntax error truncated it).
     pub fn has_syntax_error(&self) -> bool {

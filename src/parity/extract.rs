@@ -6,7 +6,7 @@
 use super::config::{Compiled, Source};
 use super::entities::Canon;
 use crate::documents::sshconfig::{HostBlock, SshConfig};
-use crate::documents::{Document, Format};
+use crate::documents::Document;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
@@ -60,7 +60,7 @@ fn scalar(v: &Value) -> Option<String> {
 
 pub fn extract(source: &Source, doc: &Document, canon: &Canon) -> Extracted {
     let mut out = Extracted::default();
-    if doc.has_syntax_error() || doc.format == Format::Opaque {
+    if doc.is_unusable() {
         out.notes.push(format!(
             "{}:{}: could not be fully read ({}); parity used what could be read",
             source.repo,

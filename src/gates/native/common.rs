@@ -469,7 +469,7 @@ pub mod testing {
     //! Temp-dir workspaces for native gate unit tests.
     use crate::config::LoadedConfig;
     use crate::findings::{Finding, RepoId};
-    use crate::gates::{GateContext, GateMeta};
+    use crate::gates::{GateContext, GateMeta, NativeGate};
     use crate::workspace::{Limits, Repo, Snapshot, Workspace};
     use std::path::Path;
 
@@ -514,13 +514,15 @@ pub mod testing {
         }
     }
 
-    /// Runs native gate `id` (by its gate file) over the files.
-    pub fn run_gate(
+    /// Calls `f` with native gate `id` (by its gate file) and a context over
+    /// the files.
+    fn with_gate<R>(
         id: &str,
         files: &[(&str, &str)],
         workbench: Option<&[(&str, &str)]>,
         options: Option<serde_json::Value>,
-    ) -> Result<Vec<Finding>, String> {
+        f: impl FnOnce(&dyn NativeGate, &GateContext<'_>) -> R,
+    ) -> R {
         let t = TestWs::new(files, workbench);
         let ws = t.workspace();
         let meta: GateMeta = super::super::meta_for_test(id);
@@ -534,7 +536,22 @@ pub mod testing {
             changed: None,
             schemas: None,
         };
-        gate.run(&cx)
+        f(gate.as_ref(), &cx)
+    }
+
+    /// Runs native gate `id` (by its gate file) over the files.
+    pub fn run_gate(
+        id: &str,
+        files: &[(&str, &str)],
+        workbench: Option<&[(&str, &str)]>,
+        options: Option<serde_json::Value>,
+    ) -> Result<Vec<Finding>, String> {
+        with_gate(id, files, workbench, options, |g, cx| g.run(cx))
+    }
+
+    /// Why native gate `id` would be skipped over the files (None: it runs).
+    pub fn skip_reason(id: &str, files: &[(&str, &str)]) -> Option<String> {
+        with_gate(id, files, None, None, |g, cx| g.skip_reason(cx))
     }
 
     /// Unwraps a gate run, panicking with the error.

@@ -19,6 +19,14 @@ use std::collections::HashSet;
 
 pub struct GapKeysDeclared;
 
+/// The gap register and its schema, from `gate_options.D332` or the defaults.
+fn paths(cx: &GateContext<'_>) -> (String, String) {
+    (
+        opt_str(cx, "gaps_file").unwrap_or_else(|| GAPS.to_string()),
+        opt_str(cx, "schema_file").unwrap_or_else(|| GAP_SCHEMA.to_string()),
+    )
+}
+
 pub const GAPS: &str = "ops/bindings/operational.gaps.yaml";
 pub const GAP_SCHEMA: &str = "ops/bindings/gap.schema.yaml";
 
@@ -31,30 +39,21 @@ impl NativeGate for GapKeysDeclared {
     /// when it or gap.schema.yaml could not be parsed (a truncated value
     /// would yield false findings; the parse finding says what is wrong).
     fn skip_reason(&self, cx: &GateContext<'_>) -> Option<String> {
-        let gaps_path = opt_str(cx, "gaps_file").unwrap_or_else(|| GAPS.to_string());
-        let schema_path = opt_str(cx, "schema_file").unwrap_or_else(|| GAP_SCHEMA.to_string());
+        let (gaps_path, schema_path) = paths(cx);
         let Some(gaps) = spine_doc(cx, &gaps_path) else {
             return Some(format!("spine:{gaps_path} not found"));
         };
-        let broken = |d: &crate::documents::Document| {
-            d.has_syntax_error() || d.format == crate::documents::Format::Opaque
-        };
-        if broken(&gaps) {
-            return Some(format!(
-                "spine:{gaps_path} could not be parsed (see its parse finding)"
-            ));
+        let unusable = |p: &str| format!("spine:{p} could not be parsed (see its parse finding)");
+        if gaps.is_unusable() {
+            return Some(unusable(&gaps_path));
         }
-        match spine_doc(cx, &schema_path) {
-            Some(d) if broken(&d) => Some(format!(
-                "spine:{schema_path} could not be parsed (see its parse finding)"
-            )),
-            _ => None,
-        }
+        spine_doc(cx, &schema_path)
+            .is_some_and(|d| d.is_unusable())
+            .then(|| unusable(&schema_path))
     }
 
     fn run(&self, cx: &GateContext<'_>) -> Result<Vec<Finding>, String> {
-        let gaps_path = opt_str(cx, "gaps_file").unwrap_or_else(|| GAPS.to_string());
-        let schema_path = opt_str(cx, "schema_file").unwrap_or_else(|| GAP_SCHEMA.to_string());
+        let (gaps_path, schema_path) = paths(cx);
         // No gap register (the engine asks `skip_reason` first).
         let Some(gaps_doc) = spine_doc(cx, &gaps_path) else {
             return Ok(Vec::new());
@@ -172,20 +171,7 @@ mod tests {
 
     #[test]
     fn absent_or_broken_inputs_skip_the_gate() {
-        let cx_skip = |files: &[(&str, &str)]| {
-            let t = TestWs::new(files, None);
-            let ws = t.workspace();
-            let meta = super::super::meta_for_test("D332");
-            let cx = GateContext {
-                ws: &ws,
-                meta: &meta,
-                now: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
-                options: None,
-                changed: None,
-                schemas: None,
-            };
-            GapKeysDeclared.skip_reason(&cx)
-        };
+        let cx_skip = |files: &[(&str, &str)]| skip_reason("D332", files);
         let why = cx_skip(&[(GAP_SCHEMA, SCHEMA)]).expect("skipped");
         assert!(why.contains("operational.gaps.yaml not found"), "{why}");
         let why = cx_skip(&[(GAP_SCHEMA, SCHEMA), (GAPS, "gaps:\n  - id: [unclosed\n")])

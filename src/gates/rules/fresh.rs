@@ -122,7 +122,7 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
             } else {
                 (doc.clone(), 0, 0)
             };
-        if target.has_syntax_error() || target.format == Format::Opaque {
+        if target.is_unusable() {
             continue;
         }
         // The whole document (the default) needs no jq and no conversion.

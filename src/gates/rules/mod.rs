@@ -208,7 +208,7 @@ impl<'a> RuleCx<'a> {
     }
 
     pub fn loaded(&self, doc: Arc<Document>) -> Result<Loaded, Halt> {
-        if doc.has_syntax_error() || doc.format == crate::documents::Format::Opaque {
+        if doc.is_unusable() {
             return Err(Halt::Skip(format!(
                 "{}:{} could not be parsed (see its parse finding)",
                 doc.repo, doc.path
