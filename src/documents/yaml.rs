@@ -311,7 +311,7 @@ impl YamlDoc {
             key = nodes[at].key();
         }
         match nodes.get(at) {
-            Some(n) => (Some((n.start as usize, n.end as usize)), key),
+            Some(n) => (Some(n.span()), key),
             None => (None, None),
         }
     }
