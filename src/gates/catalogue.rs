@@ -5,17 +5,27 @@
 //! loaded. A broken gate file becomes a `config/gate` finding at the
 //! offending line (internal: exit 2) and the other gates still run.
 
+use super::inputs::InputDecl;
 use super::{normalize_id, ExecSpec, GateMeta, Implementation};
 use crate::documents::Document;
 use crate::findings::{Finding, Location, RepoId, Severity};
 use crate::workspace::Workspace;
-use include_dir::{include_dir, Dir};
 use jsonschema::Validator;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-pub static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/gates");
+// `BUILTIN_FILES`: every `gates/*/gate.yaml`, `gate.schema.json` and
+// `codes.yaml`, embedded by build.rs (the fixtures beside them are not).
+include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
+
+/// An embedded catalogue file by its path under `gates/`.
+pub fn builtin_file(name: &str) -> Option<&'static str> {
+    BUILTIN_FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+}
 
 /// Prefix of the path of an embedded gate file in findings.
 pub const BUILTIN_PREFIX: &str = "<builtin>/gates/";
@@ -91,10 +101,9 @@ pub fn id_number(id: &str) -> (u64, String) {
 fn schema() -> &'static Result<Validator, String> {
     static V: OnceLock<Result<Validator, String>> = OnceLock::new();
     V.get_or_init(|| {
-        let file = BUILTIN
-            .get_file("gate.schema.json")
+        let file = builtin_file("gate.schema.json")
             .ok_or_else(|| "gates/gate.schema.json is not embedded".to_string())?;
-        let v: Value = serde_json::from_slice(file.contents()).map_err(|e| e.to_string())?;
+        let v: Value = serde_json::from_str(file).map_err(|e| e.to_string())?;
         jsonschema::draft202012::options()
             .build(&v)
             .map_err(|e| e.to_string())
@@ -104,17 +113,12 @@ fn schema() -> &'static Result<Validator, String> {
 /// The embedded catalogue only.
 pub fn builtin() -> Catalogue {
     let mut cat = Catalogue::default();
-    let mut files: Vec<_> = BUILTIN
-        .files()
-        .filter(|f| {
-            let n = f.path().to_string_lossy();
-            n.ends_with(".yaml") && n != "codes.yaml"
-        })
-        .collect();
-    files.sort_by_key(|f| f.path().to_path_buf());
-    for f in files {
-        let path = format!("{BUILTIN_PREFIX}{}", f.path().to_string_lossy());
-        let doc = Arc::new(Document::parse(RepoId::Spine, &path, f.contents()));
+    for (name, text) in BUILTIN_FILES {
+        if !name.ends_with("/gate.yaml") {
+            continue;
+        }
+        let path = format!("{BUILTIN_PREFIX}{name}");
+        let doc = Arc::new(Document::parse(RepoId::Spine, &path, text.as_bytes()));
         add(&mut cat, doc, path);
     }
     cat.sort();
@@ -318,12 +322,7 @@ fn meta_from(v: &Value, id: &str, origin: &str) -> GateMeta {
         inputs: v
             .get("inputs")
             .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
+            .map(|a| a.iter().filter_map(InputDecl::from_value).collect())
             .unwrap_or_default(),
         example: text(v, "example"),
         implementation,

@@ -1,6 +1,6 @@
 //! `driftgate gates` and `driftgate explain CODE`.
 
-use super::catalogue::{self, Catalogue, Gate, BUILTIN};
+use super::catalogue::{self, Catalogue, Gate};
 use super::{normalize_id, registry, Implementation};
 use crate::check::{self, CheckOptions};
 use crate::cli::{ExplainArgs, GatesArgs, RepoArgs};
@@ -75,7 +75,7 @@ pub fn cmd_gates(a: &GatesArgs) -> i32 {
                     "severity": g.meta.severity,
                     "ring": g.meta.ring,
                     "kind": g.kind(),
-                    "inputs": g.meta.inputs,
+                    "inputs": g.meta.inputs.iter().map(|i| i.describe()).collect::<Vec<_>>(),
                     "warn_only": g.meta.warn_only,
                     "description": g.meta.description,
                     "origin": g.meta.origin,
@@ -98,7 +98,7 @@ pub fn cmd_gates(a: &GatesArgs) -> i32 {
             "ID", "NAME", "SEVERITY", "RING", "KIND"
         ));
         for g in &cat.gates {
-            let mut inputs = g.meta.inputs.join(", ");
+            let mut inputs = g.meta.input_patterns().join(", ");
             if let (true, Implementation::Exec(e)) = (inputs.is_empty(), &g.meta.implementation) {
                 let cmd = e.command.join(" ");
                 if !cmd.trim().is_empty() {
@@ -147,13 +147,12 @@ struct CodeFile {
 }
 
 fn codes() -> Vec<CodeEntry> {
-    BUILTIN
-        .get_file("codes.yaml")
-        .map(|f| {
+    catalogue::builtin_file("codes.yaml")
+        .map(|text| {
             crate::documents::Document::parse(
                 crate::findings::RepoId::Spine,
                 "<builtin>/gates/codes.yaml",
-                f.contents(),
+                text.as_bytes(),
             )
         })
         .and_then(|d| d.value().cloned())
@@ -199,7 +198,10 @@ pub fn explain_gate(g: &Gate) -> String {
         s.push_str(&format!("\nWhy\n{}\n", indent(w)));
     }
     if !m.inputs.is_empty() {
-        s.push_str(&format!("\nInputs\n{}\n", indent(&m.inputs.join("\n"))));
+        s.push_str(&format!(
+            "\nInputs (a required one that is missing, refused or unparsable skips the gate)\n{}\n",
+            indent(&m.inputs.iter().map(|i| i.describe()).collect::<Vec<_>>().join("\n"))
+        ));
     }
     if let Some(f) = &m.fix_hint {
         s.push_str(&format!("\nFix\n{}\n", indent(f)));

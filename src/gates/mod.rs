@@ -10,6 +10,7 @@
 pub mod catalogue;
 pub mod exec;
 pub mod explain;
+pub mod inputs;
 pub mod native;
 pub mod registry;
 pub mod rules;
@@ -90,8 +91,9 @@ pub struct GateMeta {
     /// Why the gate exists (for `explain`).
     pub why: Option<String>,
     pub fix_hint: Option<String>,
-    /// Repo-qualified globs the gate reads: `spine:ops/bindings/vm.lifecycle.yaml`.
-    pub inputs: Vec<String>,
+    /// What the gate reads (`inputs:` of its gate file), resolved by the
+    /// engine before the gate runs (see `inputs`).
+    pub inputs: Vec<inputs::InputDecl>,
     /// A failing example (for `explain`).
     pub example: Option<String>,
     pub implementation: Implementation,
@@ -103,6 +105,11 @@ pub struct GateMeta {
 }
 
 impl GateMeta {
+    /// The declared inputs as repo-qualified globs (affected-gate selection).
+    pub fn input_patterns(&self) -> Vec<String> {
+        self.inputs.iter().map(|i| i.qualified()).collect()
+    }
+
     /// Finding severity for this gate.
     pub fn finding_severity(&self) -> Severity {
         if self.warn_only {
@@ -113,9 +120,10 @@ impl GateMeta {
     }
 }
 
-/// What a native gate sees.
+/// What a gate sees: its declared inputs (never the whole workspace),
+/// options and the run's settings.
 pub struct GateContext<'a> {
-    pub ws: &'a Workspace,
+    pub inputs: &'a inputs::GateInputs<'a>,
     pub meta: &'a GateMeta,
     pub now: chrono::NaiveDate,
     /// `gate_options.<ID>` from driftgate.yaml, if any.
@@ -129,6 +137,12 @@ pub struct GateContext<'a> {
 }
 
 impl GateContext<'_> {
+    /// A declared input's parsed document (None: absent, or not declared,
+    /// which the engine then reports as the gate's error).
+    pub fn doc(&self, repo: RepoId, path: &str) -> Option<std::sync::Arc<Document>> {
+        self.inputs.doc(repo, path)
+    }
+
     /// Should a sweep over many files look at this one?
     pub fn sweeps(&self, repo: RepoId, path: &str) -> bool {
         self.changed
@@ -162,13 +176,6 @@ pub trait NativeGate: Send + Sync {
     /// Runs the gate. `Err` is the gate's own failure (bad input it cannot
     /// judge), reported as an errored check, not as drift.
     fn run(&self, cx: &GateContext<'_>) -> Result<Vec<Finding>, String>;
-
-    /// Why the gate has nothing to judge in this workspace (its input is
-    /// absent), checked before `run`: the gate is reported as skipped with
-    /// this reason, like a rule whose file is missing. Default: never.
-    fn skip_reason(&self, _cx: &GateContext<'_>) -> Option<String> {
-        None
-    }
 }
 
 /// Runs every selected gate. Returns findings and one record per gate
@@ -255,6 +262,12 @@ pub fn run(
                             "exec gates run only on the work tree (this run reads the {})",
                             ws.spine().snapshot.describe()
                         )))
+                    } else if let Some(why) =
+                        inputs::GateInputs::new(ws, &g.meta, gate_options(config, &g.meta.id))
+                            .ok()
+                            .and_then(|v| v.skip_reason())
+                    {
+                        Plan::Done(CheckStatus::Skipped(why))
                     } else {
                         Plan::Exec(
                             spec.command.clone(),
@@ -374,18 +387,23 @@ fn run_in_process(
     config: &LoadedConfig,
     now: chrono::NaiveDate,
     shared: &rules::Shared<'_>,
-    natives: &[Box<dyn NativeGate>],
+    natives: &[&dyn NativeGate],
 ) -> (CheckStatus, Vec<Finding>) {
-    let options = config.config.gate_options.get(&g.meta.id).or_else(|| {
-        config
-            .config
-            .gate_options
-            .iter()
-            .find(|(k, _)| normalize_id(k).as_deref() == Some(g.meta.id.as_str()))
-            .map(|(_, v)| v)
-    });
+    let options = gate_options(config, &g.meta.id);
+    let view = match inputs::GateInputs::new(ws, &g.meta, options) {
+        Ok(v) => v,
+        Err(e) => {
+            let f = gate_config_finding(g, "/inputs", format!("gate {}: {e}", g.meta.id));
+            return (CheckStatus::Errored(e), vec![f]);
+        }
+    };
+    // Engine-owned inputs: a gate whose evidence is missing is skipped,
+    // never green.
+    if let Some(why) = view.skip_reason() {
+        return (CheckStatus::Skipped(why), Vec::new());
+    }
     let cx = GateContext {
-        ws,
+        inputs: &view,
         meta: &g.meta,
         now,
         options,
@@ -396,12 +414,9 @@ fn run_in_process(
         match &g.meta.implementation {
             Implementation::Rule(rule) => run_rule_gate(g, &cx, shared, rule, options),
             Implementation::Native(name) => match natives.iter().find(|n| n.name() == name) {
-                Some(n) => match n.skip_reason(&cx) {
-                    Some(why) => (CheckStatus::Skipped(why), Vec::new()),
-                    None => match n.run(&cx) {
-                        Ok(fs) => (CheckStatus::Ran, fs),
-                        Err(e) => (CheckStatus::Errored(e), Vec::new()),
-                    },
+                Some(n) => match n.run(&cx) {
+                    Ok(fs) => (CheckStatus::Ran, fs),
+                    Err(e) => (CheckStatus::Errored(e), Vec::new()),
                 },
                 None => {
                     let msg = format!(
@@ -421,7 +436,19 @@ fn run_in_process(
         }
     }));
     match run {
-        Ok(r) => r,
+        Ok((status, mut findings)) => {
+            let undeclared = view.undeclared();
+            if undeclared.is_empty() {
+                return (status, findings);
+            }
+            let msg = format!(
+                "gate {} read {} without declaring it under `inputs:`",
+                g.meta.id,
+                undeclared.join(", ")
+            );
+            findings.push(gate_config_finding(g, "/inputs", msg.clone()));
+            (CheckStatus::Errored(msg), findings)
+        }
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()
@@ -442,6 +469,16 @@ fn run_in_process(
             )
         }
     }
+}
+
+/// `gate_options.<ID>` of driftgate.yaml (`D069` and `D69` alike).
+fn gate_options<'c>(config: &'c LoadedConfig, id: &str) -> Option<&'c Value> {
+    let opts = &config.config.gate_options;
+    opts.get(id).or_else(|| {
+        opts.iter()
+            .find(|(k, _)| normalize_id(k).as_deref() == Some(id))
+            .map(|(_, v)| v)
+    })
 }
 
 fn gate_config_finding(g: &Gate, pointer: &str, message: String) -> Finding {
@@ -555,8 +592,9 @@ pub(crate) mod tests_support {
     pub fn run_rule_on(ws: &Workspace, meta: &GateMeta, rule: &Value) -> rules::RuleResult {
         let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
         let shared = rules::Shared::new(ws, now, &["D1".to_string()]);
+        let view = inputs::GateInputs::new(ws, meta, None).expect("inputs");
         let gc = GateContext {
-            ws,
+            inputs: &view,
             meta,
             now,
             options: None,
@@ -624,7 +662,7 @@ mod panic_tests {
         };
         let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
         let shared = rules::Shared::new(&ws, now, &[]);
-        let natives: Vec<Box<dyn NativeGate>> = vec![Box::new(Panicky)];
+        let natives: Vec<&dyn NativeGate> = vec![&Panicky];
         let (status, findings) =
             run_in_process(&gate, &ws, &LoadedConfig::default(), now, &shared, &natives);
         assert!(matches!(status, CheckStatus::Errored(ref m) if m.contains("crashed")));

@@ -123,7 +123,7 @@ impl Selection {
                 if self.affected_only {
                     return Some("not selected (declares no inputs)".into());
                 }
-            } else if !inputs_match(&g.inputs, paths) {
+            } else if !inputs_match(&g.input_patterns(), paths) {
                 return Some("not selected (none of its inputs changed)".into());
             }
         }
@@ -236,7 +236,7 @@ mod tests {
     #[test]
     fn affected_paths_pick_gates_by_inputs() {
         let mut a = g("D86", "x", "standard");
-        a.inputs = vec!["spine:ops/bindings/vm.*.yaml".into()];
+        a.inputs = vec![crate::gates::inputs::InputDecl::required("spine:ops/bindings/vm.*.yaml")];
         let b = g("D9", "x", "standard");
         let mut s = sel(&[], &[], None);
         s.affected = Some(vec!["spine:ops/bindings/vm.lifecycle.yaml".into()]);

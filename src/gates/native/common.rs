@@ -114,7 +114,7 @@ pub fn line_text_location(doc: &Document, line: usize) -> Location {
 /// Sorted, deduplicated message order is the engine's job; gates still emit
 /// in file order so tests read naturally.
 pub fn spine_doc(cx: &GateContext<'_>, path: &str) -> Option<Arc<Document>> {
-    cx.ws.doc(RepoId::Spine, path)
+    cx.doc(RepoId::Spine, path)
 }
 
 /// A finding for a binding the gate needs but the spine does not have.

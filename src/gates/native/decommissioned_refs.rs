@@ -21,6 +21,9 @@ use std::collections::HashSet;
 
 pub struct DecommissionedRefs;
 
+/// This gate, for the generated registry (see build.rs).
+pub(crate) static GATE: DecommissionedRefs = DecommissionedRefs;
+
 impl NativeGate for DecommissionedRefs {
     fn name(&self) -> &'static str {
         "decommissioned_refs"

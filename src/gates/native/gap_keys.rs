@@ -19,6 +19,9 @@ use std::collections::HashSet;
 
 pub struct GapKeysDeclared;
 
+/// This gate, for the generated registry (see build.rs).
+pub(crate) static GATE: GapKeysDeclared = GapKeysDeclared;
+
 /// The gap register and its schema, from `gate_options.D332` or the defaults.
 fn paths(cx: &GateContext<'_>) -> (String, String) {
     (
@@ -33,23 +36,6 @@ pub const GAP_SCHEMA: &str = "ops/bindings/gap.schema.yaml";
 impl NativeGate for GapKeysDeclared {
     fn name(&self) -> &'static str {
         "gap_keys_declared"
-    }
-
-    /// Like the rule kinds: skipped when the gap register is absent, or
-    /// when it or gap.schema.yaml could not be parsed (a truncated value
-    /// would yield false findings; the parse finding says what is wrong).
-    fn skip_reason(&self, cx: &GateContext<'_>) -> Option<String> {
-        let (gaps_path, schema_path) = paths(cx);
-        let Some(gaps) = spine_doc(cx, &gaps_path) else {
-            return Some(format!("spine:{gaps_path} not found"));
-        };
-        let unusable = |p: &str| format!("spine:{p} could not be parsed (see its parse finding)");
-        if gaps.is_unusable() {
-            return Some(unusable(&gaps_path));
-        }
-        spine_doc(cx, &schema_path)
-            .is_some_and(|d| d.is_unusable())
-            .then(|| unusable(&schema_path))
     }
 
     fn run(&self, cx: &GateContext<'_>) -> Result<Vec<Finding>, String> {

@@ -1,146 +1,33 @@
-//! Native gates: logic that is code. One file per gate or family.
+//! Native gates: logic that is code. One file per gate or family, each
+//! exporting `pub(crate) static GATE`; build.rs declares the modules and
+//! lists them in `registry()`, so a new native gate is its gate folder
+//! (`gates/DNNN-name/gate.yaml` with `native: NAME`) plus one file here.
 //!
-//! | gate | file | native name |
-//! |---|---|---|
-//! | D52  | `vm_ip_octet.rs`       | `vm_ip_octet` |
-//! | D69  | `vm_creation_lock.rs`  | `vm_creation_lock` |
-//! | D100 | `vm_ip_table.rs`       | `vm_ip_table` |
-//! | D106 | `service_ports.rs`     | `service_port_collision` |
-//! | D129 | `schema_conventions.rs`| `schema_conventions` |
-//! | D138 | `startup_sites.rs`     | `startup_site_tags` |
-//! | D139 | `nas_baseline.rs`      | `nas_baseline` |
-//! | D163 | `workbench_ssh.rs`     | `workbench_ssh_parity` |
-//! | D173 | `site_topology.rs`     | `site_topology_parity` |
-//! | D332 | `gap_keys.rs`          | `gap_keys_declared` |
-//! | D400 | `decommissioned_refs.rs` | `decommissioned_refs` |
-//! | D403 | `startup_coverage.rs`  | `startup_coverage` |
-//! | D406 | `vmid_range.rs`        | `vmid_unique_in_range` |
+//! Gates read only their declared inputs, through `GateContext::doc` and
+//! `GateContext::inputs` (see `gates::inputs`).
 
 pub mod common;
-mod decommissioned_refs;
-mod gap_keys;
-mod nas_baseline;
-mod schema_conventions;
-mod service_ports;
-mod site_topology;
-mod startup_coverage;
-mod startup_sites;
-mod vm_creation_lock;
-mod vm_ip_octet;
-mod vm_ip_table;
-mod vmid_range;
-mod workbench_ssh;
 
 use super::{GateMeta, Implementation, NativeGate};
-use crate::documents::Document;
-use crate::findings::RepoId;
-use serde_json::Value;
 
-/// Every native gate, by the name gate files use (`native: NAME`).
-pub fn registry() -> Vec<Box<dyn NativeGate>> {
-    vec![
-        Box::new(vm_ip_octet::VmIpOctet),
-        Box::new(vm_creation_lock::VmCreationLock),
-        Box::new(vm_ip_table::VmIpTable),
-        Box::new(service_ports::ServicePortCollision),
-        Box::new(schema_conventions::SchemaConventions),
-        Box::new(startup_sites::StartupSiteTags),
-        Box::new(nas_baseline::NasBaseline),
-        Box::new(workbench_ssh::WorkbenchSshParity),
-        Box::new(site_topology::SiteTopologyParity),
-        Box::new(gap_keys::GapKeysDeclared),
-        Box::new(decommissioned_refs::DecommissionedRefs),
-        Box::new(startup_coverage::StartupCoverage),
-        Box::new(vmid_range::VmidUniqueInRange),
-    ]
-}
+include!(concat!(env!("OUT_DIR"), "/natives.rs"));
 
 /// The registered native gate a gate definition names, if any.
-pub fn gate_for(meta: &GateMeta) -> Option<Box<dyn NativeGate>> {
+pub fn gate_for(meta: &GateMeta) -> Option<&'static dyn NativeGate> {
     let Implementation::Native(name) = &meta.implementation else {
         return None;
     };
     registry().into_iter().find(|g| g.name() == name)
 }
 
-/// Every gate file of the source tree's `gates/` directory that names a
-/// native implementation, read from disk (tests only: the engine embeds
-/// and validates the catalogue itself).
-#[doc(hidden)]
-pub fn native_catalogue_for_test() -> Vec<GateMeta> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("gates");
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return out;
-    };
-    let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    paths.sort();
-    for p in paths {
-        let Ok(bytes) = std::fs::read(&p) else {
-            continue;
-        };
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let doc = Document::parse(RepoId::Spine, &format!("gates/{name}"), &bytes);
-        if let Some(meta) = doc
-            .value()
-            .and_then(|v| meta_of(v, &format!("gates/{name}")))
-        {
-            out.push(meta);
-        }
-    }
-    out
-}
-
-/// The native gate definition with this id (`D69` or `D069`), from the
-/// source tree's `gates/` directory. Panics when absent (tests only).
-#[doc(hidden)]
-pub fn meta_for_test(id: &str) -> GateMeta {
-    let want = normalise_id(id);
-    native_catalogue_for_test()
+/// The built-in gate definitions that name a native implementation.
+pub fn builtin_natives() -> Vec<GateMeta> {
+    super::catalogue::builtin()
+        .gates
         .into_iter()
-        .find(|m| m.id == want)
-        .unwrap_or_else(|| panic!("no native gate file for {id} in gates/"))
-}
-
-fn normalise_id(id: &str) -> String {
-    let digits = id.trim().trim_start_matches(['D', 'd']);
-    match digits.parse::<u32>() {
-        Ok(n) => format!("D{n}"),
-        Err(_) => id.trim().to_string(),
-    }
-}
-
-fn meta_of(v: &Value, origin: &str) -> Option<GateMeta> {
-    let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-    let native = s("native")?;
-    Some(GateMeta {
-        id: normalise_id(&s("id")?),
-        name: s("name").unwrap_or_default(),
-        category: s("category").unwrap_or_default(),
-        gate_class: s("gate_class").unwrap_or_default(),
-        severity: s("severity").unwrap_or_default(),
-        ring: s("ring").unwrap_or_default(),
-        description: s("description").unwrap_or_default(),
-        why: s("why"),
-        fix_hint: s("fix_hint"),
-        inputs: v
-            .get("inputs")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default(),
-        example: s("example"),
-        implementation: Implementation::Native(native),
-        warn_only: v.get("warn_only").and_then(Value::as_bool).unwrap_or(false),
-        origin: origin.to_string(),
-    })
+        .map(|g| g.meta)
+        .filter(|m| matches!(m.implementation, Implementation::Native(_)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -153,7 +40,7 @@ mod tests {
         let names: Vec<&str> = registry().iter().map(|g| g.name()).collect();
         let unique: HashSet<&str> = names.iter().copied().collect();
         assert_eq!(unique.len(), names.len(), "duplicate native names");
-        let cat = native_catalogue_for_test();
+        let cat = builtin_natives();
         for n in &names {
             assert!(
                 cat.iter()
@@ -169,12 +56,14 @@ mod tests {
             );
             assert!(!m.description.is_empty() && m.fix_hint.is_some() && m.why.is_some());
             assert!(m.example.is_some() && !m.inputs.is_empty(), "{}", m.id);
-            let file = m.origin.trim_start_matches("gates/");
+            let file = m
+                .origin
+                .trim_start_matches(crate::gates::catalogue::BUILTIN_PREFIX);
             let num: u32 = m.id[1..].parse().expect("numeric id");
-            assert!(
-                file.starts_with(&format!("D{num:03}-{}", m.name)),
-                "{file} should be named D{num:03}-{}.yaml",
-                m.name
+            assert_eq!(
+                file,
+                format!("D{num:03}-{}/gate.yaml", m.name),
+                "gate folders are named DNNN-name"
             );
         }
     }
@@ -205,7 +94,7 @@ mod tests {
             "dotfiles/ssh/config.d/x.conf",
             "HostName\nHost\nHost =\n  User\nHost pve\n  HostName ==\nMatch all\n",
         )];
-        for m in native_catalogue_for_test() {
+        for m in builtin_natives() {
             let r = run_gate(&m.id, &files, Some(&wb), None);
             let f = r.unwrap_or_else(|e| panic!("{} errored on hostile input: {e}", m.id));
             for x in &f {

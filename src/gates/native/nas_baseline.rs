@@ -12,6 +12,9 @@ use std::collections::HashMap;
 
 pub struct NasBaseline;
 
+/// This gate, for the generated registry (see build.rs).
+pub(crate) static GATE: NasBaseline = NasBaseline;
+
 impl NativeGate for NasBaseline {
     fn name(&self) -> &'static str {
         "nas_baseline"

@@ -29,6 +29,9 @@ use std::collections::{HashMap, HashSet};
 
 pub struct SchemaConventions;
 
+/// This gate, for the generated registry (see build.rs).
+pub(crate) static GATE: SchemaConventions = SchemaConventions;
+
 const DEFAULTS: &str = r#"
 policy:
   include_globs: ["ops/bindings/**/*.yaml", "ops/bindings/**/*.yml"]
@@ -168,9 +171,10 @@ impl NativeGate for SchemaConventions {
                 &own
             }
         };
-        let spine = cx.ws.spine();
-        let wanted: Vec<&str> = spine
-            .paths()
+        let wanted: Vec<&str> = cx
+            .inputs
+            .paths(RepoId::Spine)
+            .into_iter()
             .filter(|path| {
                 Format::of_path(path) == Format::Yaml
                     && cx.sweeps(RepoId::Spine, path)
@@ -184,7 +188,7 @@ impl NativeGate for SchemaConventions {
             .par_iter()
             .flat_map_iter(|path| {
                 let mut out = Vec::new();
-                if let Some(doc) = spine.doc(path) {
+                if let Some(doc) = cx.doc(RepoId::Spine, path) {
                     let allowed = rules.allowed.get(*path);
                     for (i, d) in doc.docs.iter().enumerate() {
                         let mut walker = Walker {

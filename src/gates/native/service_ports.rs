@@ -11,6 +11,9 @@ use std::collections::HashMap;
 
 pub struct ServicePortCollision;
 
+/// This gate, for the generated registry (see build.rs).
+pub(crate) static GATE: ServicePortCollision = ServicePortCollision;
+
 impl NativeGate for ServicePortCollision {
     fn name(&self) -> &'static str {
         "service_port_collision"

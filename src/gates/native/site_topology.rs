@@ -20,6 +20,9 @@ use std::collections::{HashMap, HashSet};
 
 pub struct SiteTopologyParity;
 
+/// This gate, for the generated registry (see build.rs).
+pub(crate) static GATE: SiteTopologyParity = SiteTopologyParity;
+
 impl NativeGate for SiteTopologyParity {
     fn name(&self) -> &'static str {
         "site_topology_parity"

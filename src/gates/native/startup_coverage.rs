@@ -30,6 +30,9 @@ use std::collections::{HashMap, HashSet};
 
 pub struct StartupCoverage;
 
+/// This gate, for the generated registry (see build.rs).
+pub(crate) static GATE: StartupCoverage = StartupCoverage;
+
 const CLUSTER_LISTS: [&str; 5] = [
     "active_vm_ids",
     "startup_order",

@@ -9,6 +9,9 @@ use std::collections::HashSet;
 
 pub struct StartupSiteTags;
 
+/// This gate, for the generated registry (see build.rs).
+pub(crate) static GATE: StartupSiteTags = StartupSiteTags;
+
 impl NativeGate for StartupSiteTags {
     fn name(&self) -> &'static str {
         "startup_site_tags"

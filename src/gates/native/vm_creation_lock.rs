@@ -23,6 +23,9 @@ use std::collections::{HashMap, HashSet};
 
 pub struct VmCreationLock;
 
+/// This gate, for the generated registry (see build.rs).
+pub(crate) static GATE: VmCreationLock = VmCreationLock;
+
 impl NativeGate for VmCreationLock {
     fn name(&self) -> &'static str {
         "vm_creation_lock"

@@ -17,6 +17,9 @@ use std::net::Ipv4Addr;
 
 pub struct VmIpOctet;
 
+/// This gate, for the generated registry (see build.rs).
+pub(crate) static GATE: VmIpOctet = VmIpOctet;
+
 /// A declared exception: where it is and which address it covers.
 struct Exception {
     pointer: String,

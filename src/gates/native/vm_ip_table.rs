@@ -16,6 +16,9 @@ use std::collections::HashMap;
 
 pub struct VmIpTable;
 
+/// This gate, for the generated registry (see build.rs).
+pub(crate) static GATE: VmIpTable = VmIpTable;
+
 const COLUMNS: [&str; 4] = ["VM", "Canonical Name", "LAN IP", "VMID"];
 
 impl NativeGate for VmIpTable {

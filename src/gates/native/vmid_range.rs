@@ -12,6 +12,9 @@ use std::collections::{HashMap, HashSet};
 
 pub struct VmidUniqueInRange;
 
+/// This gate, for the generated registry (see build.rs).
+pub(crate) static GATE: VmidUniqueInRange = VmidUniqueInRange;
+
 impl NativeGate for VmidUniqueInRange {
     fn name(&self) -> &'static str {
         "vmid_unique_in_range"

@@ -23,6 +23,9 @@ use std::sync::Arc;
 
 pub struct WorkbenchSshParity;
 
+/// This gate, for the generated registry (see build.rs).
+pub(crate) static GATE: WorkbenchSshParity = WorkbenchSshParity;
+
 const DEFAULT_GLOB: &str = "dotfiles/ssh/config.d/*.conf";
 
 impl NativeGate for WorkbenchSshParity {
@@ -31,9 +34,6 @@ impl NativeGate for WorkbenchSshParity {
     }
 
     fn run(&self, cx: &GateContext<'_>) -> Result<Vec<Finding>, String> {
-        let Some(wb) = cx.ws.repo(RepoId::Workbench) else {
-            return Ok(Vec::new());
-        };
         let Some(spine_doc) = spine_doc(cx, SSH_TARGETS) else {
             return Ok(Vec::new());
         };
@@ -46,10 +46,12 @@ impl NativeGate for WorkbenchSshParity {
                 )
             })?
             .compile_matcher();
-        let docs: Vec<Arc<Document>> = wb
-            .paths()
+        let docs: Vec<Arc<Document>> = cx
+            .inputs
+            .paths(RepoId::Workbench)
+            .into_iter()
             .filter(|p| glob.is_match(p))
-            .filter_map(|p| wb.doc(p))
+            .filter_map(|p| cx.doc(RepoId::Workbench, p))
             .collect();
         // Every block in ssh's reading order, and the first concrete block per alias.
         let blocks: Vec<(&Arc<Document>, &HostBlock)> = docs

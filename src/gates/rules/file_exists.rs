@@ -38,9 +38,10 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
         })?,
     };
     let loaded = cx.load(&spec.file)?;
-    let Some(repo) = cx.ws().repo(repo_id) else {
+    let view = cx.gate.inputs;
+    if !view.has_repo(repo_id) {
         return Err(Halt::Skip(format!("needs the {repo_id} checkout")));
-    };
+    }
     let doc = &loaded.doc;
     let mut out = Output::default();
     let items = match cx.items(&items_f, &loaded) {
@@ -64,7 +65,7 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
         };
         for (p, ptr) in paths {
             let clean = p.trim_start_matches("./");
-            if clean.is_empty() || repo.has(clean) {
+            if clean.is_empty() || view.has(repo_id, clean) {
                 continue;
             }
             let json = item_json(doc, &item.pointer);

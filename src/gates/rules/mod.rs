@@ -141,10 +141,6 @@ pub struct RuleCx<'a> {
 }
 
 impl<'a> RuleCx<'a> {
-    pub fn ws(&self) -> &Workspace {
-        self.shared.ws
-    }
-
     fn config(&self, field: &str, message: impl Into<String>) -> Halt {
         Halt::Config {
             pointer: format!("{}{}", self.base, field),
@@ -198,10 +194,13 @@ impl<'a> RuleCx<'a> {
     /// Loads one repo-qualified file (`spine:ops/bindings/x.yaml`).
     pub fn load(&self, file: &str) -> Result<Loaded, Halt> {
         let (repo, path) = parse_ref(file);
-        let Some(r) = self.ws().repo(repo) else {
+        let view = self.gate.inputs;
+        if !view.has_repo(repo) {
             return Err(Halt::Skip(format!("needs the {repo} checkout ({file})")));
-        };
-        let Some(doc) = r.doc(path) else {
+        }
+        // Through the gate's view: an undeclared file is refused (and the
+        // engine reports the gate as errored).
+        let Some(doc) = view.doc(repo, path) else {
             return Err(Halt::Skip(format!("{repo}:{path} not found")));
         };
         self.loaded(doc)
@@ -228,19 +227,17 @@ impl<'a> RuleCx<'a> {
         let (sets, missing) = self.glob_sets(patterns, "/files")?;
         let (ex, _) = self.glob_sets(exclude, "/exclude")?;
         let mut out = Vec::new();
+        let view = self.gate.inputs;
         for (repo, set) in &sets {
-            let Some(r) = self.ws().repo(*repo) else {
-                continue;
-            };
-            for p in r.glob(set) {
-                if ex.iter().any(|(xr, xs)| xr == repo && xs.is_match(p)) {
+            for p in view.paths(*repo) {
+                if !set.is_match(p) || ex.iter().any(|(xr, xs)| xr == repo && xs.is_match(p)) {
                     continue;
                 }
                 // Staged mode: a sweep judges only the changed files.
                 if !self.gate.sweeps(*repo, p) {
                     continue;
                 }
-                if let Some(d) = r.doc(p) {
+                if let Some(d) = view.doc(*repo, p) {
                     out.push(d);
                 }
             }
@@ -271,7 +268,7 @@ impl<'a> RuleCx<'a> {
                 .literal_separator(true)
                 .build()
                 .map_err(|e| self.config(field, format!("bad glob `{p}`: {e}")))?;
-            if self.ws().repo(repo).is_none() && !missing.contains(&repo) {
+            if !self.gate.inputs.has_repo(repo) && !missing.contains(&repo) {
                 missing.push(repo);
             }
             match by_repo.iter_mut().find(|(r, _)| *r == repo) {

@@ -1,0 +1,70 @@
+//! Build script: embeds the gate catalogue and registers the native gates,
+//! so that adding a gate never means editing a central list.
+//!
+//! - `gates/<DNNN-name>/gate.yaml` files (plus `gates/gate.schema.json` and
+//!   `gates/codes.yaml`) are embedded as `(path, text)` pairs. The `pass/` and
+//!   `fail/` fixtures beside them are test data and stay out of the binary
+//!   (`include_dir!` of the whole directory would embed them).
+//! - Every `src/gates/native/*.rs` file except `mod.rs` and `common.rs` is a
+//!   native gate module exporting `pub(crate) static GATE`; the generated
+//!   `natives.rs` declares the modules and lists them.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it"));
+    let gates = manifest.join("gates");
+    let native = manifest.join("src/gates/native");
+    println!("cargo:rerun-if-changed={}", gates.display());
+    println!("cargo:rerun-if-changed={}", native.display());
+
+    // The catalogue: gate.yaml of every gate folder, plus the shared files.
+    let mut entries: Vec<(String, PathBuf)> = Vec::new();
+    for name in ["gate.schema.json", "codes.yaml"] {
+        entries.push((name.to_string(), gates.join(name)));
+    }
+    for dir in sorted_dir(&gates) {
+        let file = dir.join("gate.yaml");
+        if dir.is_dir() && file.is_file() {
+            println!("cargo:rerun-if-changed={}", file.display());
+            let folder = dir.file_name().map(|n| n.to_string_lossy().to_string());
+            entries.push((format!("{}/gate.yaml", folder.unwrap_or_default()), file));
+        }
+    }
+    let mut src = String::from("/// `(path under gates/, text)` of every embedded catalogue file.\n");
+    src.push_str("pub static BUILTIN_FILES: &[(&str, &str)] = &[\n");
+    for (name, path) in &entries {
+        let _ = writeln!(src, "    ({name:?}, include_str!({:?})),", path.display().to_string());
+    }
+    src.push_str("];\n");
+    std::fs::write(out.join("catalogue.rs"), src).expect("write catalogue.rs");
+
+    // Native gates: one module per file.
+    let mut mods = String::new();
+    let mut list = String::new();
+    for file in sorted_dir(&native) {
+        let Some(stem) = file.file_stem().map(|s| s.to_string_lossy().to_string()) else {
+            continue;
+        };
+        if file.extension().is_none_or(|e| e != "rs") || stem == "mod" || stem == "common" {
+            continue;
+        }
+        let _ = writeln!(mods, "#[path = {:?}]\nmod {stem};", file.display().to_string());
+        let _ = writeln!(list, "        &{stem}::GATE,");
+    }
+    let src = format!(
+        "{mods}\n/// Every native gate, by the name gate files use (`native: NAME`).\n\
+         pub fn registry() -> Vec<&'static dyn NativeGate> {{\n    vec![\n{list}    ]\n}}\n"
+    );
+    std::fs::write(out.join("natives.rs"), src).expect("write natives.rs");
+}
+
+fn sorted_dir(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
