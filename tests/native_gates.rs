@@ -8,9 +8,9 @@ use common::*;
 use driftgate::check::{open_workspace, CheckOptions, Sources};
 use driftgate::config::LoadedConfig;
 use driftgate::documents::Document;
-use driftgate::findings::{Finding, RepoId};
-use driftgate::gates::native::{native_catalogue_for_test, registry};
-use driftgate::gates::{GateContext, GateMeta, Implementation};
+use driftgate::findings::{CheckRecord, CheckStatus, Finding, RepoId};
+use driftgate::gates::native::{builtin_natives, registry};
+use driftgate::gates::GateOptions;
 use driftgate::workspace::Workspace;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -71,39 +71,49 @@ fn open(root: &Path) -> (Workspace, LoadedConfig) {
     open_workspace(&opts).unwrap_or_else(|f| panic!("workspace: {}", f.message))
 }
 
-/// Runs every registered native gate (through its gate file) once.
-fn run_all(ws: &Workspace, config: &LoadedConfig, catalogue: &[GateMeta]) -> Vec<Finding> {
-    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
-    let mut out = Vec::new();
-    for gate in registry() {
-        let meta = catalogue
-            .iter()
-            .find(|m| m.implementation == Implementation::Native(gate.name().to_string()))
-            .unwrap_or_else(|| panic!("no gate file for native gate {}", gate.name()));
-        let cx = GateContext {
-            ws,
-            meta,
-            now,
-            options: config.config.gate_options.get(&meta.id),
-            changed: None,
-            schemas: None,
-        };
-        let found = gate
-            .run(&cx)
-            .unwrap_or_else(|e| panic!("{} errored: {e}", meta.id));
-        for f in &found {
-            assert_eq!(f.code, meta.id, "finding code is the gate id");
-            assert!(!f.message.is_empty() && f.help.is_some());
-            assert!(
-                f.location.span.is_some(),
-                "{} finding without a span: {}",
-                f.code,
-                f.message
-            );
-        }
-        out.extend(found);
+/// Runs every native gate through the engine; returns their findings and
+/// each gate's status.
+fn run_with_status(
+    ws: &Workspace,
+    config: &LoadedConfig,
+    ids: &BTreeSet<String>,
+) -> (Vec<Finding>, Vec<CheckRecord>) {
+    let opts = GateOptions {
+        select: ids.iter().cloned().collect(),
+        now: chrono::NaiveDate::from_ymd_opt(2026, 11, 20),
+        exec: false,
+        registry: Some(false),
+        ..GateOptions::default()
+    };
+    let (findings, records) = driftgate::gates::run(ws, config, &opts, None);
+    let findings: Vec<Finding> = findings
+        .into_iter()
+        .filter(|f| ids.contains(&f.code))
+        .collect();
+    for f in &findings {
+        assert!(!f.message.is_empty() && f.help.is_some());
+        assert!(
+            f.location.span.is_some(),
+            "{} finding without a span: {}",
+            f.code,
+            f.message
+        );
     }
-    out
+    let records = records
+        .into_iter()
+        .filter(|r| ids.contains(&r.code))
+        .collect();
+    (findings, records)
+}
+
+/// Runs every native gate through the engine; each must have run.
+fn run_all(ws: &Workspace, config: &LoadedConfig, ids: &BTreeSet<String>) -> Vec<Finding> {
+    let (findings, records) = run_with_status(ws, config, ids);
+    assert_eq!(records.len(), ids.len());
+    for r in &records {
+        assert_eq!(r.status, CheckStatus::Ran, "{} did not run", r.code);
+    }
+    findings
 }
 
 fn rows_of(findings: &[Finding]) -> Vec<Row> {
@@ -123,15 +133,13 @@ fn rows_of(findings: &[Finding]) -> Vec<Row> {
     v
 }
 
-fn catalogue() -> (Vec<GateMeta>, BTreeSet<String>) {
-    let cat = native_catalogue_for_test();
-    let ids = cat.iter().map(|m| m.id.clone()).collect();
-    (cat, ids)
+fn catalogue() -> BTreeSet<String> {
+    builtin_natives().iter().map(|m| m.id.clone()).collect()
 }
 
 #[test]
 fn demo_native_findings_are_exactly_the_drift_rows() {
-    let (cat, ids) = catalogue();
+    let ids = catalogue();
     assert_eq!(ids.len(), registry().len());
     let (expected, _) = drift_rows(&ids);
     assert!(
@@ -141,7 +149,7 @@ fn demo_native_findings_are_exactly_the_drift_rows() {
     let ws_dir = demo_copy(false);
     let (ws, config) = open(ws_dir.path());
     assert!(ws.repo(RepoId::Workbench).is_some(), "demo has a workbench");
-    let found = run_all(&ws, &config, &cat);
+    let found = run_all(&ws, &config, &ids);
     assert_eq!(
         rows_of(&found),
         expected,
@@ -156,10 +164,10 @@ fn demo_native_findings_are_exactly_the_drift_rows() {
 
 #[test]
 fn demo_messages_speak_the_users_terms() {
-    let (cat, _) = catalogue();
+    let ids = catalogue();
     let ws_dir = demo_copy(false);
     let (ws, config) = open(ws_dir.path());
-    let found = run_all(&ws, &config, &cat);
+    let found = run_all(&ws, &config, &ids);
     let msg = |code: &str| -> Vec<&str> {
         found
             .iter()
@@ -209,11 +217,11 @@ fn demo_messages_speak_the_users_terms() {
 
 #[test]
 fn demo_with_fixes_leaves_only_the_waived_rows() {
-    let (cat, ids) = catalogue();
+    let ids = catalogue();
     let (_, waived) = drift_rows(&ids);
     let ws_dir = demo_copy(true);
     let (ws, config) = open(ws_dir.path());
-    let found = run_all(&ws, &config, &cat);
+    let found = run_all(&ws, &config, &ids);
     assert_eq!(
         rows_of(&found),
         waived,
@@ -240,16 +248,23 @@ fn demo_with_fixes_leaves_only_the_waived_rows() {
 }
 
 #[test]
-fn without_workbench_the_workbench_gate_reports_nothing() {
-    let (cat, _) = catalogue();
+fn without_workbench_the_workbench_gate_is_skipped_not_green() {
+    let ids = catalogue();
     let ws_dir = demo_copy(false);
     std::fs::remove_dir_all(ws_dir.path().join("workbench")).expect("rm workbench");
     let (ws, config) = open(ws_dir.path());
     assert!(ws.repo(RepoId::Workbench).is_none());
-    let found = run_all(&ws, &config, &cat);
+    let (found, records) = run_with_status(&ws, &config, &ids);
     assert!(found.iter().all(|f| f.location.repo == RepoId::Spine));
     assert!(
         found.iter().any(|f| f.code == "D69"),
         "spine gates still run"
+    );
+    let d163 = records.iter().find(|r| r.code == "D163").expect("D163");
+    assert_eq!(
+        d163.status,
+        CheckStatus::Skipped(
+            "no workbench checkout (needs workbench:dotfiles/ssh/config.d/*.conf)".into()
+        )
     );
 }

@@ -351,8 +351,8 @@ mod tests {
         for g in &cat.gates {
             let file = g.meta.origin.trim_start_matches(BUILTIN_PREFIX);
             let num: u64 = g.meta.id[1..].parse().unwrap();
-            let expected = format!("D{num:03}-{}.yaml", g.meta.name);
-            assert_eq!(file, expected, "gate file name must be D + 3 digits + name");
+            let expected = format!("D{num:03}-{}/gate.yaml", g.meta.name);
+            assert_eq!(file, expected, "gate folder name must be D + 3 digits + name");
             assert!(!g.meta.description.is_empty());
             assert!(g.meta.fix_hint.is_some(), "{} needs a fix_hint", g.meta.id);
             assert!(!g.meta.inputs.is_empty(), "{} needs inputs", g.meta.id);

@@ -468,8 +468,8 @@ pub fn backup_targets(doc: &Document) -> Vec<BackupTarget<'_>> {
 pub mod testing {
     //! Temp-dir workspaces for native gate unit tests.
     use crate::config::LoadedConfig;
-    use crate::findings::{Finding, RepoId};
-    use crate::gates::{GateContext, GateMeta, NativeGate};
+    use crate::findings::{CheckStatus, Finding, RepoId};
+    use crate::gates::GateOptions;
     use crate::workspace::{Limits, Repo, Snapshot, Workspace};
     use std::path::Path;
 
@@ -514,44 +514,58 @@ pub mod testing {
         }
     }
 
-    /// Calls `f` with native gate `id` (by its gate file) and a context over
-    /// the files.
-    fn with_gate<R>(
+    /// Runs gate `id` over the files through the engine (selection, input
+    /// resolution, panic safety, undeclared-read checks), with
+    /// `gate_options.<id>` set to `options` and `--now 2026-11-20`.
+    fn engine_run(
         id: &str,
         files: &[(&str, &str)],
         workbench: Option<&[(&str, &str)]>,
         options: Option<serde_json::Value>,
-        f: impl FnOnce(&dyn NativeGate, &GateContext<'_>) -> R,
-    ) -> R {
+    ) -> (CheckStatus, Vec<Finding>) {
         let t = TestWs::new(files, workbench);
         let ws = t.workspace();
-        let meta: GateMeta = super::super::meta_for_test(id);
-        let _ = LoadedConfig::default();
-        let gate = super::super::gate_for(&meta).expect("native gate registered");
-        let cx = GateContext {
-            ws: &ws,
-            meta: &meta,
-            now: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
-            options: options.as_ref(),
-            changed: None,
-            schemas: None,
+        let mut config = LoadedConfig::default();
+        if let Some(o) = options {
+            config.config.gate_options.insert(id.to_string(), o);
+        }
+        let opts = GateOptions {
+            select: vec![id.to_string()],
+            now: chrono::NaiveDate::from_ymd_opt(2026, 11, 20),
+            exec: false,
+            registry: Some(false),
+            ..GateOptions::default()
         };
-        f(gate.as_ref(), &cx)
+        let (findings, records) = crate::gates::run(&ws, &config, &opts, None);
+        let status = records
+            .into_iter()
+            .find(|r| r.code == id)
+            .map(|r| r.status)
+            .unwrap_or_else(|| CheckStatus::Errored(format!("{id} is not in the catalogue")));
+        (status, findings)
     }
 
-    /// Runs native gate `id` (by its gate file) over the files.
+    /// Runs gate `id` over the files: its findings, or `Err` with the
+    /// reason when the engine reports it errored or skipped.
     pub fn run_gate(
         id: &str,
         files: &[(&str, &str)],
         workbench: Option<&[(&str, &str)]>,
         options: Option<serde_json::Value>,
     ) -> Result<Vec<Finding>, String> {
-        with_gate(id, files, workbench, options, |g, cx| g.run(cx))
+        match engine_run(id, files, workbench, options) {
+            (CheckStatus::Ran, f) => Ok(f.into_iter().filter(|f| f.code == id).collect()),
+            (CheckStatus::Skipped(why), _) => Err(format!("skipped: {why}")),
+            (CheckStatus::Errored(why), _) => Err(why),
+        }
     }
 
-    /// Why native gate `id` would be skipped over the files (None: it runs).
+    /// Why gate `id` is skipped over the files (None: it runs).
     pub fn skip_reason(id: &str, files: &[(&str, &str)]) -> Option<String> {
-        with_gate(id, files, None, None, |g, cx| g.skip_reason(cx))
+        match engine_run(id, files, None, None).0 {
+            CheckStatus::Skipped(why) => Some(why),
+            _ => None,
+        }
     }
 
     /// Unwraps a gate run, panicking with the error.

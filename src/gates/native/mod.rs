@@ -69,7 +69,7 @@ mod tests {
     }
 
     /// Bindings of the wrong shape everywhere: no gate panics, none errors
-    /// (topology is present), and what they report still has a span.
+    /// (topology is present; a gate without its input is skipped), and what they report still has a span.
     #[test]
     fn hostile_shapes_never_panic() {
         use super::common::testing::*;
@@ -95,8 +95,12 @@ mod tests {
             "HostName\nHost\nHost =\n  User\nHost pve\n  HostName ==\nMatch all\n",
         )];
         for m in builtin_natives() {
-            let r = run_gate(&m.id, &files, Some(&wb), None);
-            let f = r.unwrap_or_else(|e| panic!("{} errored on hostile input: {e}", m.id));
+            let f = match run_gate(&m.id, &files, Some(&wb), None) {
+                Ok(f) => f,
+                // D332: this spine has no gap register to judge.
+                Err(e) if e.starts_with("skipped: ") => continue,
+                Err(e) => panic!("{} errored on hostile input: {e}", m.id),
+            };
             for x in &f {
                 assert!(
                     x.location.span.is_some()
@@ -107,11 +111,5 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn ids_normalise() {
-        assert_eq!(normalise_id("D069"), "D69");
-        assert_eq!(normalise_id("d400"), "D400");
     }
 }

@@ -252,9 +252,11 @@ mod tests {
     }
 
     #[test]
-    fn no_workbench_means_nothing_to_check() {
-        let f = findings(run_gate("D163", &[(SSH_TARGETS, SPINE)], None, None));
-        assert!(f.is_empty());
+    fn no_workbench_means_skipped_not_green() {
+        assert_eq!(
+            run_gate("D163", &[(SSH_TARGETS, SPINE)], None, None),
+            Err("skipped: no workbench checkout (needs workbench:dotfiles/ssh/config.d/*.conf)".into())
+        );
     }
 
     #[test]
