@@ -33,10 +33,15 @@ fn main() {
             entries.push((format!("{}/gate.yaml", folder.unwrap_or_default()), file));
         }
     }
-    let mut src = String::from("/// `(path under gates/, text)` of every embedded catalogue file.\n");
+    let mut src =
+        String::from("/// `(path under gates/, text)` of every embedded catalogue file.\n");
     src.push_str("pub static BUILTIN_FILES: &[(&str, &str)] = &[\n");
     for (name, path) in &entries {
-        let _ = writeln!(src, "    ({name:?}, include_str!({:?})),", path.display().to_string());
+        let _ = writeln!(
+            src,
+            "    ({name:?}, include_str!({:?})),",
+            path.display().to_string()
+        );
     }
     src.push_str("];\n");
     std::fs::write(out.join("catalogue.rs"), src).expect("write catalogue.rs");
@@ -51,7 +56,11 @@ fn main() {
         if file.extension().is_none_or(|e| e != "rs") || stem == "mod" || stem == "common" {
             continue;
         }
-        let _ = writeln!(mods, "#[path = {:?}]\nmod {stem};", file.display().to_string());
+        let _ = writeln!(
+            mods,
+            "#[path = {:?}]\nmod {stem};",
+            file.display().to_string()
+        );
         let _ = writeln!(list, "        &{stem}::GATE,");
     }
     let src = format!(

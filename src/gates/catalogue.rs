@@ -352,7 +352,10 @@ mod tests {
             let file = g.meta.origin.trim_start_matches(BUILTIN_PREFIX);
             let num: u64 = g.meta.id[1..].parse().unwrap();
             let expected = format!("D{num:03}-{}/gate.yaml", g.meta.name);
-            assert_eq!(file, expected, "gate folder name must be D + 3 digits + name");
+            assert_eq!(
+                file, expected,
+                "gate folder name must be D + 3 digits + name"
+            );
             assert!(!g.meta.description.is_empty());
             assert!(g.meta.fix_hint.is_some(), "{} needs a fix_hint", g.meta.id);
             assert!(!g.meta.inputs.is_empty(), "{} needs inputs", g.meta.id);

@@ -198,10 +198,11 @@ pub fn explain_gate(g: &Gate) -> String {
         s.push_str(&format!("\nWhy\n{}\n", indent(w)));
     }
     if !m.inputs.is_empty() {
-        s.push_str(&format!(
-            "\nInputs (a required one that is missing, refused or unparsable skips the gate)\n{}\n",
-            indent(&m.inputs.iter().map(|i| i.describe()).collect::<Vec<_>>().join("\n"))
-        ));
+        let mut lines: Vec<String> = m.inputs.iter().map(|i| i.describe()).collect();
+        lines.push(
+            "(a required input that is missing, refused or does not parse skips the gate)".into(),
+        );
+        s.push_str(&format!("\nInputs\n{}\n", indent(&lines.join("\n"))));
     }
     if let Some(f) = &m.fix_hint {
         s.push_str(&format!("\nFix\n{}\n", indent(f)));

@@ -209,11 +209,7 @@ impl<'a> GateInputs<'a> {
         for i in &self.inputs {
             let Some(repo) = self.ws.repo(i.repo) else {
                 if i.required {
-                    return Some(format!(
-                        "no {} checkout (needs {})",
-                        i.repo,
-                        i.qualified()
-                    ));
+                    return Some(format!("no {} checkout (needs {})", i.repo, i.qualified()));
                 }
                 continue;
             };
@@ -324,7 +320,10 @@ pub fn unusable(doc: &Document) -> Option<String> {
             None => format!("does not parse ({})", p.code),
         },
         Some(p) => match &p.location.span {
-            Some(s) => format!("is refused ({} at {}:{}: {})", p.code, s.line, s.col, p.message),
+            Some(s) => format!(
+                "is refused ({} at {}:{}: {})",
+                p.code, s.line, s.col, p.message
+            ),
             None => format!("is refused ({}: {})", p.code, p.message),
         },
         None => "could not be read".to_string(),

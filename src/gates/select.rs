@@ -236,7 +236,9 @@ mod tests {
     #[test]
     fn affected_paths_pick_gates_by_inputs() {
         let mut a = g("D86", "x", "standard");
-        a.inputs = vec![crate::gates::inputs::InputDecl::required("spine:ops/bindings/vm.*.yaml")];
+        a.inputs = vec![crate::gates::inputs::InputDecl::required(
+            "spine:ops/bindings/vm.*.yaml",
+        )];
         let b = g("D9", "x", "standard");
         let mut s = sel(&[], &[], None);
         s.affected = Some(vec!["spine:ops/bindings/vm.lifecycle.yaml".into()]);
