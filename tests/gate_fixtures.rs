@@ -320,8 +320,16 @@ fn every_required_input_missing_or_broken_skips_its_gate_in_json_and_junit() {
                     "{id} with {} {how}: {reason}",
                     decl.qualified()
                 );
+                // Emptying a glob may also remove an exact input declared
+                // before it (D404's gate.registry.yaml): that one is named.
+                let earlier = *how == "no-match"
+                    && g.meta.inputs.iter().any(|i| {
+                        i.required
+                            && i.repo == decl.repo
+                            && reason == format!("{} not found", i.qualified())
+                    });
                 assert!(
-                    reason.starts_with(&want),
+                    reason.starts_with(&want) || earlier,
                     "{id} with {} {how}: reason `{reason}`, expected `{want}…`",
                     decl.qualified()
                 );
