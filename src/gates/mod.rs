@@ -639,6 +639,66 @@ mod panic_tests {
         }
     }
 
+    /// Reads a file its gate file does not declare.
+    struct Sneaky;
+
+    impl NativeGate for Sneaky {
+        fn name(&self) -> &'static str {
+            "sneaky"
+        }
+        fn run(&self, cx: &GateContext<'_>) -> Result<Vec<Finding>, String> {
+            assert!(cx.doc(RepoId::Spine, "declared.yaml").is_some());
+            assert!(
+                cx.doc(RepoId::Spine, "x.yaml").is_none(),
+                "an undeclared file is not handed out"
+            );
+            Ok(Vec::new())
+        }
+    }
+
+    fn one_file_ws(dir: &std::path::Path) -> Workspace {
+        std::fs::write(dir.join("x.yaml"), "a: 1\n").expect("write");
+        std::fs::write(dir.join("declared.yaml"), "a: 1\n").expect("write");
+        let (repo, notes) = crate::workspace::Repo::open(
+            RepoId::Spine,
+            dir,
+            &crate::workspace::Snapshot::WorkTree,
+            &crate::workspace::Limits::default(),
+        )
+        .expect("open");
+        Workspace::assemble(repo, notes, None, None, &Default::default())
+    }
+
+    #[test]
+    fn reading_an_undeclared_input_errors_the_gate() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let ws = one_file_ws(dir.path());
+        let mut meta = tests_support::gate_cx("D998");
+        meta.implementation = Implementation::Native("sneaky".into());
+        meta.inputs = vec![inputs::InputDecl::required("spine:declared.yaml")];
+        let gate = catalogue::Gate {
+            meta,
+            doc: None,
+            defined_at: Location::file(RepoId::Spine, "gates/D998/gate.yaml"),
+            preset: None,
+            registry_at: None,
+        };
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+        let shared = rules::Shared::new(&ws, now, &[]);
+        let natives: Vec<&dyn NativeGate> = vec![&Sneaky];
+        let (status, findings) =
+            run_in_process(&gate, &ws, &LoadedConfig::default(), now, &shared, &natives);
+        assert_eq!(
+            status,
+            CheckStatus::Errored(
+                "gate D998 read spine:x.yaml without declaring it under `inputs:`".into()
+            )
+        );
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].code, "config/gate");
+        assert!(findings[0].internal);
+    }
+
     #[test]
     fn a_panicking_gate_becomes_an_internal_finding_not_a_lost_run() {
         let dir = tempfile::tempdir().expect("tmp");

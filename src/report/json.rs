@@ -48,6 +48,7 @@ fn value_inner(r: &Report) -> Value {
             "info": c.info,
             "waived": c.waived,
             "hidden_old": r.hidden_old,
+            "gates_skipped": r.gates_skipped(),
             "elapsed_ms": r.elapsed_ms,
         },
         "checks": r.checks,

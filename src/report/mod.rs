@@ -58,7 +58,20 @@ impl Report<'_> {
         Counts::of(self.findings)
     }
 
-    /// `12 files read · 3 errors, 1 warning, 0 info (2 waived) · 41 ms`
+    /// Checks that were selected but could not run (missing or broken
+    /// inputs, exec disabled, no checkout...): green must not hide them.
+    /// Gates left out by selection (`not selected …`) do not count.
+    pub fn gates_skipped(&self) -> usize {
+        self.checks
+            .iter()
+            .filter(|c| {
+                matches!(&c.status, crate::findings::CheckStatus::Skipped(why)
+                    if !why.starts_with("not selected"))
+            })
+            .count()
+    }
+
+    /// `12 files read · 3 errors, 1 warning, 0 info (2 waived) · 2 gates skipped · 41 ms`
     pub fn summary_line(&self) -> String {
         let c = self.counts();
         let mut s = format!(
@@ -72,6 +85,13 @@ impl Report<'_> {
         );
         if c.waived > 0 {
             s.push_str(&format!(" ({} waived)", c.waived));
+        }
+        let skipped = self.gates_skipped();
+        if skipped > 0 {
+            s.push_str(&format!(
+                " · {skipped} gate{} skipped",
+                if skipped == 1 { "" } else { "s" }
+            ));
         }
         if self.hidden_old > 0 {
             s.push_str(&format!(
