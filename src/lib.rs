@@ -1,7 +1,7 @@
 //! driftgate: guards a GitOps infrastructure spine against drift.
 //!
 //! Stages, one module each: `workspace` (load) → `documents` (parse) →
-//! `schema` (validate) → `gates` → `report`. `check` wires them together;
+//! `model` (the spine's entities) → `schema` (validate) → `gates` → `report`. `check` wires them together;
 //! `cli` is the command line.
 
 pub mod check;
@@ -12,6 +12,7 @@ pub mod documents;
 pub mod findings;
 pub mod gates;
 pub mod hook;
+pub mod model;
 pub mod parity;
 pub mod report;
 pub mod schema;

@@ -20,7 +20,7 @@ fn scenario_lines() {
             "workbench:ops/bindings/ssh.targets.yaml:4:27: D69 ssh target `immich`: description has \"quotes\" & <angle> brackets",
             "legacy:infrastructure/data/backup_inventory.json:1:1: D401 backup inventory lists a host the spine does not know: `nas-old`",
             "driftgate: check D90 (broken-rule) errored: jq: error: null (null) cannot be iterated over",
-            "7 files read · 3 errors, 1 warning, 1 info (1 waived) · 42 ms",
+            "7 files read · 3 errors, 1 warning, 1 info (1 waived) · 1 gate skipped · 42 ms",
         ]
     );
 }

@@ -43,14 +43,67 @@ impl HostBlock {
     pub fn is_wildcard(&self) -> bool {
         self.is_match || self.aliases().next().is_none()
     }
+
+    /// Does ssh apply this block when connecting to `alias`? OpenSSH
+    /// semantics: a negated pattern that matches excludes the host, else any
+    /// positive pattern must match (case-insensitively); options before the
+    /// first `Host` apply to every host; `Match` conditions cannot be
+    /// evaluated offline and never apply.
+    pub fn applies_to(&self, alias: &str) -> bool {
+        if self.is_match {
+            return false;
+        }
+        if self.patterns.is_empty() {
+            return true;
+        }
+        let mut hit = false;
+        for p in &self.patterns {
+            match p.strip_prefix('!') {
+                Some(neg) if pattern_matches(neg, alias) => return false,
+                Some(_) => {}
+                None => hit |= pattern_matches(p, alias),
+            }
+        }
+        hit
+    }
+}
+
+/// `ssh_config(5)` pattern match: `*` any run, `?` one character, ASCII
+/// case-insensitive. Iterative with one backtrack point, so `*a*a*a*b`
+/// patterns stay linear-ish, never exponential.
+pub fn pattern_matches(pattern: &str, s: &str) -> bool {
+    let (p, s) = (pattern.as_bytes(), s.as_bytes());
+    let (mut pi, mut si) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        match p.get(pi) {
+            Some(b'*') => {
+                star = Some((pi, si));
+                pi += 1;
+            }
+            Some(c) if *c == b'?' || c.eq_ignore_ascii_case(&s[si]) => {
+                pi += 1;
+                si += 1;
+            }
+            _ => match star {
+                Some((sp, ss)) => {
+                    pi = sp + 1;
+                    si = ss + 1;
+                    star = Some((sp, ss + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi.min(p.len())..].iter().all(|c| *c == b'*')
 }
 
 impl SshConfig {
-    /// The concrete block declaring `alias`, if any.
+    /// The concrete block declaring `alias` (case-insensitively), if any.
     pub fn host(&self, alias: &str) -> Option<&HostBlock> {
         self.hosts
             .iter()
-            .find(|h| !h.is_match && h.aliases().any(|a| a == alias))
+            .find(|h| !h.is_match && h.aliases().any(|a| a.eq_ignore_ascii_case(alias)))
     }
 }
 
@@ -174,5 +227,38 @@ mod tests {
             .flat_map(|h| h.aliases())
             .collect();
         assert_eq!(concrete, vec!["pve", "pve-shop", "immich"]);
+    }
+
+    #[test]
+    fn host_patterns_follow_openssh() {
+        assert!(pattern_matches("web-?", "web-1"));
+        assert!(!pattern_matches("web-?", "web-10"));
+        assert!(pattern_matches("*", ""));
+        assert!(pattern_matches("W*-*", "web-shop"), "case-insensitive");
+        assert!(pattern_matches("pve-*", "PVE-shop"));
+        assert!(!pattern_matches("pve-*", "pve"));
+        assert!(!pattern_matches("a*b", "a-c"));
+        // Pathological patterns finish at once.
+        let long = "a".repeat(5000);
+        assert!(!pattern_matches("*a*a*a*a*a*a*a*a*a*a*a*a*b", &long));
+        let b = HostBlock {
+            patterns: vec!["*".into(), "!nas".into()],
+            ..HostBlock::default()
+        };
+        assert!(b.applies_to("pve"));
+        assert!(!b.applies_to("nas"));
+        assert!(!b.applies_to("NAS"), "negation is case-insensitive too");
+        let m = HostBlock {
+            patterns: vec!["*".into()],
+            is_match: true,
+            ..HostBlock::default()
+        };
+        assert!(!m.applies_to("pve"), "Match blocks are not evaluated");
+        assert!(
+            HostBlock::default().applies_to("x"),
+            "options before any Host"
+        );
+        let cfg = parse("Host Docker-Host\n  User ronny\n");
+        assert!(cfg.host("docker-host").is_some());
     }
 }

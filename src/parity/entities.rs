@@ -5,6 +5,7 @@
 use super::config::SpineFiles;
 use crate::documents::Document;
 use crate::findings::RepoId;
+use crate::model;
 use crate::workspace::Workspace;
 use ipnet::IpNet;
 use serde_json::{json, Map, Value};
@@ -132,22 +133,6 @@ pub enum Cluster {
     Unknown,
 }
 
-fn str_at(v: &Value, k: &str) -> Option<String> {
-    match v.get(k)? {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn int_of(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
 /// Parses an IP address (ignores a `/prefix` suffix).
 pub fn ip(s: &str) -> Option<IpAddr> {
     s.trim().split('/').next()?.parse().ok()
@@ -234,54 +219,38 @@ impl Canon {
 
     fn load_sites(&mut self, d: &Document) {
         self.note_problems(d);
-        let Some(list) = d
-            .value()
+        if d.value()
             .and_then(|v| v.get("sites"))
             .and_then(Value::as_array)
-        else {
+            .is_none()
+        {
             self.notes
                 .push(format!("spine `{}` has no `sites` list", d.path));
             return;
-        };
-        for (i, s) in list.iter().enumerate() {
-            let Some(id) = str_at(s, "id") else { continue };
-            let lan_cidr = match str_at(s, "lan_cidr") {
+        }
+        for s in model::site::sites(d) {
+            let lan_cidr = match &s.lan_cidr {
                 Some(t) => match t.parse::<IpNet>() {
                     Ok(n) => Some(n.trunc()),
                     Err(_) => {
                         self.notes.push(format!(
-                            "site `{id}` ({}:{}): lan_cidr `{t}` is not a CIDR; subnet not checked for it",
+                            "site `{}` ({}:{}): lan_cidr `{t}` is not a CIDR; subnet not checked for it",
+                            s.id,
                             d.path,
-                            d.location(&format!("/sites/{i}/lan_cidr")).line()
+                            d.location(&s.ptr("lan_cidr")).line()
                         ));
                         None
                     }
                 },
                 None => None,
             };
-            let mut aliases = Vec::new();
-            if let Some(obj) = s.as_object() {
-                for (k, v) in obj {
-                    if k.ends_with("aliases") {
-                        let items: Vec<&Value> = match v {
-                            Value::Array(a) => a.iter().collect(),
-                            other => vec![other],
-                        };
-                        aliases.extend(
-                            items
-                                .into_iter()
-                                .filter_map(|x| x.as_str().map(str::to_string)),
-                        );
-                    }
-                }
-            }
             self.sites.push(Site {
-                id,
-                status: str_at(s, "status"),
+                id: s.id,
+                status: s.status,
                 lan_cidr,
-                proxmox_alias: str_at(s, "proxmox_alias"),
-                tailscale_anchor: str_at(s, "tailscale_anchor"),
-                aliases,
+                proxmox_alias: s.proxmox_alias,
+                tailscale_anchor: s.tailscale_anchor,
+                aliases: s.aliases,
             });
         }
     }
@@ -299,21 +268,18 @@ impl Canon {
 
     fn load_vms(&mut self, d: &Document) {
         self.note_problems(d);
-        let Some(root) = d.value() else { return };
-        let default_cluster = root.get("defaults").and_then(|x| str_at(x, "proxmox_host"));
-        let Some(list) = root.get("vms").and_then(Value::as_array) else {
+        if d.value()
+            .and_then(|v| v.get("vms"))
+            .and_then(Value::as_array)
+            .is_none()
+        {
             self.notes
                 .push(format!("spine `{}` has no `vms` list", d.path));
             return;
-        };
-        for (i, v) in list.iter().enumerate() {
-            let ptr = format!("/vms/{i}");
-            // Older commits use `vmid`; real gates read `id // vmid`.
-            let vmid = v
-                .get("id")
-                .and_then(int_of)
-                .or_else(|| v.get("vmid").and_then(int_of));
-            let Some(vmid) = vmid else {
+        }
+        for v in model::vm::vms(d) {
+            let ptr = v.ptr("");
+            let Some(vmid) = v.id else {
                 self.notes.push(format!(
                     "{}:{}: VM entry without an integer `id`; not compared",
                     d.path,
@@ -321,15 +287,15 @@ impl Canon {
                 ));
                 continue;
             };
-            let Some(cluster) = str_at(v, "proxmox_host").or_else(|| default_cluster.clone())
-            else {
+            if !v.has_cluster {
                 self.notes.push(format!(
                     "{}:{}: VM {vmid} has no `proxmox_host` (and no default); not compared",
                     d.path,
                     d.value_location(&ptr).line()
                 ));
                 continue;
-            };
+            }
+            let cluster = v.cluster.clone();
             let key = VmKey {
                 cluster: cluster.clone(),
                 vmid,
@@ -342,9 +308,9 @@ impl Canon {
                 ));
                 continue;
             }
-            let status = str_at(v, "status").unwrap_or_default();
+            let status = v.status.clone().unwrap_or_default();
             let site = self.site_of_cluster(&cluster);
-            let mut json = v.as_object().cloned().unwrap_or_default();
+            let mut json = v.value.as_object().cloned().unwrap_or_default();
             json.insert("key".into(), json!(key.to_string()));
             json.insert("cluster".into(), json!(cluster));
             json.insert("vmid".into(), json!(vmid));
@@ -352,13 +318,13 @@ impl Canon {
             self.vms.insert(
                 key.clone(),
                 CanonVm {
-                    hostname: str_at(v, "hostname"),
+                    hostname: v.hostname,
                     life: life_of(&status),
                     status,
-                    lan_ip: str_at(v, "lan_ip"),
-                    tailscale_ip: str_at(v, "tailscale_ip"),
-                    ssh_target: str_at(v, "ssh_target"),
-                    ssh_user: str_at(v, "ssh_user"),
+                    lan_ip: v.lan_ip,
+                    tailscale_ip: v.tailscale_ip,
+                    ssh_target: v.ssh_target,
+                    ssh_user: v.ssh_user,
                     site,
                     line: d.value_location(&ptr).line(),
                     json: Value::Object(json),
@@ -370,15 +336,15 @@ impl Canon {
 
     fn load_targets(&mut self, d: &Document) {
         self.note_problems(d);
-        let Some(ssh) = d.value().and_then(|v| v.get("ssh")) else {
+        if d.value().and_then(|v| v.get("ssh")).is_none() {
             self.notes
                 .push(format!("spine `{}` has no `ssh` map", d.path));
             return;
-        };
-        let default_user = ssh.get("defaults").and_then(|x| str_at(x, "user"));
-        let Some(list) = ssh.get("targets").and_then(Value::as_array) else {
-            return;
-        };
+        }
+        let model::ssh::SshTargets {
+            targets,
+            default_user,
+        } = model::ssh::ssh_targets(d);
         // VMs by the target that reaches them.
         let mut by_target: HashMap<&str, Vec<&CanonVm>> = HashMap::new();
         for vm in self.vms.values() {
@@ -387,13 +353,13 @@ impl Canon {
             }
         }
         let mut out = BTreeMap::new();
-        for (i, t) in list.iter().enumerate() {
-            let Some(id) = str_at(t, "id") else { continue };
+        for t in targets {
+            let id = t.id.clone();
             if out.contains_key(&id) {
                 self.notes.push(format!(
                     "{}:{}: SSH target `{id}` listed twice; the first entry is used",
                     d.path,
-                    d.value_location(&format!("/ssh/targets/{i}")).line()
+                    d.value_location(&t.ptr("")).line()
                 ));
                 continue;
             }
@@ -404,16 +370,8 @@ impl Canon {
             } else {
                 Life::Live
             };
-            let host = str_at(t, "host");
-            let tags: Vec<String> = t
-                .get("tags")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let host = t.host.clone();
+            let tags = &t.tags;
             let site = vms
                 .iter()
                 .find_map(|v| v.site.clone())
@@ -439,8 +397,8 @@ impl Canon {
                         .find(|s| tags.contains(&s.id))
                         .map(|s| s.id.clone())
                 });
-            let user = str_at(t, "user").or_else(|| default_user.clone());
-            let mut json: Map<String, Value> = t.as_object().cloned().unwrap_or_default();
+            let user = t.user.clone().or_else(|| default_user.clone());
+            let mut json: Map<String, Value> = t.value.as_object().cloned().unwrap_or_default();
             json.insert("key".into(), json!(id));
             json.insert("user".into(), json!(user));
             json.insert("site".into(), json!(site));
@@ -452,12 +410,12 @@ impl Canon {
                 id.clone(),
                 CanonTarget {
                     host,
-                    tailscale_ip: str_at(t, "tailscale_ip"),
+                    tailscale_ip: t.tailscale_ip.clone(),
                     user,
-                    access_policy: str_at(t, "access_policy"),
+                    access_policy: t.access_policy.clone(),
                     life,
                     site,
-                    line: d.value_location(&format!("/ssh/targets/{i}")).line(),
+                    line: d.value_location(&t.ptr("")).line(),
                     json: Value::Object(json),
                     id,
                 },

@@ -5,7 +5,7 @@
 
 use super::config::{Compiled, Source};
 use super::entities::Canon;
-use crate::documents::sshconfig::{HostBlock, SshConfig};
+use crate::documents::sshconfig::SshConfig;
 use crate::documents::Document;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -208,57 +208,6 @@ pub fn extract(source: &Source, doc: &Document, canon: &Canon) -> Extracted {
     out
 }
 
-/// `ssh_config(5)` patterns: `*` and `?` (case-insensitive). Iterative with
-/// one backtrack point, so `*a*a*a*b` patterns stay linear-ish, never
-/// exponential.
-fn glob(p: &[u8], s: &[u8]) -> bool {
-    let (mut pi, mut si) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while si < s.len() {
-        match p.get(pi) {
-            Some(b'*') => {
-                star = Some((pi, si));
-                pi += 1;
-            }
-            Some(c) if *c == b'?' || c.eq_ignore_ascii_case(&s[si]) => {
-                pi += 1;
-                si += 1;
-            }
-            _ => match star {
-                Some((sp, ss)) => {
-                    pi = sp + 1;
-                    si = ss + 1;
-                    star = Some((sp, ss + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p[pi.min(p.len())..].iter().all(|c| *c == b'*')
-}
-
-fn block_matches(b: &HostBlock, alias: &str) -> bool {
-    if b.is_match {
-        // `Match` conditions cannot be evaluated offline.
-        return false;
-    }
-    if b.patterns.is_empty() {
-        // Options before the first `Host` apply to every host.
-        return true;
-    }
-    let mut hit = false;
-    for p in &b.patterns {
-        if let Some(neg) = p.strip_prefix('!') {
-            if glob(neg.as_bytes(), alias.as_bytes()) {
-                return false;
-            }
-        } else if glob(p.as_bytes(), alias.as_bytes()) {
-            hit = true;
-        }
-    }
-    hit
-}
-
 /// Blocks that may match a host: those naming it literally, plus every
 /// block with a wildcard or negated pattern (checked one by one).
 struct BlockIndex<'a> {
@@ -302,7 +251,7 @@ impl<'a> BlockIndex<'a> {
         let cfg: &'a SshConfig = self.cfg;
         idx.into_iter()
             .filter_map(|i| cfg.hosts.get(i))
-            .filter(|b| block_matches(b, alias))
+            .filter(|b| b.applies_to(alias))
             .find_map(|b| b.get(key))
     }
 }
@@ -363,14 +312,6 @@ mod tests {
         let cfg = parse("Host a\n  User root\nHost *\n  User nobody\n");
         assert_eq!(effective(&cfg, "a", "user"), Some(("root", 2)));
         assert_eq!(effective(&cfg, "zzz", "user"), Some(("nobody", 4)));
-        assert!(glob(b"web-?", b"web-1"));
-        assert!(!glob(b"web-?", b"web-10"));
-        assert!(glob(b"*", b""));
-        assert!(glob(b"W*-*", b"web-shop"));
-        assert!(!glob(b"a*b", b"a-c"));
-        // Pathological patterns finish at once.
-        let long = vec![b'a'; 5000];
-        assert!(!glob(&b"*a*a*a*a*a*a*a*a*a*a*a*a*b"[..], &long));
         let neg = parse("Host * !c\n  User x\n");
         assert_eq!(effective(&neg, "c", "user"), None);
     }

@@ -67,7 +67,7 @@ impl NativeGate for WorkbenchSshParity {
         }
         let effective = |alias: &str, key: &str| -> Option<(&Arc<Document>, &str, usize)> {
             blocks.iter().find_map(|(d, b)| {
-                if !block_matches(b, alias) {
+                if !b.applies_to(alias) {
                     return None;
                 }
                 b.get(key).map(|(v, line)| (*d, v, line))
@@ -150,52 +150,6 @@ impl NativeGate for WorkbenchSshParity {
     }
 }
 
-/// Does a `Host` line apply to `alias`? Any positive pattern matches and no
-/// negated one does; options before the first `Host` apply to everything.
-fn block_matches(b: &HostBlock, alias: &str) -> bool {
-    if b.patterns.is_empty() {
-        return true;
-    }
-    let mut hit = false;
-    for p in &b.patterns {
-        match p.strip_prefix('!') {
-            Some(neg) if wildcard(neg, alias) => return false,
-            Some(_) => {}
-            None => hit |= wildcard(p, alias),
-        }
-    }
-    hit
-}
-
-/// ssh_config pattern match: `*` any run, `?` one character.
-fn wildcard(pattern: &str, s: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let s: Vec<char> = s.chars().collect();
-    let (mut pi, mut si) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while si < s.len() {
-        match p.get(pi) {
-            Some('*') => {
-                star = Some((pi, si));
-                pi += 1;
-            }
-            Some(c) if *c == '?' || *c == s[si] => {
-                pi += 1;
-                si += 1;
-            }
-            _ => match star {
-                Some((sp, ss)) => {
-                    pi = sp + 1;
-                    si = ss + 1;
-                    star = Some((sp, ss + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p[pi.min(p.len())..].iter().all(|c| *c == '*')
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::common::testing::*;
@@ -257,19 +211,5 @@ mod tests {
             run_gate("D163", &[(SSH_TARGETS, SPINE)], None, None),
             Err("skipped: no workbench checkout (needs workbench:dotfiles/ssh/config.d/*.conf)".into())
         );
-    }
-
-    #[test]
-    fn wildcards() {
-        assert!(wildcard("*", "pve"));
-        assert!(wildcard("pve-*", "pve-shop"));
-        assert!(wildcard("p?e", "pve"));
-        assert!(!wildcard("pve-*", "pve"));
-        let b = HostBlock {
-            patterns: vec!["*".into(), "!nas".into()],
-            ..HostBlock::default()
-        };
-        assert!(block_matches(&b, "pve"));
-        assert!(!block_matches(&b, "nas"));
     }
 }
