@@ -1,4 +1,5 @@
-//! The one model of the spine: VMs, sites, SSH targets and backup targets
+//! The one model of the spine: VMs, sites, SSH targets, backup targets and
+//! services
 //! read from their parsed bindings, with the semantics the spine's own
 //! scripts use (`id // vmid`, `proxmox_host // defaults.proxmox_host`,
 //! `ssh.defaults.user`, `enabled` unless `false`). Native gates and the
@@ -14,6 +15,7 @@
 pub mod backup;
 pub mod ids;
 pub mod paths;
+pub mod services;
 pub mod site;
 pub mod ssh;
 pub mod values;

@@ -4,9 +4,9 @@
 //! `retired`) hold no port.
 
 use super::common::*;
+use crate::model::services::services;
 use crate::findings::Finding;
 use crate::gates::{GateContext, NativeGate};
-use serde_json::Value;
 use std::collections::HashMap;
 
 pub struct ServicePortCollision;
@@ -23,37 +23,18 @@ impl NativeGate for ServicePortCollision {
         let Some(doc) = spine_doc(cx, SERVICE_REGISTRY) else {
             return Ok(Vec::new());
         };
-        let Some(services) = doc
-            .value()
-            .and_then(|v| v.get("services"))
-            .and_then(Value::as_object)
-        else {
-            return Ok(Vec::new());
-        };
         let skip = opt_list(cx, "skip_statuses").unwrap_or_else(|| vec!["retired".into()]);
         let mut first: HashMap<(String, String), (String, String)> = HashMap::new();
         let mut out = Vec::new();
-        for (name, svc) in services {
-            if text(svc.get("status")).is_some_and(|s| skip.contains(&s)) {
+        for svc in services(&doc) {
+            if svc.status.as_ref().is_some_and(|s| skip.contains(s)) {
                 continue;
             }
-            let Some(host) = text(svc.get("host")) else {
+            let Some(host) = svc.host.clone() else {
                 continue;
             };
-            // `port: 3000`, `port: "3000"` or `port: [80, 443]`.
-            let ports: Vec<(String, String)> = match svc.get("port") {
-                Some(Value::Array(a)) => a
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, p)| {
-                        text(Some(p)).map(|p| (p, ptr(&["services", name, "port", &i.to_string()])))
-                    })
-                    .collect(),
-                other => text(other)
-                    .map(|p| vec![(p, ptr(&["services", name, "port"]))])
-                    .unwrap_or_default(),
-            };
-            for (port, pointer) in ports {
+            let name = svc.name;
+            for (port, pointer) in svc.ports.clone() {
                 match first.get(&(host.clone(), port.clone())) {
                     Some((other, other_ptr)) => out.push(
                         cx.finding(
@@ -65,7 +46,7 @@ impl NativeGate for ServicePortCollision {
                         .with_related(doc.location(other_ptr), format!("`{other}` uses port {port} here")),
                     ),
                     None => {
-                        first.insert((host.clone(), port), (name.clone(), pointer));
+                        first.insert((host.clone(), port), (name.to_string(), pointer));
                     }
                 }
             }
