@@ -428,3 +428,56 @@ fn global_timeout_kills_running_scripts() {
     assert_eq!(out.code(), Some(2));
     assert_all_gone(&pids(dir.path()));
 }
+
+/// Exec gates resolve their declared inputs like every gate: a required
+/// input that is missing or does not parse skips the script (it never runs
+/// on evidence that is not there); with the input in order, it runs.
+#[test]
+fn exec_gate_with_a_missing_or_broken_required_input_is_skipped_and_never_runs() {
+    let dir = spine(&[Script {
+        id: "D910",
+        file: "marker.sh",
+        body: "#!/bin/sh\ntouch \"$SPINE_ROOT/ran.marker\"\necho 'D910 FAIL: judged'\nexit 1\n",
+        mode: 0o755,
+        timeout: None,
+    }]);
+    let root = dir.path();
+    let gate = root.join("gates/D910-t.yaml");
+    let mut text = std::fs::read_to_string(&gate).expect("gate file");
+    text.push_str("inputs:\n  - spine:ops/bindings/vm.lifecycle.yaml\n");
+    std::fs::write(&gate, text).expect("write");
+    let opts = CheckOptions {
+        sources: Sources {
+            spine: root.to_path_buf(),
+            ..Default::default()
+        },
+        gates: GateOptions {
+            select: vec!["D910".into()],
+            exec: true,
+            ..Default::default()
+        },
+        no_cache: true,
+        ..Default::default()
+    };
+    let r = run(&opts);
+    assert_eq!(
+        status(&r, "D910"),
+        &CheckStatus::Skipped("spine:ops/bindings/vm.lifecycle.yaml not found".into())
+    );
+    assert!(!root.join("ran.marker").exists(), "the script did not run");
+    std::fs::create_dir_all(root.join("ops/bindings")).expect("mkdir");
+    std::fs::write(root.join("ops/bindings/vm.lifecycle.yaml"), "vms: [\n").expect("write");
+    let r = run(&opts);
+    assert!(
+        matches!(status(&r, "D910"), CheckStatus::Skipped(w)
+            if w.starts_with("spine:ops/bindings/vm.lifecycle.yaml does not parse (parse/syntax at ")),
+        "{:?}",
+        status(&r, "D910")
+    );
+    assert!(!root.join("ran.marker").exists(), "the script did not run");
+    std::fs::write(root.join("ops/bindings/vm.lifecycle.yaml"), "vms: []\n").expect("write");
+    let r = run(&opts);
+    assert_eq!(status(&r, "D910"), &CheckStatus::Ran);
+    assert_eq!(findings(&r, "D910").len(), 1);
+    assert!(root.join("ran.marker").exists());
+}
