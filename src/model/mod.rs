@@ -15,6 +15,7 @@
 pub mod backup;
 pub mod ids;
 pub mod paths;
+pub mod registry;
 pub mod services;
 pub mod site;
 pub mod ssh;
