@@ -8,6 +8,7 @@
 use super::{normalize_id, ExecSpec, GateMeta, Implementation};
 use crate::documents::Document;
 use crate::findings::{Finding, Location, RepoId, Severity};
+use crate::vocab::{GateClass, GateSeverity, Ring};
 use crate::workspace::Workspace;
 use include_dir::{include_dir, Dir};
 use jsonschema::Validator;
@@ -309,9 +310,17 @@ fn meta_from(v: &Value, id: &str, origin: &str) -> GateMeta {
         id: id.to_string(),
         name: text(v, "name").unwrap_or_default(),
         category: text(v, "category").unwrap_or_else(|| "custom".into()),
-        gate_class: text(v, "gate_class").unwrap_or_else(|| "invariant".into()),
-        severity: text(v, "severity").unwrap_or_else(|| "high".into()),
-        ring: text(v, "ring").unwrap_or_else(|| "standard".into()),
+        // gate.schema.json has judged these words (a bad one makes the
+        // gate errored, reported at its line); defaults stand in for them.
+        gate_class: text(v, "gate_class")
+            .map(|c| GateClass::parse(&c))
+            .unwrap_or_default(),
+        severity: text(v, "severity")
+            .and_then(|s| GateSeverity::parse(&s))
+            .unwrap_or_default(),
+        ring: text(v, "ring")
+            .and_then(|r| Ring::parse(&r))
+            .unwrap_or_default(),
         description: text(v, "description").unwrap_or_default(),
         why: text(v, "why"),
         fix_hint: text(v, "fix_hint"),

@@ -120,9 +120,15 @@ fn meta_of(v: &Value, origin: &str) -> Option<GateMeta> {
         id: normalise_id(&s("id")?),
         name: s("name").unwrap_or_default(),
         category: s("category").unwrap_or_default(),
-        gate_class: s("gate_class").unwrap_or_default(),
-        severity: s("severity").unwrap_or_default(),
-        ring: s("ring").unwrap_or_default(),
+        gate_class: s("gate_class")
+            .map(|c| crate::vocab::GateClass::parse(&c))
+            .unwrap_or_default(),
+        severity: s("severity")
+            .and_then(|w| crate::vocab::GateSeverity::parse(&w))
+            .unwrap_or_default(),
+        ring: s("ring")
+            .and_then(|r| crate::vocab::Ring::parse(&r))
+            .unwrap_or_default(),
         description: s("description").unwrap_or_default(),
         why: s("why"),
         fix_hint: s("fix_hint"),
