@@ -430,7 +430,10 @@ fn cmd_hook(h: &HookCommand) -> i32 {
                 let _ = e.print();
                 return 2;
             }
-            driftgate::hook::install(&here(repo), *force, args)
+            let exe = std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| "driftgate".into());
+            driftgate::hook::install(&here(repo), *force, &exe, args)
         }
         HookCommand::Uninstall { repo } => driftgate::hook::uninstall(&here(repo)),
     };
