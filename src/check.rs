@@ -10,7 +10,7 @@ use crate::findings::{
     sort_findings, CheckRecord, CheckStatus, Finding, Location, RepoId, Severity,
 };
 use crate::gates::{self, catalogue::Catalogue, GateOptions};
-use crate::report::RepoInfo;
+use crate::report::{RepoInfo, Report};
 use crate::schema::SchemaStore;
 use crate::timing::{Phase, Timings};
 use crate::vocab::FailOn;
@@ -143,6 +143,25 @@ impl Run {
 
     pub fn repo_infos(&self) -> Vec<RepoInfo> {
         RepoInfo::of(&self.ws)
+    }
+
+    /// Calls `f` with the report view of this run (what every renderer in
+    /// `report` takes).
+    pub fn with_report<T>(&self, f: impl FnOnce(&Report<'_>) -> T) -> T {
+        let repos = self.repo_infos();
+        let ws = &self.ws;
+        let source = |repo: RepoId, path: &str| ws.source(repo, path);
+        let r = Report {
+            findings: &self.findings,
+            checks: &self.checks,
+            repos: &repos,
+            files_read: ws.parsed_count(),
+            elapsed_ms: self.elapsed_ms,
+            hidden_old: self.hidden_old,
+            source: &source,
+            fail_on: self.fail_on,
+        };
+        f(&r)
     }
 }
 

@@ -67,6 +67,11 @@ impl Ring {
         let w = norm(s);
         Ring::ALL.into_iter().find(|r| r.as_str() == w)
     }
+
+    /// A gate definition's `ring`: absent or unknown is `standard`.
+    pub fn or_default(word: Option<&str>) -> Ring {
+        word.and_then(Ring::parse).unwrap_or_default()
+    }
 }
 
 impl FromStr for Ring {
@@ -187,6 +192,11 @@ impl GateSeverity {
         GateSeverity::ALL.into_iter().find(|g| g.as_str() == w)
     }
 
+    /// A gate definition's `severity`: absent or unknown is `high`.
+    pub fn or_default(word: Option<&str>) -> GateSeverity {
+        word.and_then(GateSeverity::parse).unwrap_or_default()
+    }
+
     /// critical/high → error, medium → warning, low/none → info.
     pub fn finding_severity(self) -> Severity {
         match self {
@@ -237,6 +247,11 @@ impl GateClass {
             _ => GateClass::Other(s.to_string()),
         }
     }
+
+    /// A gate definition's `gate_class`: absent is `invariant`.
+    pub fn or_default(word: Option<&str>) -> GateClass {
+        word.map(GateClass::parse).unwrap_or_default()
+    }
 }
 
 as_word!(GateClass);
@@ -280,6 +295,13 @@ mod tests {
         assert_eq!(GateSeverity::None.finding_severity(), Severity::Info);
         assert_eq!(GateSeverity::parse("HIGH"), Some(GateSeverity::High));
         assert_eq!(GateSeverity::parse("blocking"), None);
+        assert_eq!(
+            GateSeverity::or_default(Some("blocking")),
+            GateSeverity::High
+        );
+        assert_eq!(GateSeverity::or_default(None), GateSeverity::High);
+        assert_eq!(Ring::or_default(Some("slow")), Ring::Standard);
+        assert_eq!(GateClass::or_default(None), GateClass::Invariant);
     }
 
     #[test]

@@ -320,39 +320,30 @@ fn use_color(choice: ColorChoice) -> bool {
 /// Renders every requested output of a run; returns false if a file could
 /// not be written.
 pub fn emit(run: &Run, a: &CheckArgs) -> bool {
-    let repos = run.repo_infos();
-    let ws = &run.ws;
-    let source = |repo: RepoId, path: &str| ws.source(repo, path);
-    let r = Report {
-        findings: &run.findings,
-        checks: &run.checks,
-        repos: &repos,
-        files_read: ws.parsed_count(),
-        elapsed_ms: run.elapsed_ms,
-        hidden_old: run.hidden_old,
-        source: &source,
-        fail_on: run.fail_on,
-    };
+    run.with_report(|r| emit_report(r, a))
+}
+
+fn emit_report(r: &Report<'_>, a: &CheckArgs) -> bool {
     let mut ok = true;
     if let Some(p) = &a.junit {
-        ok &= write_file(p, &report::junit::render(&r), false);
+        ok &= write_file(p, &report::junit::render(r), false);
     }
     if let Some(p) = &a.sarif {
-        ok &= write_file(p, &report::sarif::render(&r), false);
+        ok &= write_file(p, &report::sarif::render(r), false);
     }
     if let Some(p) = &a.json {
-        ok &= write_file(p, &report::json::render(&r), false);
+        ok &= write_file(p, &report::json::render(r), false);
     }
     if let Some(p) = &a.summary {
-        ok &= write_file(p, &report::markdown::render(&r), true);
+        ok &= write_file(p, &report::markdown::render(r), true);
     }
     let out = match a.format {
-        Format::Human => report::human::render_colored(&r, use_color(a.color)),
-        Format::Short => report::short::render(&r),
-        Format::Json => report::json::render(&r),
-        Format::Sarif => report::sarif::render(&r),
-        Format::Github => report::github::render(&r),
-        Format::Markdown => report::markdown::render(&r),
+        Format::Human => report::human::render_colored(r, use_color(a.color)),
+        Format::Short => report::short::render(r),
+        Format::Json => report::json::render(r),
+        Format::Sarif => report::sarif::render(r),
+        Format::Github => report::github::render(r),
+        Format::Markdown => report::markdown::render(r),
     };
     print_stdout(&out);
     ok

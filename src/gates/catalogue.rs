@@ -312,15 +312,9 @@ fn meta_from(v: &Value, id: &str, origin: &str) -> GateMeta {
         category: text(v, "category").unwrap_or_else(|| "custom".into()),
         // gate.schema.json has judged these words (a bad one makes the
         // gate errored, reported at its line); defaults stand in for them.
-        gate_class: text(v, "gate_class")
-            .map(|c| GateClass::parse(&c))
-            .unwrap_or_default(),
-        severity: text(v, "severity")
-            .and_then(|s| GateSeverity::parse(&s))
-            .unwrap_or_default(),
-        ring: text(v, "ring")
-            .and_then(|r| Ring::parse(&r))
-            .unwrap_or_default(),
+        gate_class: GateClass::or_default(text(v, "gate_class").as_deref()),
+        severity: GateSeverity::or_default(text(v, "severity").as_deref()),
+        ring: Ring::or_default(text(v, "ring").as_deref()),
         description: text(v, "description").unwrap_or_default(),
         why: text(v, "why"),
         fix_hint: text(v, "fix_hint"),

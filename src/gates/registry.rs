@@ -80,10 +80,10 @@ pub fn import(ws: &Workspace, cat: &mut Catalogue) -> Vec<Finding> {
         if let Some(gate) = cat.get_mut(&id) {
             // The registry's operational metadata wins.
             if let Some(s) = text(g, "severity") {
-                gate.meta.severity = GateSeverity::parse(&s).unwrap_or_default();
+                gate.meta.severity = GateSeverity::or_default(Some(&s));
             }
             if let Some(r) = text(g, "ring") {
-                gate.meta.ring = Ring::parse(&r).unwrap_or_default();
+                gate.meta.ring = Ring::or_default(Some(&r));
             }
             if let Some(c) = text(g, "category") {
                 gate.meta.category = c;
@@ -117,15 +117,9 @@ pub fn import(ws: &Workspace, cat: &mut Catalogue) -> Vec<Finding> {
             id: id.clone(),
             name: text(g, "name").unwrap_or_default(),
             category: text(g, "category").unwrap_or_default(),
-            gate_class: text(g, "gate_class")
-                .map(|c| GateClass::parse(&c))
-                .unwrap_or_default(),
-            severity: text(g, "severity")
-                .and_then(|s| GateSeverity::parse(&s))
-                .unwrap_or_default(),
-            ring: text(g, "ring")
-                .and_then(|r| Ring::parse(&r))
-                .unwrap_or_default(),
+            gate_class: GateClass::or_default(text(g, "gate_class").as_deref()),
+            severity: GateSeverity::or_default(text(g, "severity").as_deref()),
+            ring: Ring::or_default(text(g, "ring").as_deref()),
             description: text(g, "description").unwrap_or_default(),
             why: None,
             fix_hint: text(g, "fix_hint"),

@@ -120,15 +120,9 @@ fn meta_of(v: &Value, origin: &str) -> Option<GateMeta> {
         id: normalise_id(&s("id")?),
         name: s("name").unwrap_or_default(),
         category: s("category").unwrap_or_default(),
-        gate_class: s("gate_class")
-            .map(|c| crate::vocab::GateClass::parse(&c))
-            .unwrap_or_default(),
-        severity: s("severity")
-            .and_then(|w| crate::vocab::GateSeverity::parse(&w))
-            .unwrap_or_default(),
-        ring: s("ring")
-            .and_then(|r| crate::vocab::Ring::parse(&r))
-            .unwrap_or_default(),
+        gate_class: crate::vocab::GateClass::or_default(s("gate_class").as_deref()),
+        severity: crate::vocab::GateSeverity::or_default(s("severity").as_deref()),
+        ring: crate::vocab::Ring::or_default(s("ring").as_deref()),
         description: s("description").unwrap_or_default(),
         why: s("why"),
         fix_hint: s("fix_hint"),
