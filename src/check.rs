@@ -1,12 +1,19 @@
 //! The `check` pipeline: load → parse → validate → gates → waivers.
+//!
+//! `CheckOptions` is the one run request every command builds (the command
+//! line converts its shared repo/snapshot arguments into it in one place):
+//! `check` runs the whole pipeline on it, `parity` and the gate catalogue
+//! (`catalogue`) open the same workspace with it.
 
 use crate::config::{self, LoadedConfig};
 use crate::findings::{
     sort_findings, CheckRecord, CheckStatus, Finding, Location, RepoId, Severity,
 };
-use crate::gates::{self, GateOptions};
-use crate::report::RepoInfo;
+use crate::gates::{self, catalogue::Catalogue, GateOptions};
+use crate::report::{RepoInfo, Report};
 use crate::schema::SchemaStore;
+use crate::timing::{Phase, Timings};
+use crate::vocab::FailOn;
 use crate::workspace::{Limits, Repo, Snapshot, Workspace};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -22,13 +29,60 @@ pub struct Sources {
     pub legacy: Option<PathBuf>,
 }
 
+impl Sources {
+    /// Where the repos are: `workspace` is a directory holding `spine/`,
+    /// `workbench/`, `legacy/` (or a spine itself); without one, the spine
+    /// is the git work tree containing `cwd` (or `cwd`). Explicit paths win.
+    pub fn locate(
+        workspace: Option<&Path>,
+        cwd: &Path,
+        spine: Option<&Path>,
+        workbench: Option<&Path>,
+        legacy: Option<&Path>,
+    ) -> Result<Sources, String> {
+        let mut s = Sources::default();
+        if let Some(w) = workspace {
+            if !w.is_dir() {
+                return Err(format!("{}: no such workspace directory", w.display()));
+            }
+            if w.join("spine").is_dir() {
+                s.spine = w.join("spine");
+                let wb = w.join("workbench");
+                let lg = w.join("legacy");
+                s.workbench = wb.is_dir().then_some(wb);
+                s.legacy = lg.is_dir().then_some(lg);
+            } else {
+                s.spine = w.to_path_buf();
+            }
+        } else {
+            s.spine = gix::discover(cwd)
+                .ok()
+                .and_then(|r| r.workdir().map(Path::to_path_buf))
+                .unwrap_or_else(|| cwd.to_path_buf());
+        }
+        if let Some(p) = spine {
+            s.spine = p.to_path_buf();
+        }
+        if let Some(p) = workbench {
+            s.workbench = Some(p.to_path_buf());
+        }
+        if let Some(p) = legacy {
+            s.legacy = Some(p.to_path_buf());
+        }
+        Ok(s)
+    }
+}
+
+/// A run request: where the repos are, which snapshot, limits, cache, and
+/// what to judge. Built once per command from its arguments.
 #[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
     pub sources: Sources,
     pub snapshot: Snapshot,
+    /// Gate selection and `now` (`--now`; None: today).
     pub gates: GateOptions,
     /// `--fail-on`; None: from config, else `error`.
-    pub fail_on: Option<String>,
+    pub fail_on: Option<FailOn>,
     pub max_file_bytes: Option<u64>,
     /// Parse and validate only: no gates (`--schemas-only`; benchmarks).
     pub schemas_only: bool,
@@ -47,6 +101,8 @@ pub struct Run {
     /// None: never fail on findings.
     pub fail_on: Option<Severity>,
     pub hidden_old: usize,
+    /// How long each phase took (printed with `DRIFTGATE_TIMINGS`).
+    pub timings: Vec<Phase>,
 }
 
 impl Run {
@@ -63,6 +119,7 @@ impl Run {
             elapsed_ms: 0,
             fail_on: Some(Severity::Error),
             hidden_old: 0,
+            timings: Vec::new(),
         }
     }
 
@@ -86,6 +143,25 @@ impl Run {
 
     pub fn repo_infos(&self) -> Vec<RepoInfo> {
         RepoInfo::of(&self.ws)
+    }
+
+    /// Calls `f` with the report view of this run (what every renderer in
+    /// `report` takes).
+    pub fn with_report<T>(&self, f: impl FnOnce(&Report<'_>) -> T) -> T {
+        let repos = self.repo_infos();
+        let ws = &self.ws;
+        let source = |repo: RepoId, path: &str| ws.source(repo, path);
+        let r = Report {
+            findings: &self.findings,
+            checks: &self.checks,
+            repos: &repos,
+            files_read: ws.parsed_count(),
+            elapsed_ms: self.elapsed_ms,
+            hidden_old: self.hidden_old,
+            source: &source,
+            fail_on: self.fail_on,
+        };
+        f(&r)
     }
 }
 
@@ -160,6 +236,10 @@ pub fn run(opts: &CheckOptions) -> Run {
     // The baseline judges the same gates; exec gates cannot run on a
     // revision, so their findings are never hidden.
     let base = run_once(&base_opts);
+    let mut timings = Timings::new();
+    timings.phases = std::mem::take(&mut current.timings);
+    timings.extend_prefixed("--new-since baseline: ", &base.timings);
+    current.timings = timings.phases;
     if let Some(err) = base.findings.iter().find(|f| f.code == "workspace/spine") {
         current.findings.push(
             Finding::new(
@@ -185,7 +265,7 @@ pub fn run(opts: &CheckOptions) -> Run {
 
 fn run_once(opts: &CheckOptions) -> Run {
     let t0 = Instant::now();
-    let mut trace = Trace::from_env();
+    let mut trace = Timings::new();
     let (ws, config) = match open_workspace(opts) {
         Ok(x) => x,
         Err(f) => return Run::failed(*f),
@@ -244,7 +324,7 @@ fn run_once(opts: &CheckOptions) -> Run {
     let (gate_findings, gate_records) = if opts.schemas_only {
         (Vec::new(), Vec::new())
     } else {
-        gates::run(&ws, &config, &gopts, Some(&store))
+        gates::run_timed(&ws, &config, &gopts, Some(&store), &mut trace)
     };
     findings.extend(gate_findings);
     checks.extend(gate_records);
@@ -259,12 +339,16 @@ fn run_once(opts: &CheckOptions) -> Run {
         }
     }
 
-    let now = gopts.now.unwrap_or_else(today);
+    let now = gopts.now.unwrap_or_else(crate::clock::today);
     gates::apply_waivers(&mut findings, &config, now, &checks);
     dedup(&mut findings);
     sort_findings(&mut findings);
 
-    let fail_on = resolve_fail_on(opts.fail_on.as_deref(), &config);
+    let fail_on = opts
+        .fail_on
+        .or(config.config.fail_on)
+        .unwrap_or_default()
+        .threshold();
     trace.mark("waivers, dedup, sort");
     Run {
         ws,
@@ -274,6 +358,7 @@ fn run_once(opts: &CheckOptions) -> Run {
         elapsed_ms: t0.elapsed().as_millis(),
         fail_on,
         hidden_old: 0,
+        timings: trace.phases,
     }
 }
 
@@ -289,10 +374,6 @@ fn dedup(findings: &mut Vec<Finding>) {
     findings.retain(|f| seen.insert((f.code.clone(), f.location.clone(), f.message.clone())));
 }
 
-pub fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
 fn merge_config_selection(g: &mut GateOptions, config: &LoadedConfig) {
     let c = &config.config;
     if g.select.is_empty() {
@@ -302,7 +383,7 @@ fn merge_config_selection(g: &mut GateOptions, config: &LoadedConfig) {
         g.ignore = c.ignore.clone();
     }
     if g.ring.is_none() {
-        g.ring = c.ring.clone();
+        g.ring = c.ring;
     }
     if g.registry.is_none() {
         g.registry = c.registry;
@@ -312,18 +393,6 @@ fn merge_config_selection(g: &mut GateOptions, config: &LoadedConfig) {
     }
     if g.jobs == 0 {
         g.jobs = c.jobs.unwrap_or(0);
-    }
-}
-
-fn resolve_fail_on(cli: Option<&str>, config: &LoadedConfig) -> Option<Severity> {
-    let word = cli
-        .map(str::to_string)
-        .or_else(|| config.config.fail_on.clone())
-        .unwrap_or_else(|| "error".into());
-    if word == "never" {
-        None
-    } else {
-        Some(Severity::parse(&word).unwrap_or(Severity::Error))
     }
 }
 
@@ -347,28 +416,19 @@ fn schema_records(
         .collect()
 }
 
-/// Phase timings on stderr when `DRIFTGATE_TIMINGS` is set (profiling aid,
-/// documented in the README's Performance section). Each `mark` prints the
-/// time since the previous one.
-pub(crate) struct Trace {
-    last: Option<Instant>,
-}
-
-impl Trace {
-    pub(crate) fn from_env() -> Trace {
-        Trace {
-            last: std::env::var_os("DRIFTGATE_TIMINGS").map(|_| Instant::now()),
+/// The gate catalogue as a run with `opts` would see it: embedded gates, the
+/// spine's `gates_dir` and its registry (when a spine is found; the
+/// embedded gates alone otherwise).
+pub fn catalogue(opts: &CheckOptions) -> Catalogue {
+    match open_workspace(opts) {
+        Ok((ws, config)) => {
+            let mut cat = gates::catalogue::load(Some(&ws), config.config.gates_dir.as_deref());
+            let wanted = opts.gates.registry.or(config.config.registry);
+            if gates::registry::wanted(&ws, wanted) && ws.spine().has(gates::registry::REGISTRY) {
+                let _ = gates::registry::import(&ws, &mut cat);
+            }
+            cat
         }
-    }
-
-    pub(crate) fn mark(&mut self, phase: &str) {
-        if let Some(last) = self.last {
-            let now = Instant::now();
-            eprintln!(
-                "driftgate: timing {:>8.1} ms  {phase}",
-                (now - last).as_secs_f64() * 1000.0
-            );
-            self.last = Some(now);
-        }
+        Err(_) => gates::catalogue::builtin(),
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::documents::Document;
 use crate::findings::{Finding, Location, RepoId, Severity};
+use crate::vocab::{FailOn, Ring};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -14,12 +15,12 @@ pub const CONFIG_FILE: &str = "driftgate.yaml";
 pub struct Config {
     pub workbench: Option<String>,
     pub legacy: Option<String>,
-    pub fail_on: Option<String>,
+    pub fail_on: Option<FailOn>,
     #[serde(default)]
     pub select: Vec<String>,
     #[serde(default)]
     pub ignore: Vec<String>,
-    pub ring: Option<String>,
+    pub ring: Option<Ring>,
     pub max_file_bytes: Option<u64>,
     /// Extra or overriding path → schema mappings (first match wins, these
     /// before the built-in ones). `schema: null` turns checking off.
@@ -102,7 +103,7 @@ pub fn from_document(doc: Arc<Document>) -> LoadedConfig {
         .collect();
     let config = match doc.value() {
         None | Some(serde_json::Value::Null) => Config::default(),
-        Some(v) => match serde_json::from_value::<Config>(v.clone()) {
+        Some(v) => match serde_json::from_value::<Config>(checked_words(&doc, v, &mut problems)) {
             Ok(c) => c,
             Err(e) => {
                 let msg = e.to_string();
@@ -135,24 +136,62 @@ pub fn from_document(doc: Arc<Document>) -> LoadedConfig {
     loaded
 }
 
-fn validate(lc: &mut LoadedConfig) {
-    let mut extra = Vec::new();
-    if let Some(f) = &lc.config.fail_on {
-        if Severity::parse(f).is_none() && f != "never" {
-            extra.push(
+/// The config value with `fail_on` and `ring` checked: a word that is not
+/// one of theirs is a config error at its own line (not serde's message for
+/// the whole file), and the key is left out so the rest still loads.
+fn checked_words(
+    doc: &Document,
+    v: &serde_json::Value,
+    problems: &mut Vec<Finding>,
+) -> serde_json::Value {
+    let mut v = v.clone();
+    let Some(map) = v.as_object_mut() else {
+        return v;
+    };
+    type Check = fn(&str) -> Result<(), String>;
+    let checks: [(&str, Check, &str); 2] = [
+        (
+            "fail_on",
+            |w| w.parse::<FailOn>().map(drop),
+            "error, warning, info, never",
+        ),
+        (
+            "ring",
+            |w| w.parse::<Ring>().map(drop),
+            "instant, standard, deep",
+        ),
+    ];
+    for (key, check, words) in checks {
+        let Some(found) = map.get(key) else {
+            continue;
+        };
+        let ok = match found {
+            serde_json::Value::String(w) => check(w).is_ok(),
+            serde_json::Value::Null => true,
+            _ => false,
+        };
+        if !ok {
+            let shown = match found {
+                serde_json::Value::String(w) => w.clone(),
+                other => other.to_string(),
+            };
+            problems.push(
                 Finding::new(
                     "config/invalid",
                     Severity::Error,
-                    lc.doc
-                        .as_ref()
-                        .map(|d| d.value_location("/fail_on"))
-                        .unwrap_or_else(|| Location::file(RepoId::Spine, CONFIG_FILE)),
-                    format!("fail_on `{f}` is not one of error, warning, info, never"),
+                    doc.value_location(&format!("/{key}")),
+                    format!("{key} `{shown}` is not one of {words}"),
                 )
                 .internal(),
             );
+            map.remove(key);
         }
     }
+    v
+}
+
+fn validate(lc: &mut LoadedConfig) {
+    let mut extra = Vec::new();
     for (i, w) in lc.config.waivers.iter().enumerate() {
         if let Some(exp) = &w.expires {
             if chrono::NaiveDate::parse_from_str(exp, "%Y-%m-%d").is_err() {
@@ -214,6 +253,34 @@ mod tests {
         let lc = load("waivers:\n  - gate: D52\n    reason: x\n    expires: 2026-13-01\n");
         assert_eq!(lc.problems.len(), 2);
         assert!(lc.problems.iter().all(|p| p.location.line() == 2));
+    }
+
+    #[test]
+    fn bad_ring_or_fail_on_is_a_config_error_at_its_line() {
+        let lc = load("select: [D69]\nring: bogus\nfail_on: sometimes\n");
+        let lines: Vec<(usize, &str)> = lc
+            .problems
+            .iter()
+            .map(|p| (p.location.line(), p.message.as_str()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (
+                    3,
+                    "fail_on `sometimes` is not one of error, warning, info, never"
+                ),
+                (2, "ring `bogus` is not one of instant, standard, deep"),
+            ]
+        );
+        assert!(lc.problems.iter().all(|p| p.internal));
+        // The rest of the file still loads.
+        assert_eq!(lc.config.select, ["D69"]);
+        assert_eq!(lc.config.ring, None);
+        let lc = load("ring: Deep\nfail_on: never\n");
+        assert!(lc.problems.is_empty(), "{:?}", lc.problems);
+        assert_eq!(lc.config.ring, Some(Ring::Deep));
+        assert_eq!(lc.config.fail_on, Some(FailOn::Never));
     }
 
     #[test]

@@ -20,10 +20,9 @@
 //! gives byte-identical files.
 
 use crate::findings::RepoId;
-use clap::Args;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Appends one formatted line to a `String` (writing to a String cannot fail).
 macro_rules! ln {
@@ -33,25 +32,6 @@ macro_rules! ln {
     ($s:expr, $($t:tt)*) => {{
         let _ = writeln!($s, $($t)*);
     }};
-}
-
-/// `driftgate corpus` arguments.
-#[derive(Args, Debug, Clone)]
-pub struct CorpusArgs {
-    /// Scale factor: 1 ≈ 340 YAML/markdown files and 5.6 MB; N multiplies VMs,
-    /// targets, services, gaps and file count.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub scale: u32,
-    /// Output directory (created; must be empty or absent). Receives
-    /// `spine/`, `workbench/`, `legacy/`, `CORPUS.json` and `DRIFT.md`.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-    /// Seed of the generator (same N + seed → byte-identical corpus).
-    #[arg(long, default_value_t = 42, value_name = "S")]
-    pub seed: u64,
-    /// Inject a handful of known drifts (listed in DRIFT.md).
-    #[arg(long)]
-    pub drift: bool,
 }
 
 /// What to generate.
@@ -1625,29 +1605,6 @@ fn write_one(out: &Path, f: &GenFile) -> std::io::Result<()> {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
     }
     Ok(())
-}
-
-/// `driftgate corpus`
-pub fn cmd_corpus(a: &CorpusArgs) -> i32 {
-    if a.scale == 0 {
-        eprintln!("driftgate: --scale must be at least 1");
-        return 2;
-    }
-    let opts = CorpusOptions {
-        scale: a.scale,
-        seed: a.seed,
-        drift: a.drift,
-    };
-    match write(&opts, &a.out) {
-        Ok(s) => {
-            println!("{} → {}", s.describe(), a.out.display());
-            0
-        }
-        Err(e) => {
-            eprintln!("driftgate: cannot write corpus: {e}");
-            2
-        }
-    }
 }
 
 // ───────────────────────────── spine core ─────────────────────────────

@@ -54,14 +54,17 @@ fn make_executable(_path: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Installs the hook; returns a sentence saying what was done.
-pub fn install(dir: &Path, force: bool, extra_args: &[String]) -> Result<String, String> {
+/// Installs the hook calling the driftgate binary `exe` (the command line
+/// passes its own path); returns a sentence saying what was done.
+pub fn install(
+    dir: &Path,
+    force: bool,
+    exe: &str,
+    extra_args: &[String],
+) -> Result<String, String> {
     let hooks = hooks_dir(dir)?;
     std::fs::create_dir_all(&hooks).map_err(|e| format!("{}: {e}", hooks.display()))?;
     let hook = hooks.join("pre-commit");
-    let exe = std::env::current_exe()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| "driftgate".into());
     let mut said = String::new();
     if hook.exists() && !is_ours(&hook) {
         if force {
@@ -79,7 +82,7 @@ pub fn install(dir: &Path, force: bool, extra_args: &[String]) -> Result<String,
             said = format!("kept the existing hook as {CHAINED}; it runs first");
         }
     }
-    std::fs::write(&hook, script(&exe, extra_args))
+    std::fs::write(&hook, script(exe, extra_args))
         .map_err(|e| format!("{}: {e}", hook.display()))?;
     make_executable(&hook)?;
     let mut msg = format!("installed {}", hook.display());

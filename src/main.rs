@@ -1,4 +1,7 @@
-//! The `driftgate` binary: see `cli::main`.
+//! The `driftgate` binary: the command line (`cli`, only here; the
+//! library knows nothing of it) over the `driftgate` library.
+
+mod cli;
 
 /// mimalloc instead of the system allocator: a run builds and drops
 /// millions of small values (YAML trees, span tables, findings) from two
@@ -16,5 +19,5 @@ fn main() {
     // SAFETY: stores an option value; no allocator state is touched and
     // no other thread runs yet.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0) };
-    std::process::exit(driftgate::cli::main());
+    std::process::exit(cli::main());
 }

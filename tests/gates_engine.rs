@@ -254,14 +254,14 @@ fn select_ignore_and_ring() {
 
     // Rings are cumulative: instant runs instant gates only.
     let r = run(&opts(dir.path(), |g| {
-        g.ring = Some("instant".into());
+        g.ring = Some(driftgate::vocab::Ring::Instant);
         g.exec = false;
     }));
     assert_eq!(status(&r, "D332"), &CheckStatus::Ran);
     assert_eq!(status(&r, "D85"), &CheckStatus::Ran);
     assert!(matches!(status(&r, "D58"), CheckStatus::Skipped(w) if w.contains("ring standard")));
     let r = run(&opts(dir.path(), |g| {
-        g.ring = Some("standard".into());
+        g.ring = Some(driftgate::vocab::Ring::Standard);
         g.exec = false;
         g.select = vec!["ssot-hygiene".into()];
     }));
@@ -469,7 +469,7 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
     }
     // Registry severity and ring apply to the catalogue gate.
     let mut o4 = o.clone();
-    o4.gates.ring = Some("standard".into());
+    o4.gates.ring = Some(driftgate::vocab::Ring::Standard);
     let r4 = run(&o4);
     assert!(matches!(status(&r4, "D86"), CheckStatus::Skipped(w) if w.contains("ring deep")));
 }

@@ -34,7 +34,7 @@ fn run_ws(root: &Path) -> ParityRun {
         wb.is_dir().then_some(wb.as_path()),
         lg.is_dir().then_some(lg.as_path()),
     );
-    parity::run(&o, &indicatif::ProgressBar::hidden()).expect("parity runs")
+    parity::run(&o, &parity::NoProgress).expect("parity runs")
 }
 
 /// (kind, key, file name, field, line)
@@ -1002,7 +1002,7 @@ fn rev_reads_the_spine_from_git_history() {
         Some(&tmp.path().join("legacy")),
     );
     o.snapshot = driftgate::workspace::Snapshot::Rev("HEAD".into());
-    let at_head = parity::run(&o, &indicatif::ProgressBar::hidden()).unwrap();
+    let at_head = parity::run(&o, &parity::NoProgress).unwrap();
     assert_eq!(findings_json(&at_head), expected_fixture_findings());
     assert!(at_head.ws.spine().commit.is_some());
 }

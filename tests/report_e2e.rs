@@ -2,7 +2,6 @@
 //! output parsed back and compared with the run's findings.
 
 use driftgate::check::{self, CheckOptions, Run, Sources};
-use driftgate::findings::RepoId;
 use driftgate::gates::GateOptions;
 use driftgate::report::{github, human, json, junit, markdown, sarif, short, Report};
 use serde_json::Value;
@@ -27,22 +26,9 @@ fn demo_run() -> Run {
     check::run(&opts)
 }
 
-/// Renders with a Report built exactly like `cli::emit` does.
+/// Renders with the Report the command line renders (`Run::with_report`).
 fn with_report<T>(run: &Run, f: impl FnOnce(&Report) -> T) -> T {
-    let repos = run.repo_infos();
-    let ws = &run.ws;
-    let source = |repo: RepoId, path: &str| ws.source(repo, path);
-    let r = Report {
-        findings: &run.findings,
-        checks: &run.checks,
-        repos: &repos,
-        files_read: ws.parsed_count(),
-        elapsed_ms: run.elapsed_ms,
-        hidden_old: run.hidden_old,
-        source: &source,
-        fail_on: run.fail_on,
-    };
-    f(&r)
+    run.with_report(f)
 }
 
 fn sarif_validator() -> jsonschema::Validator {

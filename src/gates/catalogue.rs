@@ -9,6 +9,7 @@ use super::inputs::InputDecl;
 use super::{normalize_id, ExecSpec, GateMeta, Implementation};
 use crate::documents::Document;
 use crate::findings::{Finding, Location, RepoId, Severity};
+use crate::vocab::{GateClass, GateSeverity, Ring};
 use crate::workspace::Workspace;
 use jsonschema::Validator;
 use serde_json::Value;
@@ -313,9 +314,11 @@ fn meta_from(v: &Value, id: &str, origin: &str) -> GateMeta {
         id: id.to_string(),
         name: text(v, "name").unwrap_or_default(),
         category: text(v, "category").unwrap_or_else(|| "custom".into()),
-        gate_class: text(v, "gate_class").unwrap_or_else(|| "invariant".into()),
-        severity: text(v, "severity").unwrap_or_else(|| "high".into()),
-        ring: text(v, "ring").unwrap_or_else(|| "standard".into()),
+        // gate.schema.json has judged these words (a bad one makes the
+        // gate errored, reported at its line); defaults stand in for them.
+        gate_class: GateClass::or_default(text(v, "gate_class").as_deref()),
+        severity: GateSeverity::or_default(text(v, "severity").as_deref()),
+        ring: Ring::or_default(text(v, "ring").as_deref()),
         description: text(v, "description").unwrap_or_default(),
         why: text(v, "why"),
         fix_hint: text(v, "fix_hint"),

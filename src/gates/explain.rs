@@ -1,42 +1,11 @@
-//! `driftgate gates` and `driftgate explain CODE`.
+//! The texts of `driftgate gates` (the catalogue listing) and `driftgate
+//! explain CODE`. Functions here return Strings; the command line prints.
 
 use super::catalogue::{self, Catalogue, Gate};
-use super::{normalize_id, registry, Implementation};
-use crate::check::{self, CheckOptions};
-use crate::cli::{ExplainArgs, GatesArgs, RepoArgs};
+use super::{normalize_id, Implementation};
 use crate::findings::CheckStatus;
-use crate::workspace::Snapshot;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::io::Write;
-
-/// The catalogue as a run would see it: embedded gates, the spine's
-/// gates_dir and its registry (when a spine is found).
-fn catalogue_for(repos: &RepoArgs) -> Catalogue {
-    let Ok(sources) = crate::cli::resolve_sources(repos) else {
-        return catalogue::builtin();
-    };
-    let snapshot = match (&repos.rev, repos.staged) {
-        (Some(r), _) => Snapshot::Rev(r.clone()),
-        (None, true) => Snapshot::Staged,
-        _ => Snapshot::WorkTree,
-    };
-    let opts = CheckOptions {
-        sources,
-        snapshot,
-        ..Default::default()
-    };
-    match check::open_workspace(&opts) {
-        Ok((ws, config)) => {
-            let mut cat = catalogue::load(Some(&ws), config.config.gates_dir.as_deref());
-            if registry::wanted(&ws, config.config.registry) && ws.spine().has(registry::REGISTRY) {
-                let _ = registry::import(&ws, &mut cat);
-            }
-            cat
-        }
-        Err(_) => catalogue::builtin(),
-    }
-}
 
 fn kind_detail(g: &Gate) -> String {
     match &g.meta.implementation {
@@ -58,11 +27,10 @@ fn status_word(g: &Gate) -> String {
     }
 }
 
-/// `driftgate gates [--json]`
-pub fn cmd_gates(a: &GatesArgs) -> i32 {
-    let cat = catalogue_for(&a.repos);
+/// The catalogue listing: a table, or a JSON array with `json`.
+pub fn listing(cat: &Catalogue, json: bool) -> String {
     let mut out = String::new();
-    if a.json {
+    if json {
         let rows: Vec<Value> = cat
             .gates
             .iter()
@@ -120,15 +88,7 @@ pub fn cmd_gates(a: &GatesArgs) -> i32 {
         }
         out.push_str(&format!("{} gates\n", cat.gates.len()));
     }
-    let _ = std::io::stdout().lock().write_all(out.as_bytes());
-    for p in &cat.problems {
-        eprintln!("{}: {}: {}", p.location.display(), p.code, p.message);
-    }
-    if cat.problems.iter().any(|p| p.internal) {
-        2
-    } else {
-        0
-    }
+    out
 }
 
 #[derive(Debug, Deserialize)]
@@ -256,34 +216,25 @@ pub fn explain_code(code: &str) -> Option<String> {
     Some(s)
 }
 
-/// `driftgate explain CODE`
-pub fn cmd_explain(a: &ExplainArgs) -> i32 {
-    let text = match normalize_id(&a.code) {
-        Some(id) => {
-            let builtin = catalogue::builtin();
-            match builtin.get(&id) {
-                Some(g) => Some(explain_gate(g)),
-                // A spine gate (gates_dir or registry) when run inside a spine.
-                None => catalogue_for(&RepoArgs::default())
-                    .get(&id)
-                    .map(explain_gate),
-            }
-        }
-        None => explain_code(&a.code),
-    };
-    match text {
-        Some(t) => {
-            let _ = std::io::stdout().lock().write_all(t.as_bytes());
-            0
-        }
-        None => {
-            eprintln!(
-                "driftgate: unknown gate or code `{}` (`driftgate gates` lists the gates; codes: parse/*, schema/*, io/*, config/*, waiver/*, workspace/*, internal/*)",
-                a.code
-            );
-            2
-        }
+/// The text `explain` prints for a gate id (`D69`, `d069`) or a built-in
+/// code; None when it is neither. A gate that is not embedded is looked up
+/// in `spine_catalogue` (gates_dir or registry of the spine), which is only
+/// loaded then.
+pub fn explain(code: &str, spine_catalogue: impl FnOnce() -> Catalogue) -> Option<String> {
+    match normalize_id(code) {
+        Some(id) => match catalogue::builtin().get(&id) {
+            Some(g) => Some(explain_gate(g)),
+            None => spine_catalogue().get(&id).map(explain_gate),
+        },
+        None => explain_code(code),
     }
+}
+
+/// What `explain` says about a code it does not know.
+pub fn unknown(code: &str) -> String {
+    format!(
+        "unknown gate or code `{code}` (`driftgate gates` lists the gates; codes: parse/*, schema/*, io/*, config/*, waiver/*, workspace/*, internal/*)"
+    )
 }
 
 #[cfg(test)]
@@ -310,6 +261,38 @@ mod tests {
         assert!(explain_code("nonsense/x").is_none());
         let s = explain_code("schema/vm.lifecycle").unwrap();
         assert!(s.contains("Applies to"), "{s}");
+    }
+
+    #[test]
+    fn explain_loads_the_spine_catalogue_only_for_unknown_gates() {
+        let mut loaded = false;
+        let t = explain("d086", || {
+            loaded = true;
+            Catalogue::default()
+        });
+        assert!(t.is_some_and(|t| t.starts_with("D86 ")));
+        assert!(!loaded, "an embedded gate needs no spine");
+        assert!(explain("D9999", || {
+            loaded = true;
+            Catalogue::default()
+        })
+        .is_none());
+        assert!(loaded);
+        assert!(explain("parse/syntax", Catalogue::default).is_some());
+        assert!(unknown("x/y").contains("`x/y`"));
+    }
+
+    #[test]
+    fn listing_has_a_header_and_a_count() {
+        let cat = catalogue::builtin();
+        let text = listing(&cat, false);
+        assert!(text.starts_with("ID "), "{text}");
+        assert!(text.ends_with(&format!("{} gates\n", cat.gates.len())));
+        let rows: Vec<Value> = serde_json::from_str(&listing(&cat, true)).expect("json");
+        assert_eq!(rows.len(), cat.gates.len());
+        assert!(rows
+            .iter()
+            .all(|r| r["ring"].is_string() && r["severity"].is_string()));
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub mod waivers;
 use crate::config::LoadedConfig;
 use crate::documents::Document;
 use crate::findings::{CheckRecord, CheckStatus, Finding, Location, RepoId, Severity};
+use crate::timing::Timings;
+use crate::vocab::{GateClass, GateSeverity, Ring};
 use crate::workspace::{Snapshot, Workspace};
 use catalogue::Gate;
 use rayon::prelude::*;
@@ -33,7 +35,7 @@ pub use crate::model::ids::normalize_id;
 pub struct GateOptions {
     pub select: Vec<String>,
     pub ignore: Vec<String>,
-    pub ring: Option<String>,
+    pub ring: Option<Ring>,
     /// Today, for freshness and waiver expiry (`--now`).
     pub now: Option<chrono::NaiveDate>,
     /// Run external script gates.
@@ -73,11 +75,11 @@ pub struct GateMeta {
     pub name: String,
     pub category: String,
     /// invariant | freshness | advisory | observational | parity
-    pub gate_class: String,
+    pub gate_class: GateClass,
     /// critical | high | medium | low | none (registry vocabulary)
-    pub severity: String,
+    pub severity: GateSeverity,
     /// instant | standard | deep
-    pub ring: String,
+    pub ring: Ring,
     pub description: String,
     /// Why the gate exists (for `explain`).
     pub why: Option<String>,
@@ -104,10 +106,9 @@ impl GateMeta {
     /// Finding severity for this gate.
     pub fn finding_severity(&self) -> Severity {
         if self.warn_only {
-            return Severity::Warning
-                .min(Severity::parse(&self.severity).unwrap_or(Severity::Warning));
+            return Severity::Warning.min(self.severity.finding_severity());
         }
-        Severity::parse(&self.severity).unwrap_or(Severity::Error)
+        self.severity.finding_severity()
     }
 }
 
@@ -180,9 +181,19 @@ pub fn run(
     opts: &GateOptions,
     schemas: Option<&crate::schema::SchemaStore>,
 ) -> (Vec<Finding>, Vec<CheckRecord>) {
-    let now = opts.now.unwrap_or_else(crate::check::today);
+    run_timed(ws, config, opts, schemas, &mut Timings::new())
+}
+
+/// `run`, recording its phases (the gate catalogue) in `trace`.
+pub fn run_timed(
+    ws: &Workspace,
+    config: &LoadedConfig,
+    opts: &GateOptions,
+    schemas: Option<&crate::schema::SchemaStore>,
+    trace: &mut Timings,
+) -> (Vec<Finding>, Vec<CheckRecord>) {
+    let now = opts.now.unwrap_or_else(crate::clock::today);
     let cfg = &config.config;
-    let mut trace = crate::check::Trace::from_env();
     let mut cat = catalogue::load(Some(ws), cfg.gates_dir.as_deref());
     trace.mark("gate catalogue");
     let mut findings = std::mem::take(&mut cat.problems);
@@ -192,22 +203,7 @@ pub fn run(
     if registry::wanted(ws, opts.registry) {
         findings.extend(registry::import(ws, &mut cat));
     }
-    let selection = match select::Selection::new(opts) {
-        Ok(s) => s,
-        Err(e) => {
-            findings.push(
-                Finding::new(
-                    "config/invalid",
-                    Severity::Error,
-                    Location::file(RepoId::Spine, crate::config::CONFIG_FILE),
-                    e,
-                )
-                .with_help("use --ring instant, standard or deep")
-                .internal(),
-            );
-            return (findings, Vec::new());
-        }
-    };
+    let selection = select::Selection::new(opts);
     {
         let metas: Vec<&GateMeta> = cat.gates.iter().map(|g| &g.meta).collect();
         for word in selection.unused(&metas) {
@@ -545,16 +541,6 @@ pub fn apply_waivers(
     waivers::apply(findings, config, now, checks)
 }
 
-/// `driftgate gates`
-pub fn cmd_gates(a: &crate::cli::GatesArgs) -> i32 {
-    explain::cmd_gates(a)
-}
-
-/// `driftgate explain CODE`
-pub fn cmd_explain(a: &crate::cli::ExplainArgs) -> i32 {
-    explain::cmd_explain(a)
-}
-
 #[cfg(test)]
 pub(crate) mod tests_support {
     use super::*;
@@ -565,9 +551,9 @@ pub(crate) mod tests_support {
             id: id.into(),
             name: "test-gate".into(),
             category: "test".into(),
-            gate_class: "invariant".into(),
-            severity: "high".into(),
-            ring: "standard".into(),
+            gate_class: GateClass::Invariant,
+            severity: GateSeverity::High,
+            ring: Ring::Standard,
             description: "test gate".into(),
             why: None,
             fix_hint: Some("fix it".into()),

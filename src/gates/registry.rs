@@ -4,10 +4,16 @@
 //! `check_script` as an exec gate. Retired gates are reported as skipped, and
 //! so are `inline` gates driftgate does not implement (they run inside
 //! another gate's script).
+//!
+//! Words the registry schema does not allow never stop the import (the
+//! schema check reports them): an unknown `severity` counts as `high` and an
+//! unknown `ring` as `standard` (what a missing one means), an unknown
+//! `gate_class` is kept as written (`GateClass::Other`).
 
 use super::catalogue::{Catalogue, Gate};
 use super::{normalize_id, ExecSpec, GateMeta, Implementation};
 use crate::findings::{CheckStatus, Finding, Location, RepoId, Severity};
+use crate::vocab::{GateClass, GateSeverity, Ring};
 use crate::workspace::Workspace;
 use serde_json::Value;
 
@@ -74,16 +80,16 @@ pub fn import(ws: &Workspace, cat: &mut Catalogue) -> Vec<Finding> {
         if let Some(gate) = cat.get_mut(&id) {
             // The registry's operational metadata wins.
             if let Some(s) = text(g, "severity") {
-                gate.meta.severity = s;
+                gate.meta.severity = GateSeverity::or_default(Some(&s));
             }
             if let Some(r) = text(g, "ring") {
-                gate.meta.ring = r;
+                gate.meta.ring = Ring::or_default(Some(&r));
             }
             if let Some(c) = text(g, "category") {
                 gate.meta.category = c;
             }
             if let Some(c) = text(g, "gate_class") {
-                gate.meta.gate_class = c;
+                gate.meta.gate_class = GateClass::parse(&c);
             }
             gate.meta.warn_only |= warn_only;
             gate.registry_at = Some(at.clone());
@@ -111,9 +117,9 @@ pub fn import(ws: &Workspace, cat: &mut Catalogue) -> Vec<Finding> {
             id: id.clone(),
             name: text(g, "name").unwrap_or_default(),
             category: text(g, "category").unwrap_or_default(),
-            gate_class: text(g, "gate_class").unwrap_or_default(),
-            severity: text(g, "severity").unwrap_or_else(|| "high".into()),
-            ring: text(g, "ring").unwrap_or_else(|| "standard".into()),
+            gate_class: GateClass::or_default(text(g, "gate_class").as_deref()),
+            severity: GateSeverity::or_default(text(g, "severity").as_deref()),
+            ring: Ring::or_default(text(g, "ring").as_deref()),
             description: text(g, "description").unwrap_or_default(),
             why: None,
             fix_hint: text(g, "fix_hint"),

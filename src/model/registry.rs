@@ -53,7 +53,11 @@ pub fn registry_gates(doc: &Document) -> Vec<RegistryGate<'_>> {
         .enumerate()
         .filter_map(|(index, g)| {
             let raw = g.get("id")?;
-            let id = normalize_id(raw.as_str().map_or_else(|| raw.to_string(), str::to_string).as_str())?;
+            let id = normalize_id(
+                raw.as_str()
+                    .map_or_else(|| raw.to_string(), str::to_string)
+                    .as_str(),
+            )?;
             let text = |k: &str| {
                 g.get(k)
                     .and_then(Value::as_str)
@@ -92,7 +96,10 @@ mod tests {
         assert_eq!(g[0].id, "D69");
         assert_eq!(g[0].check_script.as_deref(), Some("surfaces/verify/d69.sh"));
         assert!(!g[0].retired && !g[0].inline);
-        assert_eq!((g[1].id.as_str(), g[1].retired, g[1].inline), ("D2", true, true));
+        assert_eq!(
+            (g[1].id.as_str(), g[1].retired, g[1].inline),
+            ("D2", true, true)
+        );
         assert_eq!(g[1].check_script, None, "an empty script is none");
         assert_eq!(g[1].ptr(), "/gates/2");
     }

@@ -19,17 +19,13 @@ pub mod output;
 pub mod report_md;
 
 use crate::check::{open_workspace, CheckOptions};
-use crate::cli::{resolve_sources, ParityArgs};
 use crate::findings::RepoId;
-use crate::workspace::{Snapshot, Workspace};
+use crate::workspace::Workspace;
 use classify::{Classified, ParityFinding};
 use config::{ParityConfig, Source};
 use entities::Canon;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::io::{IsTerminal, Write};
-use std::path::Path;
 
 /// What an entity is: a VM (`<cluster>/<vmid>`) or an SSH host (target id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -48,13 +44,23 @@ impl EntityKind {
     }
 }
 
-/// Output format of `driftgate parity` on stdout.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ParityFormat {
-    #[default]
-    Markdown,
-    Json,
+/// Progress of a parity run (the command line draws a bar on a terminal).
+/// One step for the spine, one per source.
+pub trait Progress {
+    /// The number of steps, once known.
+    fn set_length(&self, _steps: u64) {}
+    /// What is being done now.
+    fn set_message(&self, _what: &str) {}
+    /// One more step done.
+    fn inc(&self) {}
+    /// The run is over (also on error).
+    fn finish(&self) {}
 }
+
+/// No progress reporting.
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
 
 /// How one source fared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,7 +104,13 @@ impl ParityRun {
 
 /// Runs the audit. `Err` holds config/usage errors (exit 2), already in
 /// `repo:path:line:col: message` form.
-pub fn run(opts: &CheckOptions, progress: &ProgressBar) -> Result<ParityRun, Vec<String>> {
+pub fn run(opts: &CheckOptions, progress: &dyn Progress) -> Result<ParityRun, Vec<String>> {
+    let res = run_inner(opts, progress);
+    progress.finish();
+    res
+}
+
+fn run_inner(opts: &CheckOptions, progress: &dyn Progress) -> Result<ParityRun, Vec<String>> {
     let t0 = std::time::Instant::now();
     progress.set_message("opening repos");
     let (ws, lc) = open_workspace(opts)
@@ -146,7 +158,7 @@ pub fn run(opts: &CheckOptions, progress: &ProgressBar) -> Result<ParityRun, Vec
             pcfg.spine.ssh_targets
         )]);
     }
-    progress.inc(1);
+    progress.inc();
 
     let mut notes = canon.notes.clone();
     let mut missing_repos = Vec::new();
@@ -162,7 +174,7 @@ pub fn run(opts: &CheckOptions, progress: &ProgressBar) -> Result<ParityRun, Vec
     let mut index = HashMap::new();
     let mut reports = Vec::new();
     for s in &sources {
-        progress.set_message(format!("{}:{}", s.repo, s.spec.path));
+        progress.set_message(&format!("{}:{}", s.repo, s.spec.path));
         let state = if ws.repo(s.repo).is_none() {
             SourceState::RepoMissing
         } else if let Some(doc) = ws.doc(s.repo, &s.spec.path) {
@@ -187,12 +199,11 @@ pub fn run(opts: &CheckOptions, progress: &ProgressBar) -> Result<ParityRun, Vec
             entity: s.spec.entity,
             state,
         });
-        progress.inc(1);
+        progress.inc();
     }
     notes.append(&mut classified.notes);
     let mut findings = std::mem::take(&mut classified.findings);
     classify::sort(&mut findings);
-    progress.finish_and_clear();
     Ok(ParityRun {
         ws,
         canon,
@@ -203,104 +214,4 @@ pub fn run(opts: &CheckOptions, progress: &ProgressBar) -> Result<ParityRun, Vec
         missing_repos,
         elapsed_ms: t0.elapsed().as_millis(),
     })
-}
-
-/// A progress bar on stderr when it is a terminal; hidden otherwise (CI
-/// logs and pipes get no escape codes).
-pub fn progress_bar() -> ProgressBar {
-    if std::io::stderr().is_terminal() {
-        let pb = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template("parity {bar:30} {pos}/{len} {wide_msg}") {
-            pb.set_style(style);
-        }
-        pb
-    } else {
-        ProgressBar::hidden()
-    }
-}
-
-fn write_file(path: &Path, text: &str, append: bool) -> bool {
-    let res = if append {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .and_then(|mut f| f.write_all(text.as_bytes()))
-    } else {
-        std::fs::write(path, text)
-    };
-    match res {
-        Ok(()) => true,
-        Err(e) => {
-            eprintln!("driftgate: cannot write {}: {e}", path.display());
-            false
-        }
-    }
-}
-
-/// `driftgate parity`
-pub fn cmd_parity(a: &ParityArgs) -> i32 {
-    let now = match a.now.as_deref() {
-        Some(s) => match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) => d,
-            Err(_) => {
-                eprintln!("driftgate: --now `{s}` is not a YYYY-MM-DD date");
-                return 2;
-            }
-        },
-        None => crate::check::today(),
-    };
-    let sources = match resolve_sources(&a.repos) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("driftgate: {e}");
-            return 2;
-        }
-    };
-    let opts = CheckOptions {
-        sources,
-        snapshot: match (&a.repos.rev, a.repos.staged) {
-            (Some(r), _) => Snapshot::Rev(r.clone()),
-            (None, true) => Snapshot::Staged,
-            _ => Snapshot::WorkTree,
-        },
-        max_file_bytes: a.repos.max_file_bytes,
-        ..CheckOptions::default()
-    };
-    let pb = progress_bar();
-    let run = match run(&opts, &pb) {
-        Ok(r) => r,
-        Err(errs) => {
-            pb.finish_and_clear();
-            for e in errs {
-                eprintln!("driftgate: {e}");
-            }
-            return 2;
-        }
-    };
-    let md = report_md::render(&run, now);
-    let mut ok = true;
-    if let Some(p) = &a.output {
-        ok &= write_file(p, &md, false);
-    }
-    if let Some(p) = &a.summary {
-        ok &= write_file(p, &md, true);
-    }
-    if let Some(p) = &a.json {
-        ok &= write_file(p, &output::json(&run), false);
-    }
-    if let Some(p) = &a.junit {
-        ok &= write_file(p, &output::junit(&run), false);
-    }
-    let out = match a.format {
-        ParityFormat::Markdown => md,
-        ParityFormat::Json => output::json(&run),
-    };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(out.as_bytes());
-    let _ = stdout.flush();
-    if !ok {
-        return 2;
-    }
-    run.exit_code()
 }

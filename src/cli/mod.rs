@@ -1,11 +1,24 @@
 //! Command line: `driftgate check | gates | explain | parity | hook`.
+//!
+//! The only layer that knows clap, terminals, stdout/stderr and exit codes
+//! (a module of the binary; the library cannot see it). Every command turns
+//! its repo/snapshot arguments into the library's run request through one
+//! function, `request`, so `--no-cache`, `--max-file-bytes`, `--rev`,
+//! `--staged` and `--now` mean the same everywhere.
 
-use crate::check::{self, CheckOptions, Run, Sources};
-use crate::findings::RepoId;
-use crate::gates::GateOptions;
-use crate::report::{self, Report};
-use crate::workspace::Snapshot;
+mod catalogue;
+mod corpus;
+mod parity;
+
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use driftgate::check::{self, CheckOptions, Run, Sources};
+use driftgate::findings::RepoId;
+use driftgate::gates::GateOptions;
+use driftgate::report::{self, Report};
+use driftgate::timing::Phase;
+use driftgate::vocab::{FailOn, Ring};
+use driftgate::workspace::Snapshot;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -26,14 +39,14 @@ pub enum Command {
     /// Validate bindings against schemas and run the drift gates.
     Check(Box<CheckArgs>),
     /// List the gate catalogue.
-    Gates(GatesArgs),
+    Gates(catalogue::GatesArgs),
     /// Explain a gate (`D69`) or a built-in check code (`schema/vm.lifecycle`).
-    Explain(ExplainArgs),
+    Explain(catalogue::ExplainArgs),
     /// Cross-repo parity audit: spine vs workbench vs legacy.
-    Parity(ParityArgs),
+    Parity(parity::ParityArgs),
     /// Generate a synthetic benchmark corpus (dev tool).
     #[command(hide = true)]
-    Corpus(crate::corpus::CorpusArgs),
+    Corpus(corpus::CorpusArgs),
     /// Install or remove the git pre-commit hook (`check --staged`).
     #[command(subcommand)]
     Hook(HookCommand),
@@ -133,14 +146,14 @@ pub struct CheckArgs {
     #[arg(long, value_delimiter = ',', value_name = "SEL")]
     pub ignore: Vec<String>,
     /// Run gates up to this ring (instant ⊂ standard ⊂ deep).
-    #[arg(long, value_name = "RING")]
-    pub ring: Option<String>,
+    #[arg(long, value_name = "RING", ignore_case = true, value_parser = ring_parser())]
+    pub ring: Option<Ring>,
     /// Lowest severity that fails the run: error, warning, info or never.
-    #[arg(long, value_name = "SEVERITY")]
-    pub fail_on: Option<String>,
+    #[arg(long, value_name = "SEVERITY", ignore_case = true, value_parser = fail_on_parser())]
+    pub fail_on: Option<FailOn>,
     /// Today's date for freshness gates and waiver expiry (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
-    pub now: Option<String>,
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub now: Option<chrono::NaiveDate>,
     /// Do not run external script gates (hermetic CI); they are reported as skipped.
     #[arg(long)]
     pub no_exec: bool,
@@ -170,110 +183,65 @@ pub struct CheckArgs {
     pub timeout: Option<u64>,
 }
 
-#[derive(Args, Debug, Clone)]
-pub struct GatesArgs {
-    #[command(flatten)]
-    pub repos: RepoArgs,
-    /// Output as JSON.
-    #[arg(long)]
-    pub json: bool,
+/// `--ring`: one of the rings (clap names them on a bad value).
+fn ring_parser() -> impl TypedValueParser<Value = Ring> {
+    PossibleValuesParser::new(Ring::NAMES).map(|w| Ring::parse(&w).unwrap_or_default())
 }
 
-#[derive(Args, Debug, Clone)]
-pub struct ExplainArgs {
-    /// Gate id (D69, d069) or check code (schema/vm.lifecycle, parse/duplicate-key, config).
-    pub code: String,
+/// `--fail-on`: error, warning, info or never; the registry's words
+/// (`high`, `medium`, ...) are hidden aliases, as they always worked.
+fn fail_on_parser() -> impl TypedValueParser<Value = FailOn> {
+    let values = FailOn::NAMES.map(|name| {
+        let aliases = FailOn::ALIASES
+            .into_iter()
+            .filter(|a| FailOn::parse(a).map(FailOn::as_str) == Some(name));
+        PossibleValue::new(name).aliases(aliases)
+    });
+    PossibleValuesParser::new(values).map(|w| FailOn::parse(&w).unwrap_or_default())
 }
 
-#[derive(Args, Debug, Clone)]
-pub struct ParityArgs {
-    #[command(flatten)]
-    pub repos: RepoArgs,
-    /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t = crate::parity::ParityFormat::Markdown)]
-    pub format: crate::parity::ParityFormat,
-    /// Also write the markdown report to FILE.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Also append the markdown report to FILE (e.g. $GITHUB_STEP_SUMMARY).
-    #[arg(long, value_name = "FILE")]
-    pub summary: Option<PathBuf>,
-    /// Also write the JSON report to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-    /// Also write a JUnit XML report to FILE (findings coded `parity/<kind>`).
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-    /// Date printed in the report (YYYY-MM-DD; default today).
-    #[arg(long, value_name = "DATE")]
-    pub now: Option<String>,
+/// `--now`: a YYYY-MM-DD date.
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a YYYY-MM-DD date"))
 }
 
-/// Resolves where the three repos are.
-pub fn resolve_sources(a: &RepoArgs) -> Result<Sources, String> {
-    let mut s = Sources::default();
-    if let Some(w) = &a.workspace {
-        if !w.is_dir() {
-            return Err(format!("{}: no such workspace directory", w.display()));
-        }
-        if w.join("spine").is_dir() {
-            s.spine = w.join("spine");
-            let wb = w.join("workbench");
-            let lg = w.join("legacy");
-            s.workbench = wb.is_dir().then_some(wb);
-            s.legacy = lg.is_dir().then_some(lg);
-        } else {
-            s.spine = w.clone();
-        }
-    } else {
-        let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
-        s.spine = gix::discover(&cwd)
-            .ok()
-            .and_then(|r| r.workdir().map(Path::to_path_buf))
-            .unwrap_or(cwd);
-    }
-    if let Some(p) = &a.spine {
-        s.spine = p.clone();
-    }
-    if a.workbench.is_some() {
-        s.workbench = a.workbench.clone();
-    }
-    if a.legacy.is_some() {
-        s.legacy = a.legacy.clone();
-    }
-    Ok(s)
-}
-
-fn snapshot(a: &RepoArgs) -> Snapshot {
-    match (&a.rev, a.staged) {
+/// The one conversion from the shared repo/snapshot arguments (and `--now`
+/// where a command has it) to a run request; commands add their own parts.
+pub fn request(a: &RepoArgs, now: Option<chrono::NaiveDate>) -> Result<CheckOptions, String> {
+    let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
+    let sources = Sources::locate(
+        a.workspace.as_deref(),
+        &cwd,
+        a.spine.as_deref(),
+        a.workbench.as_deref(),
+        a.legacy.as_deref(),
+    )?;
+    let snapshot = match (&a.rev, a.staged) {
         (Some(r), _) => Snapshot::Rev(r.clone()),
         (None, true) => Snapshot::Staged,
         _ => Snapshot::WorkTree,
-    }
-}
-
-fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("--now `{s}` is not a YYYY-MM-DD date"))
+    };
+    Ok(CheckOptions {
+        sources,
+        snapshot,
+        gates: GateOptions {
+            now,
+            ..GateOptions::default()
+        },
+        max_file_bytes: a.max_file_bytes,
+        no_cache: a.no_cache,
+        ..CheckOptions::default()
+    })
 }
 
 pub fn check_options(a: &CheckArgs) -> Result<CheckOptions, String> {
-    let now = a.now.as_deref().map(parse_date).transpose()?;
-    if let Some(f) = &a.fail_on {
-        if crate::findings::Severity::parse(f).is_none() && f != "never" {
-            return Err(format!(
-                "--fail-on `{f}` is not one of error, warning, info, never"
-            ));
-        }
-    }
+    let base = request(&a.repos, a.now)?;
     Ok(CheckOptions {
-        sources: resolve_sources(&a.repos)?,
-        snapshot: snapshot(&a.repos),
         gates: GateOptions {
             select: a.select.clone(),
             ignore: a.ignore.clone(),
-            ring: a.ring.clone(),
-            now,
+            ring: a.ring,
             exec: !a.no_exec,
             jobs: a.jobs.unwrap_or(0),
             registry: if a.no_registry {
@@ -285,23 +253,56 @@ pub fn check_options(a: &CheckArgs) -> Result<CheckOptions, String> {
             },
             affected: None,
             affected_only: a.affected_only,
+            ..base.gates
         },
-        fail_on: a.fail_on.clone(),
-        max_file_bytes: a.repos.max_file_bytes,
+        fail_on: a.fail_on,
         schemas_only: a.schemas_only,
         new_since: a.new_since.clone(),
-        no_cache: a.repos.no_cache,
+        ..base
     })
 }
 
-/// Writes `text` to `path`, reporting (not panicking on) failure.
-fn write_file(path: &Path, text: &str) -> bool {
-    match std::fs::write(path, text) {
+/// Writes `text` to `path` (appends with `append`, creating the file, as
+/// CI runners do with $GITHUB_STEP_SUMMARY), reporting (not panicking on)
+/// failure.
+fn write_file(path: &Path, text: &str, append: bool) -> bool {
+    let res = if append {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+    } else {
+        std::fs::write(path, text)
+    };
+    match res {
         Ok(()) => true,
         Err(e) => {
             eprintln!("driftgate: cannot write {}: {e}", path.display());
             false
         }
+    }
+}
+
+/// Writes `text` to stdout; a closed pipe (`| head`) is not an error worth
+/// a panic.
+fn print_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// Prints phase timings on stderr when `DRIFTGATE_TIMINGS` is set.
+fn print_timings(phases: &[Phase]) {
+    if std::env::var_os("DRIFTGATE_TIMINGS").is_none() {
+        return;
+    }
+    for p in phases {
+        eprintln!(
+            "driftgate: timing {:>8.1} ms  {}",
+            p.elapsed.as_secs_f64() * 1000.0,
+            p.name
+        );
     }
 }
 
@@ -319,54 +320,32 @@ fn use_color(choice: ColorChoice) -> bool {
 /// Renders every requested output of a run; returns false if a file could
 /// not be written.
 pub fn emit(run: &Run, a: &CheckArgs) -> bool {
-    let repos = run.repo_infos();
-    let ws = &run.ws;
-    let source = |repo: RepoId, path: &str| ws.source(repo, path);
-    let r = Report {
-        findings: &run.findings,
-        checks: &run.checks,
-        repos: &repos,
-        files_read: ws.parsed_count(),
-        elapsed_ms: run.elapsed_ms,
-        hidden_old: run.hidden_old,
-        source: &source,
-        fail_on: run.fail_on,
-    };
+    run.with_report(|r| emit_report(r, a))
+}
+
+fn emit_report(r: &Report<'_>, a: &CheckArgs) -> bool {
     let mut ok = true;
     if let Some(p) = &a.junit {
-        ok &= write_file(p, &report::junit::render(&r));
+        ok &= write_file(p, &report::junit::render(r), false);
     }
     if let Some(p) = &a.sarif {
-        ok &= write_file(p, &report::sarif::render(&r));
+        ok &= write_file(p, &report::sarif::render(r), false);
     }
     if let Some(p) = &a.json {
-        ok &= write_file(p, &report::json::render(&r));
+        ok &= write_file(p, &report::json::render(r), false);
     }
     if let Some(p) = &a.summary {
-        let text = report::markdown::render(&r);
-        // $GITHUB_STEP_SUMMARY is appended to, like the runners do.
-        let res = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-            .and_then(|mut f| f.write_all(text.as_bytes()));
-        if let Err(e) = res {
-            eprintln!("driftgate: cannot write {}: {e}", p.display());
-            ok = false;
-        }
+        ok &= write_file(p, &report::markdown::render(r), true);
     }
     let out = match a.format {
-        Format::Human => report::human::render_colored(&r, use_color(a.color)),
-        Format::Short => report::short::render(&r),
-        Format::Json => report::json::render(&r),
-        Format::Sarif => report::sarif::render(&r),
-        Format::Github => report::github::render(&r),
-        Format::Markdown => report::markdown::render(&r),
+        Format::Human => report::human::render_colored(r, use_color(a.color)),
+        Format::Short => report::short::render(r),
+        Format::Json => report::json::render(r),
+        Format::Sarif => report::sarif::render(r),
+        Format::Github => report::github::render(r),
+        Format::Markdown => report::markdown::render(r),
     };
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not an error worth a panic.
-    let _ = stdout.write_all(out.as_bytes());
-    let _ = stdout.flush();
+    print_stdout(&out);
     ok
 }
 
@@ -390,11 +369,11 @@ fn cmd_check(a: &CheckArgs) -> i32 {
                 Ok(run) => run,
                 Err(_) => {
                     // Scripts of exec gates run in their own process groups.
-                    crate::gates::exec::kill_running();
-                    check::Run::failed(crate::findings::Finding::new(
+                    driftgate::gates::exec::kill_running();
+                    check::Run::failed(driftgate::findings::Finding::new(
                     "internal/timeout",
-                    crate::findings::Severity::Error,
-                    crate::findings::Location::file(RepoId::Spine, ""),
+                    driftgate::findings::Severity::Error,
+                    driftgate::findings::Location::file(RepoId::Spine, ""),
                     format!("the run did not finish within --timeout {secs}s; nothing was judged"),
                 )
                 .with_help("raise --timeout, or find the slow gate with --select/--ignore")
@@ -403,9 +382,14 @@ fn cmd_check(a: &CheckArgs) -> i32 {
             }
         }
     };
-    let mut trace = check::Trace::from_env();
+    let t0 = std::time::Instant::now();
     let wrote = emit(&run, a);
-    trace.mark("reports");
+    let mut phases = run.timings.clone();
+    phases.push(Phase {
+        name: "reports".into(),
+        elapsed: t0.elapsed(),
+    });
+    print_timings(&phases);
     let code = run.exit_code();
     // The process exits right after this: freeing every parsed document
     // one by one would cost more than the whole warm-cache run spends on
@@ -418,13 +402,31 @@ fn cmd_check(a: &CheckArgs) -> i32 {
     }
 }
 
+/// The command line the hook runs, parsed here so that `hook install --
+/// ARGS` refuses arguments `check` would refuse at every commit.
+fn hook_check_args(args: &[String]) -> Result<(), clap::Error> {
+    let argv = ["driftgate", "check", "--staged", "--format", "short"]
+        .into_iter()
+        .map(str::to_string)
+        .chain(args.iter().cloned());
+    Cli::try_parse_from(argv).map(drop)
+}
+
 fn cmd_hook(h: &HookCommand) -> i32 {
     let here = |p: &Option<PathBuf>| p.clone().unwrap_or_else(|| PathBuf::from("."));
     let res = match h {
         HookCommand::Install { force, repo, args } => {
-            crate::hook::install(&here(repo), *force, args)
+            if let Err(e) = hook_check_args(args) {
+                eprintln!("driftgate: the hook's arguments for `check --staged` are not valid:");
+                let _ = e.print();
+                return 2;
+            }
+            let exe = std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| "driftgate".into());
+            driftgate::hook::install(&here(repo), *force, &exe, args)
         }
-        HookCommand::Uninstall { repo } => crate::hook::uninstall(&here(repo)),
+        HookCommand::Uninstall { repo } => driftgate::hook::uninstall(&here(repo)),
     };
     match res {
         Ok(msg) => {
@@ -449,10 +451,10 @@ pub fn main() -> i32 {
     };
     match &cli.command {
         Command::Check(a) => cmd_check(a),
-        Command::Gates(a) => crate::gates::cmd_gates(a),
-        Command::Explain(a) => crate::gates::cmd_explain(a),
-        Command::Parity(a) => crate::parity::cmd_parity(a),
-        Command::Corpus(a) => crate::corpus::cmd_corpus(a),
+        Command::Gates(a) => catalogue::cmd_gates(a),
+        Command::Explain(a) => catalogue::cmd_explain(a),
+        Command::Parity(a) => parity::cmd_parity(a),
+        Command::Corpus(a) => corpus::cmd_corpus(a),
         Command::Hook(h) => cmd_hook(h),
     }
 }

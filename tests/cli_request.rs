@@ -1,0 +1,212 @@
+//! The command line's one conversion from arguments to a run request:
+//! `--no-cache` means the same for every command, bad `--ring`/`--fail-on`
+//! words are usage errors (clap names the accepted values), and a bad word
+//! in driftgate.yaml is a config error at its own line.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+/// Every file under the spine's parse cache (none when the cache is absent).
+fn cache_entries(spine: &Path) -> usize {
+    fn count(dir: &Path) -> usize {
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| {
+                let p = e.path();
+                if p.is_dir() {
+                    count(&p)
+                } else {
+                    1
+                }
+            })
+            .sum()
+    }
+    count(&spine.join(".git/driftgate"))
+}
+
+#[test]
+fn no_cache_writes_no_cache_for_parity_and_gates() {
+    for (cmd, fixture) in [("parity", "parity"), ("gates", "demo")] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        copy_tree(&fixtures().join(fixture), dir.path());
+        let spine = dir.path().join("spine");
+        init_repo(&spine);
+        let run = |extra: &[&str]| {
+            let mut c = driftgate();
+            c.arg(cmd)
+                .arg("--spine")
+                .arg(&spine)
+                .args(extra)
+                .env_remove("DRIFTGATE_NO_CACHE")
+                .current_dir(dir.path());
+            if cmd == "parity" {
+                c.args(["--now", "2026-11-20"])
+                    .arg("--workbench")
+                    .arg(dir.path().join("workbench"))
+                    .arg("--legacy")
+                    .arg(dir.path().join("legacy"));
+            }
+            c.output().expect("runs")
+        };
+        let uncached = run(&["--no-cache"]);
+        assert_ne!(
+            uncached.status.code(),
+            Some(2),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&uncached.stderr)
+        );
+        assert_eq!(
+            cache_entries(&spine),
+            0,
+            "`{cmd} --no-cache` must not write the parse cache"
+        );
+        // The same command without the flag does write it (so the check
+        // above can fail), and says the same.
+        let cached = run(&[]);
+        assert!(cache_entries(&spine) > 0, "`{cmd}` writes the parse cache");
+        assert_eq!(uncached.stdout, cached.stdout, "{cmd}: same output");
+        assert_eq!(uncached.status.code(), cached.status.code());
+    }
+}
+
+#[test]
+fn bad_ring_and_fail_on_are_usage_errors_naming_the_accepted_values() {
+    let demo = fixtures().join("demo");
+    for (flag, accepted) in [
+        ("--ring", "[possible values: instant, standard, deep]"),
+        (
+            "--fail-on",
+            "[possible values: error, warning, info, never]",
+        ),
+    ] {
+        let out = driftgate()
+            .arg("check")
+            .arg(&demo)
+            .args([flag, "bogus"])
+            .output()
+            .expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {err}");
+        assert!(
+            err.contains(&format!("invalid value 'bogus' for '{flag}")),
+            "{err}"
+        );
+        assert!(err.contains(accepted), "{err}");
+        assert!(!err.contains("driftgate.yaml"), "not a config error: {err}");
+        assert!(out.stdout.is_empty(), "no report for a usage error");
+    }
+    let out = driftgate()
+        .args(["check", "--now", "2026-13-01"])
+        .arg(&demo)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a YYYY-MM-DD date"));
+}
+
+#[test]
+fn typed_words_still_accept_their_spellings() {
+    let demo = fixtures().join("demo");
+    let run = |args: &[&str]| {
+        let out = driftgate()
+            .arg("check")
+            .arg(&demo)
+            .args([
+                "--no-exec",
+                "--no-cache",
+                "--format",
+                "json",
+                "--now",
+                "2026-11-20",
+            ])
+            .args(args)
+            .output()
+            .expect("runs");
+        (out.status.code(), json_of(&out))
+    };
+    // The demo has error findings: exit 1 unless nothing fails the run.
+    assert_eq!(run(&["--fail-on", "never"]).0, Some(0));
+    assert_eq!(
+        run(&["--fail-on", "HIGH"]).0,
+        Some(1),
+        "registry words are aliases"
+    );
+    let (code, instant) = run(&["--ring", "Instant"]);
+    assert_ne!(code, Some(2));
+    let skipped_above_ring = instant["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter(|c| {
+            c["status"] == "skipped"
+                && c["reason"]
+                    .as_str()
+                    .is_some_and(|s| s.contains("is above --ring instant"))
+        })
+        .count();
+    assert!(skipped_above_ring > 0, "{:#}", instant["checks"]);
+}
+
+#[test]
+fn bad_ring_in_config_is_a_config_error_at_its_line() {
+    let ws = demo_copy(true);
+    let spine = ws.path().join("spine");
+    edit(
+        &spine.join("driftgate.yaml"),
+        "fail_on: error\n",
+        "fail_on: error\nring: bogus\n",
+    );
+    let out = check_json_cmd(&spine).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let r = json_of(&out);
+    let bad = findings_with_code(&r, "config/invalid");
+    assert_eq!(bad.len(), 1, "{bad:#?}");
+    assert_eq!(
+        bad[0]["message"],
+        "ring `bogus` is not one of instant, standard, deep"
+    );
+    assert_eq!(bad[0]["path"], "driftgate.yaml");
+    assert_eq!(bad[0]["line"], 5, "{:#}", bad[0]);
+}
+
+#[test]
+fn hook_install_refuses_arguments_check_would_refuse() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("a.yaml"), "a: 1\n").expect("write");
+    init_repo(dir.path());
+    let hook = dir.path().join(".git/hooks/pre-commit");
+    let out = driftgate()
+        .args(["hook", "install", "--repo"])
+        .arg(dir.path())
+        .args(["--", "--ring", "bogus"])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("[possible values: instant, standard, deep]"),
+        "{err}"
+    );
+    assert!(!hook.exists(), "no hook installed");
+    let out = driftgate()
+        .args(["hook", "install", "--repo"])
+        .arg(dir.path())
+        .args(["--", "--ring", "instant", "--no-exec"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let script = std::fs::read_to_string(&hook).expect("hook written");
+    assert!(
+        script.contains("'--ring' 'instant' '--no-exec'"),
+        "{script}"
+    );
+}
