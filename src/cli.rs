@@ -31,9 +31,6 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Cross-repo parity audit: spine vs workbench vs legacy.
     Parity(ParityArgs),
-    /// Generate a synthetic benchmark corpus (dev tool).
-    #[command(hide = true)]
-    Corpus(crate::corpus::CorpusArgs),
     /// Install or remove the git pre-commit hook (`check --staged`).
     #[command(subcommand)]
     Hook(HookCommand),
@@ -452,7 +449,6 @@ pub fn main() -> i32 {
         Command::Gates(a) => crate::gates::cmd_gates(a),
         Command::Explain(a) => crate::gates::cmd_explain(a),
         Command::Parity(a) => crate::parity::cmd_parity(a),
-        Command::Corpus(a) => crate::corpus::cmd_corpus(a),
         Command::Hook(h) => cmd_hook(h),
     }
 }

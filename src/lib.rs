@@ -7,7 +7,6 @@
 pub mod check;
 pub mod cli;
 pub mod config;
-pub mod corpus;
 pub mod documents;
 pub mod findings;
 pub mod gates;

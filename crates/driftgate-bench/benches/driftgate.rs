@@ -16,11 +16,11 @@
 use divan::counter::{BytesCount, ItemsCount};
 use divan::{black_box, Bencher};
 use driftgate::check::{self, CheckOptions, Sources};
-use driftgate::corpus::{self, CorpusOptions, GenFile};
 use driftgate::documents::{Document, Format};
 use driftgate::findings::RepoId;
 use driftgate::gates::GateOptions;
 use driftgate::schema::SchemaStore;
+use driftgate_bench::corpus::{self, CorpusOptions, GenFile};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 

@@ -1,12 +1,12 @@
-//! The synthetic benchmark corpus (`driftgate corpus`, src/corpus.rs): it must
+//! The synthetic benchmark corpus (`driftgate-corpus`, crates/driftgate-bench/src/corpus.rs): it must
 //! be big enough for the issue-2 throughput benchmark, realistic enough that
 //! every schema accepts it, deterministic, and its `--drift` variant must
 //! carry the drifts it claims.
 
 use driftgate::check::{self, CheckOptions, Run, Sources};
-use driftgate::corpus::{self, CorpusOptions};
 use driftgate::findings::RepoId;
 use driftgate::gates::GateOptions;
+use driftgate_bench::corpus::{self, CorpusOptions};
 use std::path::Path;
 
 fn run_check(dir: &Path) -> Run {
@@ -265,9 +265,8 @@ fn drift_variant_carries_the_drifts_it_lists() {
 fn cli_writes_into_an_empty_dir_and_refuses_a_full_one() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("c");
-    let ok = assert_cmd::Command::cargo_bin("driftgate")
-        .unwrap()
-        .args(["corpus", "--scale", "1", "--seed", "3", "--out"])
+    let ok = std::process::Command::new(env!("CARGO_BIN_EXE_driftgate-corpus"))
+        .args(["--scale", "1", "--seed", "3", "--out"])
         .arg(&out)
         .output()
         .unwrap();
@@ -284,9 +283,8 @@ fn cli_writes_into_an_empty_dir_and_refuses_a_full_one() {
         .join("legacy/infrastructure/docs/locations/SHOP.md")
         .is_file());
 
-    let again = assert_cmd::Command::cargo_bin("driftgate")
-        .unwrap()
-        .args(["corpus", "--out"])
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_driftgate-corpus"))
+        .args(["--out"])
         .arg(&out)
         .output()
         .unwrap();

@@ -1,4 +1,4 @@
-//! Synthetic corpus generator for benchmarks (`driftgate corpus`, hidden).
+//! Synthetic corpus generator for benchmarks (`driftgate-corpus`).
 //!
 //! Builds a deterministic spine + workbench + legacy workspace at scale
 //! factor N that follows the real formats (../shared/spine-formats.md) and
@@ -19,8 +19,8 @@
 //! from the corpus seed and the file's path), so the same (N, seed) always
 //! gives byte-identical files.
 
-use crate::findings::RepoId;
 use clap::Args;
+use driftgate::findings::RepoId;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -35,7 +35,7 @@ macro_rules! ln {
     }};
 }
 
-/// `driftgate corpus` arguments.
+/// `driftgate-corpus` arguments.
 #[derive(Args, Debug, Clone)]
 pub struct CorpusArgs {
     /// Scale factor: 1 ≈ 340 YAML/markdown files and 5.6 MB; N multiplies VMs,
@@ -1627,10 +1627,10 @@ fn write_one(out: &Path, f: &GenFile) -> std::io::Result<()> {
     Ok(())
 }
 
-/// `driftgate corpus`
+/// `driftgate-corpus`
 pub fn cmd_corpus(a: &CorpusArgs) -> i32 {
     if a.scale == 0 {
-        eprintln!("driftgate: --scale must be at least 1");
+        eprintln!("driftgate-corpus: --scale must be at least 1");
         return 2;
     }
     let opts = CorpusOptions {
@@ -1644,7 +1644,7 @@ pub fn cmd_corpus(a: &CorpusArgs) -> i32 {
             0
         }
         Err(e) => {
-            eprintln!("driftgate: cannot write corpus: {e}");
+            eprintln!("driftgate-corpus: cannot write corpus: {e}");
             2
         }
     }
