@@ -165,9 +165,12 @@ impl Summary {
                 " --drift"
             }
         );
-        ln!(s);
-        ln!(s, "| code | repo | file | subject | what |");
-        ln!(s, "|------|------|------|---------|------|");
+        s.push_str(
+            r#"
+| code | repo | file | subject | what |
+|------|------|------|---------|------|
+"#,
+        );
         for d in &self.drifts {
             ln!(
                 s,
@@ -1655,30 +1658,30 @@ pub fn cmd_corpus(a: &CorpusArgs) -> i32 {
 fn vm_lifecycle(m: &Model, rng: &mut Rng) -> (String, Vec<Drift>) {
     let mut drifts = Vec::new();
     let mut s = String::with_capacity(1024 * m.vms.len());
-    ln!(s, "# VM Lifecycle Binding (SSOT)");
-    ln!(
-        s,
-        "# Non-secret. Spine-native. One entry per Proxmox guest (VM or LXC), every phase."
+    s.push_str(
+        r#"# VM Lifecycle Binding (SSOT)
+# Non-secret. Spine-native. One entry per Proxmox guest (VM or LXC), every phase.
+# Status: authoritative
+# Last verified: 2026-11-18
+#
+# Contract: ops/bindings/vm.lifecycle.contract.yaml
+# Derived projection: ops/bindings/vm.lifecycle.derived.yaml (regenerate, never hand-edit)
+#
+# Status values: planning | provisioned | registered | active | stopped | decommissioned | abandoned | template
+
+version: 1
+updated: "2026-11-18"
+owner: "@ronny"
+
+defaults:
+  proxmox_host: pve
+  profile: spine-ready-v1
+  owner: "@ronny"
+  decommission_policy: requires_migration_first
+
+vms:
+"#
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-18");
-    ln!(s, "#");
-    ln!(s, "# Contract: ops/bindings/vm.lifecycle.contract.yaml");
-    ln!(s, "# Derived projection: ops/bindings/vm.lifecycle.derived.yaml (regenerate, never hand-edit)");
-    ln!(s, "#");
-    ln!(s, "# Status values: planning | provisioned | registered | active | stopped | decommissioned | abandoned | template");
-    ln!(s);
-    ln!(s, "version: 1");
-    ln!(s, "updated: \"2026-11-18\"");
-    ln!(s, "owner: \"@ronny\"");
-    ln!(s);
-    ln!(s, "defaults:");
-    ln!(s, "  proxmox_host: pve");
-    ln!(s, "  profile: spine-ready-v1");
-    ln!(s, "  owner: \"@ronny\"");
-    ln!(s, "  decommission_policy: requires_migration_first");
-    ln!(s);
-    ln!(s, "vms:");
     let mut last_site = usize::MAX;
     for vm in &m.vms {
         let site = m.site_of(vm);
@@ -1797,19 +1800,16 @@ fn vm_lifecycle(m: &Model, rng: &mut Rng) -> (String, Vec<Drift>) {
 
 fn vm_derived(m: &Model) -> String {
     let mut s = String::new();
-    ln!(s, "# GENERATED FILE — do not edit by hand.");
-    ln!(
-        s,
-        "# Projection of the active guests in ops/bindings/vm.lifecycle.yaml."
+    s.push_str(
+        r#"# GENERATED FILE — do not edit by hand.
+# Projection of the active guests in ops/bindings/vm.lifecycle.yaml.
+# Regenerate: ./ops/plugins/vm/bin/vm-lifecycle-derived-check --write
+
+generated_at: "2026-11-18T06:00:04Z"
+source: ops/bindings/vm.lifecycle.yaml
+active_vms:
+"#,
     );
-    ln!(
-        s,
-        "# Regenerate: ./ops/plugins/vm/bin/vm-lifecycle-derived-check --write"
-    );
-    ln!(s);
-    ln!(s, "generated_at: \"2026-11-18T06:00:04Z\"");
-    ln!(s, "source: ops/bindings/vm.lifecycle.yaml");
-    ln!(s, "active_vms:");
     for vm in m.vms.iter().filter(|v| v.active()) {
         ln!(s, "  - id: {}", vm.id);
         ln!(s, "    hostname: {}", vm.hostname);
@@ -1876,30 +1876,27 @@ generation_command: \"./ops/plugins/vm/bin/vm-lifecycle-derived-check --write\"
 fn ssh_targets(m: &Model) -> (String, usize) {
     let mut n = 0;
     let mut s = String::new();
-    ln!(s, "# SSH Targets Binding (SSOT)");
-    ln!(s, "# Non-secret. Spine-native.");
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-17");
-    ln!(s, "#");
-    ln!(
-        s,
-        "# Access policy: LAN-first for same-site targets; `host` is the LAN IP."
+    s.push_str(
+        r#"# SSH Targets Binding (SSOT)
+# Non-secret. Spine-native.
+# Status: authoritative
+# Last verified: 2026-11-17
+#
+# Access policy: LAN-first for same-site targets; `host` is the LAN IP.
+# Tailscale is reserved for cross-site paths (home, NAS) and as fallback.
+
+ssh:
+  defaults:
+    user: "ubuntu"
+    port: 22
+    connect_timeout_sec: 5
+    batch_mode: true
+    strict_host_key_checking: "no"
+    user_known_hosts_file: "/dev/null"
+
+  targets:
+"#,
     );
-    ln!(
-        s,
-        "# Tailscale is reserved for cross-site paths (home, NAS) and as fallback."
-    );
-    ln!(s);
-    ln!(s, "ssh:");
-    ln!(s, "  defaults:");
-    ln!(s, "    user: \"ubuntu\"");
-    ln!(s, "    port: 22");
-    ln!(s, "    connect_timeout_sec: 5");
-    ln!(s, "    batch_mode: true");
-    ln!(s, "    strict_host_key_checking: \"no\"");
-    ln!(s, "    user_known_hosts_file: \"/dev/null\"");
-    ln!(s);
-    ln!(s, "  targets:");
     for (si, site) in m.sites.iter().enumerate() {
         ln!(s, "    # ─── {} ───", site.label);
         ln!(s);
@@ -2010,10 +2007,13 @@ fn ssh_targets(m: &Model) -> (String, usize) {
                 ln!(s, "    - id: {}", dq(id));
                 ln!(s, "      host: \"{}.{last}\"", site.lan);
                 ln!(s, "      mac: {}", dq(mac));
-                ln!(s, "      user: \"admin\"");
-                ln!(s, "      access_method: lan_only");
-                ln!(s, "      access_policy: lan_only");
-                ln!(s, "      probe_via: pve");
+                s.push_str(
+                    r#"      user: "admin"
+      access_method: lan_only
+      access_policy: lan_only
+      probe_via: pve
+"#,
+                );
                 ln!(s, "      description: {}", dq(what));
                 ln!(s, "      tags: [\"network\", \"shop\", \"lan-only\"]");
                 ln!(s);
@@ -2024,14 +2024,14 @@ fn ssh_targets(m: &Model) -> (String, usize) {
             ln!(s, "    - id: \"nas\"");
             ln!(s, "      host: {}", dq(&m.nas_ts));
             ln!(s, "      tailscale_ip: {}", dq(&m.nas_ts));
-            ln!(s, "      user: \"ronadmin\"");
-            ln!(s, "      access_policy: tailscale_required");
-            ln!(s, "      description: \"Synology DS918+ (home). NFS exports and vzdump offsite target.\"");
-            ln!(
-                s,
-                "      tags: [\"storage\", \"backup\", \"core\", \"home\"]"
+            s.push_str(
+                r#"      user: "ronadmin"
+      access_policy: tailscale_required
+      description: "Synology DS918+ (home). NFS exports and vzdump offsite target."
+      tags: ["storage", "backup", "core", "home"]
+
+"#,
             );
-            ln!(s);
         }
     }
     (s, n)
@@ -2050,31 +2050,25 @@ fn expect_of(name: &str) -> &'static str {
 fn services_health(m: &Model) -> (String, Vec<Drift>) {
     let mut drifts = Vec::new();
     let mut s = String::new();
-    ln!(s, "# Service Health Probes (SSOT)");
-    ln!(
-        s,
-        "# Non-secret. Spine-native. Read by services.health.status."
+    s.push_str(
+        r#"# Service Health Probes (SSOT)
+# Non-secret. Spine-native. Read by services.health.status.
+# Status: authoritative
+# Last verified: 2026-11-16
+#
+# host   = ssh.targets id the probe belongs to
+# url    = literal IP (no DNS dependency during outages)
+# expect = HTTP status (int) or a comma list string when auth answers first
+
+version: "1.2"
+
+defaults:
+  connect_timeout_sec: 3
+  max_time_sec: 10
+
+endpoints:
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-16");
-    ln!(s, "#");
-    ln!(s, "# host   = ssh.targets id the probe belongs to");
-    ln!(
-        s,
-        "# url    = literal IP (no DNS dependency during outages)"
-    );
-    ln!(
-        s,
-        "# expect = HTTP status (int) or a comma list string when auth answers first"
-    );
-    ln!(s);
-    ln!(s, "version: \"1.2\"");
-    ln!(s);
-    ln!(s, "defaults:");
-    ln!(s, "  connect_timeout_sec: 3");
-    ln!(s, "  max_time_sec: 10");
-    ln!(s);
-    ln!(s, "endpoints:");
     for vm in m.vms.iter().filter(|v| v.active()) {
         let site = m.site_of(vm);
         if m.drift() && vm.hostname == "docs-stack" {
@@ -2119,23 +2113,20 @@ fn services_health(m: &Model) -> (String, Vec<Drift>) {
 fn compose_targets(m: &Model) -> (String, Vec<Drift>) {
     let mut drifts = Vec::new();
     let mut s = String::new();
-    ln!(s, "# Docker Compose Targets (SSOT)");
-    ln!(
-        s,
-        "# Non-secret. Which compose stacks run where; read by docker.compose.status."
+    s.push_str(
+        r#"# Docker Compose Targets (SSOT)
+# Non-secret. Which compose stacks run where; read by docker.compose.status.
+# Status: authoritative
+# Last verified: 2026-11-14
+#
+# targets is keyed by compose target name (== ssh target id).
+
+version: 2
+updated: 2026-11-14
+
+targets:
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-14");
-    ln!(s, "#");
-    ln!(
-        s,
-        "# targets is keyed by compose target name (== ssh target id)."
-    );
-    ln!(s);
-    ln!(s, "version: 2");
-    ln!(s, "updated: 2026-11-14");
-    ln!(s);
-    ln!(s, "targets:");
     for vm in m.vms.iter().filter(|v| v.active() && !v.stacks.is_empty()) {
         ln!(s, "  {}:", vm.hostname);
         ln!(s, "    ssh_target: {}", vm.hostname);
@@ -2179,46 +2170,34 @@ fn compose_targets(m: &Model) -> (String, Vec<Drift>) {
 fn backup_inventory(m: &Model) -> (String, Vec<Drift>) {
     let mut drifts = Vec::new();
     let mut s = String::new();
-    ln!(s, "# Backup Inventory (SSOT)");
-    ln!(
-        s,
-        "# Non-secret. Which backup artifacts must exist, where, and how fresh."
+    s.push_str(
+        r#"# Backup Inventory (SSOT)
+# Non-secret. Which backup artifacts must exist, where, and how fresh.
+# Status: authoritative
+# Last verified: 2026-11-19
+#
+# Classifications: critical (26h), important (48h), rebuildable (168h)
+# Targets are keyed by `name`; vm.lifecycle.yaml backup_target values point here.
+
+version: 1
+
+defaults:
+  timezone: "America/New_York"
+  ssh_timeout_sec: 6
+  stale_after_hours: 26
+
+model:
+  data_classes: [critical, important, rebuildable]
+  schedule_classes:
+    daily: {cron: "0 1 * * *", stale_after_hours: 26}
+    weekly: {cron: "0 4 * * 0", stale_after_hours: 192}
+  retention:
+    primary_keep_last: 3
+    offsite_keep_last: 7
+
+runtime_units:
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-19");
-    ln!(s, "#");
-    ln!(
-        s,
-        "# Classifications: critical (26h), important (48h), rebuildable (168h)"
-    );
-    ln!(
-        s,
-        "# Targets are keyed by `name`; vm.lifecycle.yaml backup_target values point here."
-    );
-    ln!(s);
-    ln!(s, "version: 1");
-    ln!(s);
-    ln!(s, "defaults:");
-    ln!(s, "  timezone: \"America/New_York\"");
-    ln!(s, "  ssh_timeout_sec: 6");
-    ln!(s, "  stale_after_hours: 26");
-    ln!(s);
-    ln!(s, "model:");
-    ln!(s, "  data_classes: [critical, important, rebuildable]");
-    ln!(s, "  schedule_classes:");
-    ln!(
-        s,
-        "    daily: {{cron: \"0 1 * * *\", stale_after_hours: 26}}"
-    );
-    ln!(
-        s,
-        "    weekly: {{cron: \"0 4 * * 0\", stale_after_hours: 192}}"
-    );
-    ln!(s, "  retention:");
-    ln!(s, "    primary_keep_last: 3");
-    ln!(s, "    offsite_keep_last: 7");
-    ln!(s);
-    ln!(s, "runtime_units:");
     for site in m.sites.iter().filter(|x| x.status == "active") {
         ln!(s, "  - unit_id: {}-hypervisor", site.hv);
         ln!(s, "    kind: machine");
@@ -2229,12 +2208,15 @@ fn backup_inventory(m: &Model) -> (String, Vec<Drift>) {
         ln!(s, "    hostname: {}", site.hv);
         ln!(s, "    site: {}", site.id);
     }
-    ln!(s, "  - unit_id: synology-ds918");
-    ln!(s, "    kind: machine");
-    ln!(s, "    hostname: nas");
-    ln!(s, "    site: home");
-    ln!(s);
-    ln!(s, "targets:");
+    s.push_str(
+        r#"  - unit_id: synology-ds918
+    kind: machine
+    hostname: nas
+    site: home
+
+targets:
+"#,
+    );
     for (si, site) in m.sites.iter().enumerate() {
         let vms: Vec<&Vm> = m
             .vms
@@ -2307,17 +2289,11 @@ fn backup_inventory(m: &Model) -> (String, Vec<Drift>) {
             ln!(s);
         }
     }
-    ln!(
-        s,
-        "  # ==========================================================================="
-    );
-    ln!(
-        s,
-        "  # OFFSITE (NAS at home, over Tailscale) — daily rsync after vzdump"
-    );
-    ln!(
-        s,
-        "  # ==========================================================================="
+    s.push_str(
+        r#"  # ===========================================================================
+  # OFFSITE (NAS at home, over Tailscale) — daily rsync after vzdump
+  # ===========================================================================
+"#,
     );
     let nas_enabled = !m.drift();
     if !nas_enabled {
@@ -2335,44 +2311,41 @@ fn backup_inventory(m: &Model) -> (String, Vec<Drift>) {
     ] {
         ln!(s, "  - name: {name}");
         ln!(s, "    enabled: {nas_enabled}");
-        ln!(s, "    kind: file_glob");
-        ln!(s, "    host: nas");
-        ln!(
-            s,
-            "    base_path: \"/volume1/backups/proxmox/vzdump/critical\""
+        s.push_str(
+            r#"    kind: file_glob
+    host: nas
+    base_path: "/volume1/backups/proxmox/vzdump/critical"
+"#,
         );
         ln!(s, "    glob: {}", dq(glob));
-        ln!(s, "    stale_after_hours: 48");
-        ln!(s, "    classification: important");
-        ln!(s);
+        s.push_str(
+            r#"    stale_after_hours: 48
+    classification: important
+
+"#,
+        );
     }
     (s, drifts)
 }
 
 fn startup_sequencing(m: &Model) -> String {
     let mut s = String::new();
-    ln!(s, "# Startup Sequencing Binding (SSOT)");
-    ln!(s, "# Non-secret. Spine-native.");
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-13");
-    ln!(s, "#");
-    ln!(s, "# Rules:");
-    ln!(
-        s,
-        "#   - phases start in ascending order; stacks within a host in declared order"
+    s.push_str(
+        r#"# Startup Sequencing Binding (SSOT)
+# Non-secret. Spine-native.
+# Status: authoritative
+# Last verified: 2026-11-13
+#
+# Rules:
+#   - phases start in ascending order; stacks within a host in declared order
+#   - every phase carries a site tag (site-scoped maintenance)
+#   - qemu guests go in vm_ids, LXC containers in lxc_ids (pct, not qm)
+
+version: 3
+updated: "2026-11-13"
+
+"#,
     );
-    ln!(
-        s,
-        "#   - every phase carries a site tag (site-scoped maintenance)"
-    );
-    ln!(
-        s,
-        "#   - qemu guests go in vm_ids, LXC containers in lxc_ids (pct, not qm)"
-    );
-    ln!(s);
-    ln!(s, "version: 3");
-    ln!(s, "updated: \"2026-11-13\"");
-    ln!(s);
     for (si, site) in m.sites.iter().enumerate() {
         if site.status != "active" {
             continue;
@@ -2470,12 +2443,15 @@ fn startup_sequencing(m: &Model) -> String {
         }
         if site.id == "home" {
             ln!(s, "  - phase: {}", site.phase_base + 9);
-            ln!(s, "    site: home");
-            ln!(s, "    label: \"Home NAS services\"");
-            ln!(s, "    hosts:");
-            ln!(s, "      - target: nas");
-            ln!(s, "        wait_after_sec: 20");
-            ln!(s, "        health_probes:");
+            s.push_str(
+                r#"    site: home
+    label: "Home NAS services"
+    hosts:
+      - target: nas
+        wait_after_sec: 20
+        health_probes:
+"#,
+            );
             ln!(s, "          - \"http://{}:5000/\"  # DSM", m.nas_ts);
             ln!(s);
         }
@@ -2485,21 +2461,21 @@ fn startup_sequencing(m: &Model) -> String {
 
 fn topology_sites(m: &Model) -> String {
     let mut s = String::new();
-    ln!(s, "# Site Topology (SSOT)");
-    ln!(
-        s,
-        "# Every site the spine manages. Nothing may hard-code \"shop\" and \"home\":"
+    s.push_str(
+        r#"# Site Topology (SSOT)
+# Every site the spine manages. Nothing may hard-code "shop" and "home":
+# scripts iterate this list (a planned site exists).
+# Status: authoritative
+# Last verified: 2026-11-16
+
+status: authoritative
+owner: "@ronny"
+last_verified: 2026-11-16
+scope: platform-site-topology-ssot
+
+sites:
+"#,
     );
-    ln!(s, "# scripts iterate this list (a planned site exists).");
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-16");
-    ln!(s);
-    ln!(s, "status: authoritative");
-    ln!(s, "owner: \"@ronny\"");
-    ln!(s, "last_verified: 2026-11-16");
-    ln!(s, "scope: platform-site-topology-ssot");
-    ln!(s);
-    ln!(s, "sites:");
     for (si, site) in m.sites.iter().enumerate() {
         let ct: Vec<String> = m
             .vms
@@ -2528,28 +2504,25 @@ fn topology_sites(m: &Model) -> String {
 
 fn home_devices(m: &Model, rng: &mut Rng) -> String {
     let mut s = String::new();
-    ln!(s, "# Home Device Registry (SSOT)");
-    ln!(
-        s,
-        "# Devices on the home network (10.0.0.0/24) that the spine cares about."
+    s.push_str(
+        r#"# Home Device Registry (SSOT)
+# Devices on the home network (10.0.0.0/24) that the spine cares about.
+# Status: authoritative
+# Last verified: 2026-11-12
+#
+# Categories: infrastructure | coordinator | iot | personal | unknown
+
+network:
+  subnet: "10.0.0.0/24"
+  gateway: "10.0.0.1"
+  dhcp_range: "10.0.0.200-254"
+  dhcp_dns: "10.0.0.105"
+  wifi_ssid: "pogodobby"
+
+devices:
+  # ─── Infrastructure (wired) ───
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-12");
-    ln!(s, "#");
-    ln!(
-        s,
-        "# Categories: infrastructure | coordinator | iot | personal | unknown"
-    );
-    ln!(s);
-    ln!(s, "network:");
-    ln!(s, "  subnet: \"10.0.0.0/24\"");
-    ln!(s, "  gateway: \"10.0.0.1\"");
-    ln!(s, "  dhcp_range: \"10.0.0.200-254\"");
-    ln!(s, "  dhcp_dns: \"10.0.0.105\"");
-    ln!(s, "  wifi_ssid: \"pogodobby\"");
-    ln!(s);
-    ln!(s, "devices:");
-    ln!(s, "  # ─── Infrastructure (wired) ───");
     let home = m.sites.iter().find(|x| x.id == "home");
     let hv_ts = home.map(|h| h.hv_ts.clone()).unwrap_or_default();
     for (id, name, ip, ts, role) in [
@@ -2675,23 +2648,20 @@ fn operational_gaps(m: &Model, rng: &mut Rng) -> String {
     let gates = m.active_gate_ids();
     let hosts: Vec<&str> = m.vms.iter().map(|v| v.hostname.as_str()).collect();
     let mut s = String::with_capacity(n * 900);
-    ln!(s, "# Operational Gaps Registry");
-    ln!(
-        s,
-        "# Projection of the gap authority; entries conform to ops/bindings/gap.schema.yaml."
+    s.push_str(
+        r#"# Operational Gaps Registry
+# Projection of the gap authority; entries conform to ops/bindings/gap.schema.yaml.
+# Status: authoritative
+# Last verified: 2026-11-19
+#
+# Legacy aliases discovered_at / notes are allowed here (spine.schema.conventions.yaml).
+
+version: 1
+updated: "2026-11-19"
+
+gaps:
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-19");
-    ln!(s, "#");
-    ln!(
-        s,
-        "# Legacy aliases discovered_at / notes are allowed here (spine.schema.conventions.yaml)."
-    );
-    ln!(s);
-    ln!(s, "version: 1");
-    ln!(s, "updated: \"2026-11-19\"");
-    ln!(s);
-    ln!(s, "gaps:");
     for i in 0..n {
         let host = *rng.pick(&hosts);
         let disc = date(rng, 1, 10);
@@ -2753,11 +2723,14 @@ fn operational_gaps(m: &Model, rng: &mut Rng) -> String {
 fn gate_registry(m: &Model) -> String {
     let mut s = String::new();
     let retired = m.gates.iter().filter(|g| g.retired).count();
-    ln!(s, "schema_version: '1.0'");
-    ln!(s, "updated: '2026-11-18'");
-    ln!(s, "description: Canonical gate registry for drift-surface verification. Source of truth for gate metadata.");
-    ln!(s, "gate_metadata_authority: authoritative");
-    ln!(s, "gate_count:");
+    s.push_str(
+        r#"schema_version: '1.0'
+updated: '2026-11-18'
+description: Canonical gate registry for drift-surface verification. Source of truth for gate metadata.
+gate_metadata_authority: authoritative
+gate_count:
+"#
+    );
     ln!(s, "  total: {}", m.gates.len());
     ln!(s, "  active: {}", m.gates.len() - retired);
     ln!(s, "  retired: {retired}");
@@ -2806,23 +2779,20 @@ fn gate_script(g: &Gate) -> String {
 fn operating_profiles(m: &Model) -> (String, Vec<Drift>) {
     let mut drifts = Vec::new();
     let mut s = String::new();
-    ln!(s, "# VM Operating Profile Binding (SSOT)");
-    ln!(
-        s,
-        "# Non-secret. HOW agents and operators interact with each active guest."
+    s.push_str(
+        r#"# VM Operating Profile Binding (SSOT)
+# Non-secret. HOW agents and operators interact with each active guest.
+# Companion to vm.lifecycle.yaml (WHAT exists). One profile per active guest (D86).
+# Status: authoritative
+# Last verified: 2026-11-14
+
+version: 1
+updated: "2026-11-14"
+owner: "@ronny"
+
+profiles:
+"#,
     );
-    ln!(
-        s,
-        "# Companion to vm.lifecycle.yaml (WHAT exists). One profile per active guest (D86)."
-    );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-14");
-    ln!(s);
-    ln!(s, "version: 1");
-    ln!(s, "updated: \"2026-11-14\"");
-    ln!(s, "owner: \"@ronny\"");
-    ln!(s);
-    ln!(s, "profiles:");
     for vm in m.vms.iter().filter(|v| v.active()) {
         if m.drift() && vm.hostname == "finance-stack" {
             drifts.push(Drift {
@@ -2865,27 +2835,24 @@ fn operating_profiles(m: &Model) -> (String, Vec<Drift>) {
 fn agents_registry(m: &Model, rng: &mut Rng) -> String {
     let gates = m.active_gate_ids();
     let mut s = String::new();
-    ln!(
-        s,
-        "# ═══════════════════════════════════════════════════════════════════════════"
+    s.push_str(
+        r#"# ═══════════════════════════════════════════════════════════════════════════
+# Agent Registry — domain agent discovery SSOT
+# ═══════════════════════════════════════════════════════════════════════════
+# Status: authoritative
+# Last verified: 2026-11-17
+
+version: 2
+updated: "2026-11-17"
+
+contracts:
+  active_workbench_agents:
+    enforce: true
+    implementation_root: "~/code/workbench/agents/"
+
+agents:
+"#,
     );
-    ln!(s, "# Agent Registry — domain agent discovery SSOT");
-    ln!(
-        s,
-        "# ═══════════════════════════════════════════════════════════════════════════"
-    );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-17");
-    ln!(s);
-    ln!(s, "version: 2");
-    ln!(s, "updated: \"2026-11-17\"");
-    ln!(s);
-    ln!(s, "contracts:");
-    ln!(s, "  active_workbench_agents:");
-    ln!(s, "    enforce: true");
-    ln!(s, "    implementation_root: \"~/code/workbench/agents/\"");
-    ln!(s);
-    ln!(s, "agents:");
     let domains = [
         "infrastructure",
         "media",
@@ -2953,18 +2920,18 @@ fn agents_registry(m: &Model, rng: &mut Rng) -> String {
 
 fn deprecated_terms() -> String {
     let mut s = String::new();
-    ln!(s, "# Deprecated Terms Registry");
-    ln!(
-        s,
-        "# Terms that must no longer appear in governance docs (D60 sweeps for them)."
+    s.push_str(
+        r#"# Deprecated Terms Registry
+# Terms that must no longer appear in governance docs (D60 sweeps for them).
+# Status: authoritative
+# Last verified: 2026-11-13
+
+version: 1
+updated_at: "2026-11-13"
+
+terms:
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-13");
-    ln!(s);
-    ln!(s, "version: 1");
-    ln!(s, "updated_at: \"2026-11-13\"");
-    ln!(s);
-    ln!(s, "terms:");
     for (p, r, why) in [
         (
             "INFRASTRUCTURE_AUTHORITY.md",
@@ -3000,18 +2967,24 @@ fn deprecated_terms() -> String {
         ln!(s, "  - pattern: {}", dq(p));
         ln!(s, "    replacement: {}", dq(r));
         ln!(s, "    reason: {}", dq(why));
-        ln!(s, "    deprecated_at: 2026-02-08");
-        ln!(s, "    exclude_files:");
-        ln!(s, "      - \"ops/bindings/deprecated.terms.yaml\"");
-        ln!(s, "      - \"ops/bindings/operational.gaps.yaml\"");
-        ln!(s);
+        s.push_str(
+            r#"    deprecated_at: 2026-02-08
+    exclude_files:
+      - "ops/bindings/deprecated.terms.yaml"
+      - "ops/bindings/operational.gaps.yaml"
+
+"#,
+        );
     }
-    ln!(s, "# Which directories D60 greps.");
-    ln!(s, "scan_paths:");
-    ln!(s, "  - \"docs/governance/\"");
-    ln!(s);
-    ln!(s, "scan_exclude:");
-    ln!(s, "  - \"docs/governance/_audits/\"");
+    s.push_str(
+        r#"# Which directories D60 greps.
+scan_paths:
+  - "docs/governance/"
+
+scan_exclude:
+  - "docs/governance/_audits/"
+"#,
+    );
     s
 }
 
@@ -3117,98 +3090,89 @@ const ALLOWED_STATUS: &[&str] = &[
 
 fn schema_conventions() -> String {
     let mut s = String::new();
-    ln!(s, "status: authoritative");
-    ln!(s, "owner: \"@ronny\"");
-    ln!(s, "last_verified: 2026-11-15");
-    ln!(s, "scope: spine-schema-conventions");
-    ln!(s);
-    ln!(s, "version: 1");
-    ln!(s, "updated_at: \"2026-11-15\"");
-    ln!(s);
-    ln!(s, "policy:");
-    ln!(s, "  enforcement_mode: touch_and_fix");
-    ln!(s, "  changed_file_enforcement: true");
-    ln!(s, "  include_globs:");
-    ln!(s, "    - \"ops/bindings/**/*.yaml\"");
-    ln!(s, "    - \"ops/bindings/**/*.yml\"");
-    ln!(s, "  always_validate_files:");
-    ln!(s, "    - ops/bindings/spine.schema.conventions.yaml");
-    ln!(s);
-    ln!(s, "status_rules:");
-    ln!(s, "  canonical_field: status");
-    ln!(s, "  allowed_values:");
+    s.push_str(
+        r#"status: authoritative
+owner: "@ronny"
+last_verified: 2026-11-15
+scope: spine-schema-conventions
+
+version: 1
+updated_at: "2026-11-15"
+
+policy:
+  enforcement_mode: touch_and_fix
+  changed_file_enforcement: true
+  include_globs:
+    - "ops/bindings/**/*.yaml"
+    - "ops/bindings/**/*.yml"
+  always_validate_files:
+    - ops/bindings/spine.schema.conventions.yaml
+
+status_rules:
+  canonical_field: status
+  allowed_values:
+"#,
+    );
     for v in ALLOWED_STATUS {
         ln!(s, "    - {v}");
     }
-    ln!(s, "  lifecycle_field: lifecycle");
-    ln!(s, "  lifecycle_values: [ready, experimental, deprecated]");
-    ln!(s);
-    ln!(s, "date_rules:");
-    ln!(s, "  canonical_fields: [created_at, updated_at, closed_at]");
-    ln!(s, "  accepted_legacy_fields: [updated, last_verified, last_reviewed, last_synced, discovered_at, opened]");
-    ln!(s, "  iso_8601_regex: '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}([T][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}Z)?$'");
-    ln!(s);
-    ln!(s, "field_rules:");
-    ln!(s, "  canonical_id_field: id");
-    ln!(s, "  canonical_description_field: description");
-    ln!(
-        s,
-        "  disallowed_alias_keys: [vmid, notes, discovered_at, opened]"
+    s.push_str(
+        r#"  lifecycle_field: lifecycle
+  lifecycle_values: [ready, experimental, deprecated]
+
+date_rules:
+  canonical_fields: [created_at, updated_at, closed_at]
+  accepted_legacy_fields: [updated, last_verified, last_reviewed, last_synced, discovered_at, opened]
+  iso_8601_regex: '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T][0-9]{2}:[0-9]{2}:[0-9]{2}Z)?$'
+
+field_rules:
+  canonical_id_field: id
+  canonical_description_field: description
+  disallowed_alias_keys: [vmid, notes, discovered_at, opened]
+  discouraged_alias_keys: [domain_id, gate_id, agent_id, last_synced]
+
+legacy_alias_rules:
+  touch_to_fix_required: true
+  legacy_exceptions:
+    - file: ops/bindings/operational.gaps.yaml
+      allowed_keys: [discovered_at, notes]
+      touch_to_fix_required: false
+      reason: "Gap corpus predates the conventions; gap.schema.yaml still declares both keys."
+    - file: ops/bindings/gap.schema.yaml
+      allowed_keys: [discovered_at, notes]
+      touch_to_fix_required: false
+      reason: "Declares the legacy gap fields by name."
+    - file: ops/bindings/spine.schema.conventions.yaml
+      allowed_keys: [discovered_at, opened, notes, vmid]
+      touch_to_fix_required: false
+      reason: "Names the disallowed keys."
+
+schema_bound_files:
+  - file: ops/bindings/operational.gaps.yaml
+    schema: ops/bindings/gap.schema.yaml
+    enforcement: strict
+    entry_path: ".gaps[]"
+
+reporting:
+  audit_report_prefix: SPINE_SCHEMA_CONVENTIONS_AUDIT
+  audit_report_dir: evidence/verify/governance
+"#
     );
-    ln!(
-        s,
-        "  discouraged_alias_keys: [domain_id, gate_id, agent_id, last_synced]"
-    );
-    ln!(s);
-    ln!(s, "legacy_alias_rules:");
-    ln!(s, "  touch_to_fix_required: true");
-    ln!(s, "  legacy_exceptions:");
-    ln!(s, "    - file: ops/bindings/operational.gaps.yaml");
-    ln!(s, "      allowed_keys: [discovered_at, notes]");
-    ln!(s, "      touch_to_fix_required: false");
-    ln!(s, "      reason: \"Gap corpus predates the conventions; gap.schema.yaml still declares both keys.\"");
-    ln!(s, "    - file: ops/bindings/gap.schema.yaml");
-    ln!(s, "      allowed_keys: [discovered_at, notes]");
-    ln!(s, "      touch_to_fix_required: false");
-    ln!(
-        s,
-        "      reason: \"Declares the legacy gap fields by name.\""
-    );
-    ln!(s, "    - file: ops/bindings/spine.schema.conventions.yaml");
-    ln!(
-        s,
-        "      allowed_keys: [discovered_at, opened, notes, vmid]"
-    );
-    ln!(s, "      touch_to_fix_required: false");
-    ln!(s, "      reason: \"Names the disallowed keys.\"");
-    ln!(s);
-    ln!(s, "schema_bound_files:");
-    ln!(s, "  - file: ops/bindings/operational.gaps.yaml");
-    ln!(s, "    schema: ops/bindings/gap.schema.yaml");
-    ln!(s, "    enforcement: strict");
-    ln!(s, "    entry_path: \".gaps[]\"");
-    ln!(s);
-    ln!(s, "reporting:");
-    ln!(s, "  audit_report_prefix: SPINE_SCHEMA_CONVENTIONS_AUDIT");
-    ln!(s, "  audit_report_dir: evidence/verify/governance");
     s
 }
 
 fn ip_parity_policy() -> String {
     let mut s = String::new();
-    ln!(s, "# VM IP Parity Policy");
-    ln!(
-        s,
-        "# Shop VM LAN IPs end in their VMID; exceptions are declared here (D52)."
-    );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-10");
-    ln!(s);
-    ln!(s, "version: 1");
-    ln!(s, "updated: 2026-11-10");
-    ln!(
-        s,
-        "rule: \"lan_ip last octet == vmid for sites with 192.168.1.0/24\""
+    s.push_str(
+        r#"# VM IP Parity Policy
+# Shop VM LAN IPs end in their VMID; exceptions are declared here (D52).
+# Status: authoritative
+# Last verified: 2026-11-10
+
+version: 1
+updated: 2026-11-10
+rule: "lan_ip last octet == vmid for sites with 192.168.1.0/24"
+"#,
     );
     // D52 scope: the two real sites (branch sites number their LANs freely).
     ln!(s, "sites: [shop, home]");
@@ -3218,13 +3182,13 @@ fn ip_parity_policy() -> String {
 
 fn proposals(m: &Model, rng: &mut Rng) -> String {
     let mut s = String::new();
-    ln!(s, "# Proposal Lifecycle Ledger");
-    ln!(
-        s,
-        "# One YAML document per change proposal, appended by proposals.submit / proposals.apply."
+    s.push_str(
+        r#"# Proposal Lifecycle Ledger
+# One YAML document per change proposal, appended by proposals.submit / proposals.apply.
+# Status: authoritative
+# Last verified: 2026-11-19
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-19");
     let hosts: Vec<&str> = m.vms.iter().map(|v| v.hostname.as_str()).collect();
     for i in 0..40 * m.n() {
         let host = rng.pick(&hosts);
@@ -3262,18 +3226,18 @@ fn proposals(m: &Model, rng: &mut Rng) -> String {
 fn capability_catalog(m: &Model, rng: &mut Rng) -> String {
     let n = 2200 * m.n();
     let mut s = String::with_capacity(n * 680);
-    ln!(s, "# Capability Catalog (SSOT)");
-    ln!(
-        s,
-        "# Every `./bin/ops cap run <name>` capability: command, safety class, approval, receipts."
+    s.push_str(
+        r#"# Capability Catalog (SSOT)
+# Every `./bin/ops cap run <name>` capability: command, safety class, approval, receipts.
+# Status: authoritative
+# Last verified: 2026-11-18
+
+version: "4.2"
+updated_at: "2026-11-18"
+
+capabilities:
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-18");
-    ln!(s);
-    ln!(s, "version: \"4.2\"");
-    ln!(s, "updated_at: \"2026-11-18\"");
-    ln!(s);
-    ln!(s, "capabilities:");
     let domains = [
         "infra", "media", "finance", "home", "backup", "network", "secrets", "mail", "docs",
         "gaps", "verify", "loops",
@@ -3541,9 +3505,12 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
             ln!(s, "  changed_file_enforcement: {}", rng.chance(50));
             ln!(s, "  include_globs:");
             ln!(s, "    - \"ops/bindings/{stem}*.yaml\"");
-            ln!(s, "    - \"docs/governance/**/*.md\"");
-            ln!(s);
-            ln!(s, "rules:");
+            s.push_str(
+                r#"    - "docs/governance/**/*.md"
+
+rules:
+"#,
+            );
             for k in 0..items {
                 ln!(s, "  - id: {}-{:03}", stem.to_uppercase(), k + 1);
                 ln!(s, "    description: {}", dq(&sentence(rng, stem)));
@@ -3804,26 +3771,20 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
 fn service_registry(m: &Model) -> (String, Vec<Drift>) {
     let mut drifts = Vec::new();
     let mut s = String::new();
-    ln!(
-        s,
-        "# SERVICE_REGISTRY.yaml - Machine-readable service truth"
+    s.push_str(
+        r#"# SERVICE_REGISTRY.yaml - Machine-readable service truth
+# Status: authoritative
+# Last verified: 2026-11-17
+#
+# WHAT services exist and WHERE they run. Host IPs: DEVICE_IDENTITY_SSOT.md and
+# ops/bindings/vm.lifecycle.yaml. Compose files are workbench-owned.
+
+source_repo: workbench
+source_root: "~/code/workbench"
+
+services:
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-17");
-    ln!(s, "#");
-    ln!(
-        s,
-        "# WHAT services exist and WHERE they run. Host IPs: DEVICE_IDENTITY_SSOT.md and"
-    );
-    ln!(
-        s,
-        "# ops/bindings/vm.lifecycle.yaml. Compose files are workbench-owned."
-    );
-    ln!(s);
-    ln!(s, "source_repo: workbench");
-    ln!(s, "source_root: \"~/code/workbench\"");
-    ln!(s);
-    ln!(s, "services:");
     for vm in m
         .vms
         .iter()
@@ -3855,12 +3816,15 @@ fn service_registry(m: &Model) -> (String, Vec<Drift>) {
             ln!(s);
         }
         if m.drift() && vm.hostname == "infra-core" {
-            ln!(s, "  vaultwarden-admin:");
-            ln!(s, "    host: infra-core");
-            ln!(s, "    container: vaultwarden-admin");
-            ln!(s, "    port: 8081");
-            ln!(s, "    notes: \"Admin UI (same port as vaultwarden)\"");
-            ln!(s);
+            s.push_str(
+                r#"  vaultwarden-admin:
+    host: infra-core
+    container: vaultwarden-admin
+    port: 8081
+    notes: "Admin UI (same port as vaultwarden)"
+
+"#,
+            );
             drifts.push(Drift {
                 code: "D106",
                 repo: RepoId::Spine,
@@ -3899,10 +3863,13 @@ fn service_registry(m: &Model) -> (String, Vec<Drift>) {
     ln!(s, "    ssh: nas");
     ln!(s, "    os: dsm-7");
     if m.drift() {
-        ln!(s, "  metrics-legacy:");
-        ln!(s, "    tailscale_ip: null");
-        ln!(s, "    ssh: metrics-legacy");
-        ln!(s, "    os: ubuntu-20.04");
+        s.push_str(
+            r#"  metrics-legacy:
+    tailscale_ip: null
+    ssh: metrics-legacy
+    os: ubuntu-20.04
+"#,
+        );
         drifts.push(Drift {
             code: "D59",
             repo: RepoId::Spine,
@@ -3916,35 +3883,38 @@ fn service_registry(m: &Model) -> (String, Vec<Drift>) {
 
 fn stack_registry(m: &Model) -> String {
     let mut s = String::new();
-    ln!(
-        s,
-        "# STACK_REGISTRY.yaml - Compose stacks and how they are deployed"
+    s.push_str(
+        r#"# STACK_REGISTRY.yaml - Compose stacks and how they are deployed
+# Status: authoritative
+# Last verified: 2026-11-16
+
+version: "2.0"
+updated: 2026-11-16
+owner: "@ronny"
+
+stacks:
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-16");
-    ln!(s);
-    ln!(s, "version: \"2.0\"");
-    ln!(s, "updated: 2026-11-16");
-    ln!(s, "owner: \"@ronny\"");
-    ln!(s);
-    ln!(s, "stacks:");
     for vm in m.vms.iter().filter(|v| v.active()) {
         for st in &vm.stacks {
             ln!(s, "  - stack_id: {st}");
             ln!(s, "    name: {}", title_of(st));
             ln!(s, "    path: infra/compose/{st}");
-            ln!(s, "    compose_files: [docker-compose.yml]");
-            ln!(s, "    deploy_method: ssh-compose");
-            ln!(s, "    status: active");
-            ln!(s, "    owner: \"@ronny\"");
-            ln!(s, "    repo: workbench");
+            s.push_str(
+                r#"    compose_files: [docker-compose.yml]
+    deploy_method: ssh-compose
+    status: active
+    owner: "@ronny"
+    repo: workbench
+"#,
+            );
             ln!(s, "    deploy_target: proxmox:vm-{}", vm.id);
             if vm.hostname == "docker-host" {
-                ln!(s, "    notes: |");
-                ln!(s, "      Business API, Postgres, Redis, MinIO.");
-                ln!(
-                    s,
-                    "      Only workload left on docker-host after the VM restructure."
+                s.push_str(
+                    r#"    notes: |
+      Business API, Postgres, Redis, MinIO.
+      Only workload left on docker-host after the VM restructure.
+"#,
                 );
             }
             ln!(s);
@@ -3955,32 +3925,32 @@ fn stack_registry(m: &Model) -> String {
 
 fn device_identity(m: &Model) -> String {
     let mut s = String::new();
-    ln!(s, "---");
-    ln!(s, "status: authoritative");
-    ln!(s, "owner: \"@ronny\"");
-    ln!(s, "last_verified: 2026-11-16");
-    ln!(s, "scope: all-infrastructure");
-    ln!(s, "---");
-    ln!(s);
-    ln!(s, "# DEVICE IDENTITY SSOT");
-    ln!(s);
-    ln!(
-        s,
-        "> Names, identities and LAN addresses of every host the spine manages."
+    s.push_str(
+        r#"---
+status: authoritative
+owner: "@ronny"
+last_verified: 2026-11-16
+scope: all-infrastructure
+---
+
+# DEVICE IDENTITY SSOT
+
+> Names, identities and LAN addresses of every host the spine manages.
+
+## Naming Rules
+
+| Pattern | Example | Use Case |
+|---------|---------|----------|
+| `{function}` | `nas` | Single-purpose devices |
+| `{function}-{location}` | `proxmox-home`, `pihole-home` | Same function at several sites |
+| `{stack}-{role}` | `docker-host`, `finance-stack` | VMs with clear stack ownership |
+
+### Proxmox VMID Ranges
+
+| Range | Cluster | Site |
+|-------|---------|------|
+"#,
     );
-    ln!(s);
-    ln!(s, "## Naming Rules");
-    ln!(s);
-    ln!(s, "| Pattern | Example | Use Case |");
-    ln!(s, "|---------|---------|----------|");
-    ln!(s, "| `{{function}}` | `nas` | Single-purpose devices |");
-    ln!(s, "| `{{function}}-{{location}}` | `proxmox-home`, `pihole-home` | Same function at several sites |");
-    ln!(s, "| `{{stack}}-{{role}}` | `docker-host`, `finance-stack` | VMs with clear stack ownership |");
-    ln!(s);
-    ln!(s, "### Proxmox VMID Ranges");
-    ln!(s);
-    ln!(s, "| Range | Cluster | Site |");
-    ln!(s, "|-------|---------|------|");
     for site in &m.sites {
         ln!(
             s,
@@ -3991,12 +3961,15 @@ fn device_identity(m: &Model) -> String {
             site.id
         );
     }
-    ln!(s, "| 9000+ | any | templates |");
-    ln!(s);
-    ln!(s, "## Sites");
-    ln!(s);
-    ln!(s, "| Site | Subnet | Gateway | Hypervisor |");
-    ln!(s, "|------|--------|---------|------------|");
+    s.push_str(
+        r#"| 9000+ | any | templates |
+
+## Sites
+
+| Site | Subnet | Gateway | Hypervisor |
+|------|--------|---------|------------|
+"#,
+    );
     for site in &m.sites {
         ln!(
             s,
@@ -4030,9 +4003,12 @@ fn device_identity(m: &Model) -> String {
             other => format!("Site {other} VM LAN IPs"),
         };
         ln!(s, "### {heading}");
-        ln!(s);
-        ln!(s, "| VM | Canonical Name | LAN IP | VMID | MAC | Notes |");
-        ln!(s, "|----|----------------|--------|------|-----|-------|");
+        s.push_str(
+            r#"
+| VM | Canonical Name | LAN IP | VMID | MAC | Notes |
+|----|----------------|--------|------|-----|-------|
+"#,
+        );
         ln!(
             s,
             "| Hypervisor | `{}` | {} | — | 44:a8:42:26:c3:0f | {} |",
@@ -4058,10 +4034,13 @@ fn device_identity(m: &Model) -> String {
         }
         ln!(s);
     }
-    ln!(s, "## Tailscale Hosts");
-    ln!(s);
-    ln!(s, "| Host | Tailscale IP | Site | Role |");
-    ln!(s, "|------|-------------|------|------|");
+    s.push_str(
+        r#"## Tailscale Hosts
+
+| Host | Tailscale IP | Site | Role |
+|------|-------------|------|------|
+"#,
+    );
     for site in m.sites.iter().filter(|x| x.status == "active") {
         ln!(
             s,
@@ -4072,20 +4051,14 @@ fn device_identity(m: &Model) -> String {
         );
     }
     ln!(s, "| nas | {} | home | Synology DS918+ |", m.nas_ts);
-    ln!(s);
-    ln!(s, "## Change Control");
-    ln!(s);
-    ln!(
-        s,
-        "1. Update `ops/bindings/vm.lifecycle.yaml` and the VM tables in the same commit (D100)."
-    );
-    ln!(
-        s,
-        "2. Update `docs/governance/SERVICE_REGISTRY.yaml` if a service moves."
-    );
-    ln!(
-        s,
-        "3. Regenerate the workbench SSH config from `ops/bindings/ssh.targets.yaml`."
+    s.push_str(
+        r#"
+## Change Control
+
+1. Update `ops/bindings/vm.lifecycle.yaml` and the VM tables in the same commit (D100).
+2. Update `docs/governance/SERVICE_REGISTRY.yaml` if a service moves.
+3. Regenerate the workbench SSH config from `ops/bindings/ssh.targets.yaml`.
+"#,
     );
     s
 }
@@ -4117,9 +4090,12 @@ const GOV_DOCS: &[(&str, &str)] = &[
 
 fn governance_doc(m: &Model, rng: &mut Rng, title: &str) -> String {
     let mut s = String::new();
-    ln!(s, "---");
-    ln!(s, "status: authoritative");
-    ln!(s, "owner: \"@ronny\"");
+    s.push_str(
+        r#"---
+status: authoritative
+owner: "@ronny"
+"#,
+    );
     ln!(s, "last_verified: {}", fresh_date(rng));
     ln!(s, "scope: {}", title.to_lowercase().replace(' ', "-"));
     ln!(s, "---");
@@ -4127,24 +4103,33 @@ fn governance_doc(m: &Model, rng: &mut Rng, title: &str) -> String {
     ln!(s, "# {title}");
     ln!(s);
     ln!(s, "{}", paragraph(rng, "the spine", 3));
-    ln!(s);
-    ln!(s, "## Procedure");
-    ln!(s);
+    s.push_str(
+        r#"
+## Procedure
+
+"#,
+    );
     for k in 1..=6 {
         ln!(s, "{k}. {}", sentence(rng, "the operator"));
     }
-    ln!(s);
-    ln!(s, "## Per site");
-    ln!(s);
-    ln!(s, "| Site | Hypervisor | Guests | Notes |");
-    ln!(s, "|------|------------|--------|-------|");
+    s.push_str(
+        r#"
+## Per site
+
+| Site | Hypervisor | Guests | Notes |
+|------|------------|--------|-------|
+"#,
+    );
     for (si, site) in m.sites.iter().enumerate() {
         let n = m.vms.iter().filter(|v| v.site == si && v.active()).count();
         ln!(s, "| {} | `{}` | {n} | {} |", site.id, site.hv, site.status);
     }
-    ln!(s);
-    ln!(s, "## Notes");
-    ln!(s);
+    s.push_str(
+        r#"
+## Notes
+
+"#,
+    );
     ln!(s, "{}", paragraph(rng, "the verify pack", 4));
     s
 }
@@ -4169,17 +4154,14 @@ exec driftgate check --staged --ring instant --format short
 
 fn container_inventory(m: &Model, rng: &mut Rng) -> String {
     let mut s = String::new();
-    ln!(
-        s,
-        "# Container inventory — snapshot of `docker ps -a` per guest."
+    s.push_str(
+        r#"# Container inventory — snapshot of `docker ps -a` per guest.
+# Written by infra/scripts/inventory-snapshot.sh; hand edits get overwritten.
+version: 3
+updated: "2026-11-14"
+hosts:
+"#,
     );
-    ln!(
-        s,
-        "# Written by infra/scripts/inventory-snapshot.sh; hand edits get overwritten."
-    );
-    ln!(s, "version: 3");
-    ln!(s, "updated: \"2026-11-14\"");
-    ln!(s, "hosts:");
     for vm in m
         .vms
         .iter()
@@ -4210,9 +4192,12 @@ fn container_inventory(m: &Model, rng: &mut Rng) -> String {
 
 fn workbench_ssh(m: &Model) -> String {
     let mut s = String::new();
-    ln!(s, "# ~/.ssh/config.d/tailscale.conf — generated from agentic-spine ops/bindings/ssh.targets.yaml");
-    ln!(s, "# Included from ~/.ssh/config.");
-    ln!(s);
+    s.push_str(
+        r#"# ~/.ssh/config.d/tailscale.conf — generated from agentic-spine ops/bindings/ssh.targets.yaml
+# Included from ~/.ssh/config.
+
+"#
+    );
     for (si, site) in m.sites.iter().enumerate() {
         if site.status != "active" {
             continue;
@@ -4243,17 +4228,23 @@ fn workbench_ssh(m: &Model) -> String {
         if site.id == "home" {
             ln!(s, "Host nas");
             ln!(s, "    HostName {}", m.nas_ts);
-            ln!(s, "    User ronadmin");
-            ln!(s, "    Port 22");
-            ln!(s);
+            s.push_str(
+                r#"    User ronadmin
+    Port 22
+
+"#,
+            );
         }
     }
-    ln!(s, "# ─── Defaults (last, so host blocks win) ───");
-    ln!(s, "Host *");
-    ln!(s, "    ServerAliveInterval 30");
-    ln!(s, "    ServerAliveCountMax 3");
-    ln!(s, "    IdentityFile ~/.ssh/id_ed25519");
-    ln!(s, "    IdentitiesOnly yes");
+    s.push_str(
+        r#"# ─── Defaults (last, so host blocks win) ───
+Host *
+    ServerAliveInterval 30
+    ServerAliveCountMax 3
+    IdentityFile ~/.ssh/id_ed25519
+    IdentitiesOnly yes
+"#,
+    );
     s
 }
 
@@ -4295,32 +4286,29 @@ fn legacy_shop(m: &Model) -> (String, Vec<Drift>) {
     let mut drifts = Vec::new();
     let mut s = String::new();
     let shop = &m.sites[0];
-    ln!(s, "# Shop — Server Rack");
-    ln!(s);
-    ln!(
-        s,
-        "> Location doc for the shop building (rack: Dell R730XD + MD1400, Dell N2024P, UPS)."
+    s.push_str(
+        r#"# Shop — Server Rack
+
+> Location doc for the shop building (rack: Dell R730XD + MD1400, Dell N2024P, UPS).
+> Owner: @ronny. Last reviewed: 2026-10-02.
+
+## Proxmox Host
+
+"#,
     );
-    ln!(s, "> Owner: @ronny. Last reviewed: 2026-10-02.");
-    ln!(s);
-    ln!(s, "## Proxmox Host");
-    ln!(s);
     ln!(
         s,
         "**Proxmox host:** `pve` — Dell R730XD — LAN {} — Tailscale {} — web UI https://pve:8006",
         shop.hv_lan,
         shop.hv_ts
     );
-    ln!(s);
-    ln!(s, "## Virtual Machines");
-    ln!(s);
-    ln!(
-        s,
-        "| VMID | Hostname | Status | LAN IP | Tailscale IP | Resources |"
-    );
-    ln!(
-        s,
-        "|------|----------|--------|--------|--------------|-----------|"
+    s.push_str(
+        r#"
+## Virtual Machines
+
+| VMID | Hostname | Status | LAN IP | Tailscale IP | Resources |
+|------|----------|--------|--------|--------------|-----------|
+"#,
     );
     for vm in m
         .vms
@@ -4361,29 +4349,35 @@ fn legacy_shop(m: &Model) -> (String, Vec<Drift>) {
 
 fn legacy_ssh(m: &Model) -> String {
     let mut s = String::new();
-    ln!(s, "# ronny-ops :: dotfiles/ssh/config.d/tailscale.conf");
-    ln!(
-        s,
-        "# Archived. Kept for reference; the live config is in workbench."
+    s.push_str(
+        r#"# ronny-ops :: dotfiles/ssh/config.d/tailscale.conf
+# Archived. Kept for reference; the live config is in workbench.
+
+"#,
     );
-    ln!(s);
     for vm in m.vms.iter().filter(|v| v.active() && v.site < 2) {
         ln!(s, "Host {}", vm.hostname);
         ln!(s, "    HostName {}", vm.ts_ip.as_deref().unwrap_or(""));
         ln!(s, "    User {}", vm.ssh_user.unwrap_or("ubuntu"));
         ln!(s);
     }
-    ln!(s, "Host *");
-    ln!(s, "    ServerAliveInterval 60");
-    ln!(s, "    IdentityFile ~/.ssh/id_ed25519");
+    s.push_str(
+        r#"Host *
+    ServerAliveInterval 60
+    IdentityFile ~/.ssh/id_ed25519
+"#,
+    );
     s
 }
 
 fn legacy_backup_json(m: &Model) -> String {
     let mut s = String::new();
-    ln!(s, "{{");
-    ln!(s, "  \"generated\": \"2026-10-02T09:00:00Z\",");
-    ln!(s, "  \"vms\": [");
+    s.push_str(
+        r#"{
+  "generated": "2026-10-02T09:00:00Z",
+  "vms": [
+"#,
+    );
     let vms: Vec<&Vm> = m
         .vms
         .iter()
