@@ -93,6 +93,24 @@ pub struct Drift {
     pub what: String,
 }
 
+impl Drift {
+    fn new(
+        code: &'static str,
+        repo: RepoId,
+        path: &str,
+        subject: impl Into<String>,
+        what: &str,
+    ) -> Drift {
+        Drift {
+            code,
+            repo,
+            path: path.into(),
+            subject: subject.into(),
+            what: what.into(),
+        }
+    }
+}
+
 /// Counts of what was generated.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
@@ -1706,13 +1724,13 @@ vms:
         ln!(s, "    owner: \"@ronny\"");
         if drift_status {
             ln!(s, "    status: retired");
-            drifts.push(Drift {
-                code: "schema/vm.lifecycle",
-                repo: RepoId::Spine,
-                path: "ops/bindings/vm.lifecycle.yaml".into(),
-                subject: vm.subject(&m.sites),
-                what: "status `retired` is not a VM lifecycle status".into(),
-            });
+            drifts.push(Drift::new(
+                "schema/vm.lifecycle",
+                RepoId::Spine,
+                "ops/bindings/vm.lifecycle.yaml",
+                vm.subject(&m.sites),
+                "status `retired` is not a VM lifecycle status",
+            ));
         } else {
             ln!(s, "    status: {}", vm.status.as_str());
         }
@@ -2072,13 +2090,13 @@ endpoints:
     for vm in m.vms.iter().filter(|v| v.active()) {
         let site = m.site_of(vm);
         if m.drift() && vm.hostname == "docs-stack" {
-            drifts.push(Drift {
-                code: "D69",
-                repo: RepoId::Spine,
-                path: "ops/bindings/vm.lifecycle.yaml".into(),
-                subject: vm.subject(&m.sites),
-                what: "active VM docs-stack has no services.health probe".into(),
-            });
+            drifts.push(Drift::new(
+                "D69",
+                RepoId::Spine,
+                "ops/bindings/vm.lifecycle.yaml",
+                vm.subject(&m.sites),
+                "active VM docs-stack has no services.health probe",
+            ));
             continue;
         }
         ln!(s, "  # ─── {} ({}) ───", vm.hostname, vm.id);
@@ -2139,13 +2157,13 @@ targets:
         if m.drift() && vm.hostname == "observability" {
             ln!(s, "    description: \"Monitoring plane.\"");
             ln!(s, "    connect_timeout_sec: 15");
-            drifts.push(Drift {
-                code: "parse/duplicate-key",
-                repo: RepoId::Spine,
-                path: "ops/bindings/docker.compose.targets.yaml".into(),
-                subject: "targets.observability.connect_timeout_sec".into(),
-                what: "`connect_timeout_sec` given twice".into(),
-            });
+            drifts.push(Drift::new(
+                "parse/duplicate-key",
+                RepoId::Spine,
+                "ops/bindings/docker.compose.targets.yaml",
+                "targets.observability.connect_timeout_sec",
+                "`connect_timeout_sec` given twice",
+            ));
         }
         ln!(s, "    stacks:");
         for (k, st) in vm.stacks.iter().enumerate() {
@@ -2297,13 +2315,13 @@ targets:
     );
     let nas_enabled = !m.drift();
     if !nas_enabled {
-        drifts.push(Drift {
-            code: "D139",
-            repo: RepoId::Spine,
-            path: "ops/bindings/backup.inventory.yaml".into(),
-            subject: "device:nas".into(),
-            what: "no enabled backup target on the NAS".into(),
-        });
+        drifts.push(Drift::new(
+            "D139",
+            RepoId::Spine,
+            "ops/bindings/backup.inventory.yaml",
+            "device:nas",
+            "no enabled backup target on the NAS",
+        ));
     }
     for (name, glob) in [
         ("vm-offsite-critical", "vzdump-qemu-*.vma.zst"),
@@ -2795,13 +2813,13 @@ profiles:
     );
     for vm in m.vms.iter().filter(|v| v.active()) {
         if m.drift() && vm.hostname == "finance-stack" {
-            drifts.push(Drift {
-                code: "D86",
-                repo: RepoId::Spine,
-                path: "ops/bindings/vm.lifecycle.yaml".into(),
-                subject: vm.subject(&m.sites),
-                what: "active VM finance-stack has no operating profile".into(),
-            });
+            drifts.push(Drift::new(
+                "D86",
+                RepoId::Spine,
+                "ops/bindings/vm.lifecycle.yaml",
+                vm.subject(&m.sites),
+                "active VM finance-stack has no operating profile",
+            ));
             continue;
         }
         let (mode, rt, diag) = if vm.os.starts_with("haos") {
@@ -3825,13 +3843,13 @@ services:
 
 "#,
             );
-            drifts.push(Drift {
-                code: "D106",
-                repo: RepoId::Spine,
-                path: "docs/governance/SERVICE_REGISTRY.yaml".into(),
-                subject: "service:vaultwarden-admin".into(),
-                what: "port 8081 used twice on infra-core".into(),
-            });
+            drifts.push(Drift::new(
+                "D106",
+                RepoId::Spine,
+                "docs/governance/SERVICE_REGISTRY.yaml",
+                "service:vaultwarden-admin",
+                "port 8081 used twice on infra-core",
+            ));
         }
     }
     ln!(s, "hosts:");
@@ -3870,13 +3888,13 @@ services:
     os: ubuntu-20.04
 "#,
         );
-        drifts.push(Drift {
-            code: "D59",
-            repo: RepoId::Spine,
-            path: "docs/governance/SERVICE_REGISTRY.yaml".into(),
-            subject: "ssh_host:metrics-legacy".into(),
-            what: "registry host metrics-legacy has no ssh.targets entry".into(),
-        });
+        drifts.push(Drift::new(
+            "D59",
+            RepoId::Spine,
+            "docs/governance/SERVICE_REGISTRY.yaml",
+            "ssh_host:metrics-legacy",
+            "registry host metrics-legacy has no ssh.targets entry",
+        ));
     }
     (s, drifts)
 }
@@ -4318,13 +4336,13 @@ fn legacy_shop(m: &Model) -> (String, Vec<Drift>) {
         let mut lan = vm.lan_ip.clone().unwrap_or_default();
         if m.drift() && vm.hostname == "infra-core" {
             lan = lan.replace("192.168.1.", "192.168.12.");
-            drifts.push(Drift {
-                code: "parity",
-                repo: RepoId::Legacy,
-                path: "infrastructure/docs/locations/SHOP.md".into(),
-                subject: vm.subject(&m.sites),
-                what: "legacy doc keeps the pre-re-address LAN IP".into(),
-            });
+            drifts.push(Drift::new(
+                "parity",
+                RepoId::Legacy,
+                "infrastructure/docs/locations/SHOP.md",
+                vm.subject(&m.sites),
+                "legacy doc keeps the pre-re-address LAN IP",
+            ));
         }
         ln!(
             s,
