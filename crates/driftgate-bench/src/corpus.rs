@@ -405,6 +405,14 @@ fn paragraph(rng: &mut Rng, about: &str, n: usize) -> String {
         .join(" ")
 }
 
+/// The opening lines of a spine SSOT binding.
+fn binding_header(s: &mut String, title: &str, what: &str, last_verified: &str) {
+    ln!(s, "# {title} Binding (SSOT)");
+    ln!(s, "# {what}");
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: {last_verified}");
+}
+
 fn header(s: &mut String, title: &str, what: &str, rng: &mut Rng) {
     ln!(s, "# {title}");
     ln!(s, "# {what}");
@@ -1676,12 +1684,14 @@ pub fn cmd_corpus(a: &CorpusArgs) -> i32 {
 fn vm_lifecycle(m: &Model, rng: &mut Rng) -> (String, Vec<Drift>) {
     let mut drifts = Vec::new();
     let mut s = String::with_capacity(1024 * m.vms.len());
+    binding_header(
+        &mut s,
+        "VM Lifecycle",
+        "Non-secret. Spine-native. One entry per Proxmox guest (VM or LXC), every phase.",
+        "2026-11-18",
+    );
     s.push_str(
-        r#"# VM Lifecycle Binding (SSOT)
-# Non-secret. Spine-native. One entry per Proxmox guest (VM or LXC), every phase.
-# Status: authoritative
-# Last verified: 2026-11-18
-#
+        r#"#
 # Contract: ops/bindings/vm.lifecycle.contract.yaml
 # Derived projection: ops/bindings/vm.lifecycle.derived.yaml (regenerate, never hand-edit)
 #
@@ -1894,12 +1904,14 @@ generation_command: \"./ops/plugins/vm/bin/vm-lifecycle-derived-check --write\"
 fn ssh_targets(m: &Model) -> (String, usize) {
     let mut n = 0;
     let mut s = String::new();
+    binding_header(
+        &mut s,
+        "SSH Targets",
+        "Non-secret. Spine-native.",
+        "2026-11-17",
+    );
     s.push_str(
-        r#"# SSH Targets Binding (SSOT)
-# Non-secret. Spine-native.
-# Status: authoritative
-# Last verified: 2026-11-17
-#
+        r#"#
 # Access policy: LAN-first for same-site targets; `host` is the LAN IP.
 # Tailscale is reserved for cross-site paths (home, NAS) and as fallback.
 
@@ -2348,12 +2360,14 @@ targets:
 
 fn startup_sequencing(m: &Model) -> String {
     let mut s = String::new();
+    binding_header(
+        &mut s,
+        "Startup Sequencing",
+        "Non-secret. Spine-native.",
+        "2026-11-13",
+    );
     s.push_str(
-        r#"# Startup Sequencing Binding (SSOT)
-# Non-secret. Spine-native.
-# Status: authoritative
-# Last verified: 2026-11-13
-#
+        r#"#
 # Rules:
 #   - phases start in ascending order; stacks within a host in declared order
 #   - every phase carries a site tag (site-scoped maintenance)
@@ -3074,36 +3088,13 @@ optional_fields:
     .into()
 }
 
+#[rustfmt::skip]
 const ALLOWED_STATUS: &[&str] = &[
-    "active",
-    "inactive",
-    "draft",
-    "planned",
-    "open",
-    "pending",
-    "blocked",
-    "fixed",
-    "closed",
-    "applied",
-    "superseded",
-    "archived",
-    "parked",
-    "done",
-    "failed",
-    "unknown",
-    "ready",
-    "deprecated",
-    "authoritative",
-    "planning",
-    "provisioned",
-    "registered",
-    "decommissioned",
-    "abandoned",
-    "stopped",
-    "template",
-    "retired",
-    "accepted",
-    "generated",
+    "active", "inactive", "draft", "planned", "open", "pending",
+    "blocked", "fixed", "closed", "applied", "superseded", "archived",
+    "parked", "done", "failed", "unknown", "ready", "deprecated",
+    "authoritative", "planning", "provisioned", "registered", "decommissioned", "abandoned",
+    "stopped", "template", "retired", "accepted", "generated",
 ];
 
 fn schema_conventions() -> String {
@@ -3456,24 +3447,11 @@ fn title_of(name: &str) -> String {
         .join(" ")
 }
 
+#[rustfmt::skip]
 const OTHER_STATUS: &[&str] = &[
-    "active",
-    "active",
-    "active",
-    "draft",
-    "planned",
-    "open",
-    "pending",
-    "blocked",
-    "fixed",
-    "closed",
-    "applied",
-    "superseded",
-    "archived",
-    "parked",
-    "done",
-    "ready",
-    "deprecated",
+    "active", "active", "active", "draft", "planned", "open",
+    "pending", "blocked", "fixed", "closed", "applied", "superseded",
+    "archived", "parked", "done", "ready", "deprecated",
 ];
 
 /// A binding of one of nine shapes, 1–40 KB (average ~9 KB).
