@@ -15,10 +15,9 @@
 
 use divan::counter::{BytesCount, ItemsCount};
 use divan::{black_box, Bencher};
-use driftgate::check::{self, CheckOptions, Sources};
+use driftgate::check;
 use driftgate::documents::{Document, Format};
 use driftgate::findings::RepoId;
-use driftgate::gates::GateOptions;
 use driftgate::schema::SchemaStore;
 use driftgate_bench::corpus::{self, CorpusOptions, GenFile};
 use std::path::{Path, PathBuf};
@@ -55,24 +54,6 @@ fn corpus_dir() -> &'static Path {
         (tmp, dir)
     })
     .1
-}
-
-fn options(dir: &Path) -> CheckOptions {
-    CheckOptions {
-        sources: Sources {
-            spine: dir.join("spine"),
-            workbench: Some(dir.join("workbench")),
-            legacy: Some(dir.join("legacy")),
-        },
-        gates: GateOptions {
-            exec: false,
-            now: chrono::NaiveDate::parse_from_str(corpus::CORPUS_NOW, "%Y-%m-%d").ok(),
-            ..GateOptions::default()
-        },
-        // Measure parsing, not the parse cache (compare.sh times the cache).
-        no_cache: true,
-        ..CheckOptions::default()
-    }
 }
 
 fn is_yaml(p: &str) -> bool {
@@ -201,7 +182,7 @@ mod gates {
     fn parsed() -> &'static (Workspace, LoadedConfig, SchemaStore) {
         static W: OnceLock<(Workspace, LoadedConfig, SchemaStore)> = OnceLock::new();
         W.get_or_init(|| {
-            let (ws, cfg) = match open_workspace(&options(corpus_dir())) {
+            let (ws, cfg) = match open_workspace(&corpus::check_options(corpus_dir())) {
                 Ok(x) => x,
                 Err(f) => panic!("cannot open corpus: {}", f.message),
             };
@@ -219,7 +200,7 @@ mod gates {
     #[divan::bench(args = ["D59", "D404", "D405", "D407", "D69", "D129", "D332", "D403"], sample_count = 20)]
     fn gate(b: Bencher, id: &str) {
         let (ws, cfg, store) = parsed();
-        let mut opts = options(corpus_dir()).gates;
+        let mut opts = corpus::check_options(corpus_dir()).gates;
         opts.select = vec![id.to_string()];
         let (_, records) = driftgate::gates::run(ws, cfg, &opts, Some(store));
         let ran = records
@@ -244,7 +225,7 @@ mod workspace {
     #[divan::bench(sample_count = 10, sample_size = 1)]
     fn parse_and_validate(b: Bencher) {
         let dir = corpus_dir();
-        let opts = options(dir);
+        let opts = corpus::check_options(dir);
         let (n, bytes) = spine_yaml();
         b.counter(BytesCount::new(bytes))
             .counter(ItemsCount::new(n))
@@ -266,7 +247,7 @@ mod workspace {
     #[divan::bench(sample_count = 10, sample_size = 1)]
     fn full_check(b: Bencher) {
         let dir = corpus_dir();
-        let opts = options(dir);
+        let opts = corpus::check_options(dir);
         let (n, bytes) = spine_yaml();
         b.counter(BytesCount::new(bytes))
             .counter(ItemsCount::new(n))

@@ -20,7 +20,9 @@
 //! gives byte-identical files.
 
 use clap::Args;
+use driftgate::check::{CheckOptions, Sources};
 use driftgate::findings::RepoId;
+use driftgate::gates::GateOptions;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -69,6 +71,28 @@ impl Default for CorpusOptions {
             seed: 42,
             drift: false,
         }
+    }
+}
+
+/// `check` options for a corpus written by [`write`] under `dir`: all three
+/// repos, no external scripts, `now` = [`CORPUS_NOW`] (the freshness gates,
+/// D58, judge `last_verified` against it) and no parse cache (a temp dir is
+/// not a git repo, so the cache would land in ~/.cache; and the benchmarks
+/// measure parsing, not the cache — compare.sh times the cache).
+pub fn check_options(dir: &Path) -> CheckOptions {
+    CheckOptions {
+        sources: Sources {
+            spine: dir.join("spine"),
+            workbench: Some(dir.join("workbench")),
+            legacy: Some(dir.join("legacy")),
+        },
+        gates: GateOptions {
+            exec: false,
+            now: chrono::NaiveDate::parse_from_str(CORPUS_NOW, "%Y-%m-%d").ok(),
+            ..GateOptions::default()
+        },
+        no_cache: true,
+        ..CheckOptions::default()
     }
 }
 

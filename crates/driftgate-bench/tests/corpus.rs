@@ -3,33 +3,13 @@
 //! every schema accepts it, deterministic, and its `--drift` variant must
 //! carry the drifts it claims.
 
-use driftgate::check::{self, CheckOptions, Run, Sources};
+use driftgate::check::{self, CheckOptions, Run};
 use driftgate::findings::RepoId;
-use driftgate::gates::GateOptions;
 use driftgate_bench::corpus::{self, CorpusOptions};
 use std::path::Path;
 
 fn run_check(dir: &Path) -> Run {
-    check::run(&options(dir))
-}
-
-fn options(dir: &Path) -> CheckOptions {
-    CheckOptions {
-        sources: Sources {
-            spine: dir.join("spine"),
-            workbench: Some(dir.join("workbench")),
-            legacy: Some(dir.join("legacy")),
-        },
-        gates: GateOptions {
-            exec: false,
-            // Freshness gates (D58) judge last_verified against this date.
-            now: chrono::NaiveDate::parse_from_str(corpus::CORPUS_NOW, "%Y-%m-%d").ok(),
-            ..GateOptions::default()
-        },
-        // Temp dirs are not git repos: the cache would land in ~/.cache.
-        no_cache: true,
-        ..CheckOptions::default()
-    }
+    check::run(&corpus::check_options(dir))
 }
 
 fn schema_or_parse(run: &Run) -> Vec<String> {
@@ -244,7 +224,7 @@ fn drift_variant_carries_the_drifts_it_lists() {
     // --schemas-only: the same schema/parse findings, and no gate at all.
     let only = check::run(&CheckOptions {
         schemas_only: true,
-        ..options(&dir)
+        ..corpus::check_options(&dir)
     });
     assert_eq!(schema_or_parse(&only), bad);
     let gate_like =
