@@ -15,7 +15,7 @@
 
 use divan::counter::{BytesCount, ItemsCount};
 use divan::{black_box, Bencher};
-use driftgate::check;
+use driftgate::check::{self, CheckOptions};
 use driftgate::documents::{Document, Format};
 use driftgate::findings::RepoId;
 use driftgate::schema::SchemaStore;
@@ -224,37 +224,37 @@ mod workspace {
     /// files per second.
     #[divan::bench(sample_count = 10, sample_size = 1)]
     fn parse_and_validate(b: Bencher) {
-        let dir = corpus_dir();
-        let opts = corpus::check_options(dir);
-        let (n, bytes) = spine_yaml();
-        b.counter(BytesCount::new(bytes))
-            .counter(ItemsCount::new(n))
-            .bench(|| {
-                let (ws, cfg) = match check::open_workspace(&opts) {
-                    Ok(x) => x,
-                    Err(f) => panic!("cannot open corpus: {}", f.message),
-                };
-                ws.spine().parse_all(is_yaml);
-                let store = SchemaStore::load(&cfg.config.schemas, Some(&ws));
-                let (findings, used) = store.check_workspace(&ws, None);
-                assert!(findings.is_empty());
-                used.len()
-            });
+        on_corpus(b, |opts| {
+            let (ws, cfg) = match check::open_workspace(opts) {
+                Ok(x) => x,
+                Err(f) => panic!("cannot open corpus: {}", f.message),
+            };
+            ws.spine().parse_all(is_yaml);
+            let store = SchemaStore::load(&cfg.config.schemas, Some(&ws));
+            let (findings, used) = store.check_workspace(&ws, None);
+            assert!(findings.is_empty());
+            used.len()
+        });
     }
 
     /// A full `check` (schemas + every native/rule gate, no external
     /// scripts) on the N=1 workspace.
     #[divan::bench(sample_count = 10, sample_size = 1)]
     fn full_check(b: Bencher) {
-        let dir = corpus_dir();
-        let opts = corpus::check_options(dir);
+        on_corpus(b, |opts| {
+            let run = check::run(opts);
+            assert!(run.findings.is_empty(), "{:?}", run.findings.first());
+            run.checks.len()
+        });
+    }
+
+    /// Times `f` on the N=1 workspace written to disk, counting the spine's
+    /// YAML/JSON bytes and files.
+    fn on_corpus<O>(b: Bencher, f: impl Fn(&CheckOptions) -> O + Sync) {
+        let opts = corpus::check_options(corpus_dir());
         let (n, bytes) = spine_yaml();
         b.counter(BytesCount::new(bytes))
             .counter(ItemsCount::new(n))
-            .bench(|| {
-                let run = check::run(&opts);
-                assert!(run.findings.is_empty(), "{:?}", run.findings.first());
-                run.checks.len()
-            });
+            .bench(|| f(&opts));
     }
 }
