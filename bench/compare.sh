@@ -12,16 +12,19 @@
 #   --n100                 also generate N=100 (~560 MB) and time driftgate on it
 #   --no-install           do not install peers (they must be on PATH already)
 #   --no-build             do not build; use $DRIFTGATE or target/release/driftgate
+#                          and $DRIFTGATE_CORPUS or target/release/driftgate-corpus
 #
 # What it does:
 #   0. Installs its peers when missing: Debian `jq` and `hyperfine` (apt-get
 #      update once, then apt-get install -y), PyPI `check-jsonschema` and `yq`
 #      (pip install), npm `ajv-cli` + `ajv-formats` (into bench/node_modules,
 #      gitignored).
-#   1. Builds driftgate with `cargo build --release` (honours CARGO_TARGET_DIR).
-#      This script is the only place the project builds release (~5 min on 2 cores).
-#   2. Generates the synthetic corpora with `driftgate corpus --scale N`
-#      (src/corpus.rs; N=1: ~325 bindings, 5.6 MB) into bench/out/corpus-N and
+#   1. Builds driftgate and the corpus generator with `cargo build --release
+#      -p driftgate -p driftgate-bench` (honours CARGO_TARGET_DIR). This script
+#      is the only place the project builds release (~5 min on 2 cores).
+#   2. Generates the synthetic corpora with `driftgate-corpus --scale N`
+#      (crates/driftgate-bench/src/corpus.rs; N=1: ~325 bindings, 5.6 MB)
+#      into bench/out/corpus-N and
 #      makes each spine a git repo (for the staged row).
 #   3. Times, with hyperfine (median of K runs, after one warm-up run for the
 #      fast commands; the OS page cache is warm for every row), and
@@ -116,16 +119,21 @@ for t in jq hyperfine "$YQ" "$CJS" "$AJV"; do
 done
 
 # ───────────────────────── 1. build ─────────────────────────
-if [[ -n "${DRIFTGATE:-}" ]]; then
-  DG="$DRIFTGATE"
-else
-  DG="${CARGO_TARGET_DIR:-$ROOT/target}/release/driftgate"
-  if [[ "$BUILD" == 1 ]]; then
-    log "cargo build --release"
-    (cd "$ROOT" && cargo build --release --quiet)
+REL="${CARGO_TARGET_DIR:-$ROOT/target}/release"
+DG="${DRIFTGATE:-$REL/driftgate}"
+GEN="${DRIFTGATE_CORPUS:-$REL/driftgate-corpus}"
+if [[ "$BUILD" == 1 ]]; then
+  # The generator lives in the bench crate, not in the product binary.
+  pkgs=()
+  [[ -z "${DRIFTGATE:-}" ]] && pkgs+=(-p driftgate)
+  [[ -z "${DRIFTGATE_CORPUS:-}" ]] && pkgs+=(-p driftgate-bench)
+  if [[ ${#pkgs[@]} -gt 0 ]]; then
+    log "cargo build --release ${pkgs[*]}"
+    (cd "$ROOT" && cargo build --release --quiet "${pkgs[@]}")
   fi
 fi
 [[ -x "$DG" ]] || { echo "compare.sh: no driftgate binary at $DG" >&2; exit 2; }
+[[ -x "$GEN" ]] || { echo "compare.sh: no driftgate-corpus binary at $GEN" >&2; exit 2; }
 DG_HELP="$("$DG" check --help)"
 has_flag() { grep -q -- "$1" <<<"$DG_HELP"; }
 # Every row but (c) runs without the parse cache: hyperfine repeats a
@@ -144,7 +152,7 @@ for n in "${SCALES[@]}"; do
   c="$OUT/corpus-$n"
   log "corpus N=$n"
   rm -rf "$c"
-  "$DG" corpus --scale "$n" --out "$c" >&2
+  "$GEN" --scale "$n" --out "$c" >&2
   (cd "$c/spine" && git init -q && git add -A \
      && git -c user.name=bench -c user.email=bench@localhost commit -qm "corpus N=$n")
 done

@@ -17,7 +17,6 @@
 pub mod check;
 pub mod clock;
 pub mod config;
-pub mod corpus;
 pub mod documents;
 pub mod findings;
 pub mod gates;

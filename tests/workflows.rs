@@ -74,3 +74,59 @@ fn pre_commit_framework_hook_runs_staged_without_filenames() {
     assert!(h["entry"].as_str().unwrap_or("").contains("check --staged"));
     assert_eq!(h["language"], "rust");
 }
+
+#[test]
+fn workflow_build_caches_are_keyed_on_cargo_toml_so_a_profile_change_rebuilds() {
+    for rel in [
+        ".gitea/workflows/drift-gate.yml",
+        ".gitea/workflows/nightly-parity.yml",
+    ] {
+        let wf = load(rel);
+        let cache = steps(&wf)
+            .into_iter()
+            .find(|s| {
+                s["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("actions/cache"))
+            })
+            .expect("cache step");
+        let key = cache["with"]["key"].as_str().unwrap_or("");
+        for part in ["Cargo.lock", "Cargo.toml", "src/**"] {
+            assert!(
+                key.contains(&format!(".driftgate-src/{part}")),
+                "{rel}: {key}"
+            );
+        }
+    }
+}
+
+#[test]
+fn release_profile_ships_no_debug_info_and_profiling_keeps_line_tables() {
+    let toml = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+        .expect("Cargo.toml");
+    let section = |name: &str| -> Vec<String> {
+        let head = format!("[{name}]");
+        toml.lines()
+            .skip_while(|l| l.trim() != head)
+            .skip(1)
+            .take_while(|l| !l.trim_start().starts_with('['))
+            .map(|l| l.split('#').next().unwrap_or("").replace(' ', ""))
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    let release = section("profile.release");
+    assert!(release.contains(&"debug=false".to_string()), "{release:?}");
+    assert!(
+        release.contains(&"strip=\"debuginfo\"".to_string()),
+        "{release:?}"
+    );
+    let profiling = section("profile.profiling");
+    assert!(
+        profiling.contains(&"inherits=\"release\"".to_string()),
+        "{profiling:?}"
+    );
+    assert!(
+        profiling.contains(&"debug=\"line-tables-only\"".to_string()),
+        "{profiling:?}"
+    );
+}

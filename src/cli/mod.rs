@@ -7,7 +7,6 @@
 //! `--staged` and `--now` mean the same everywhere.
 
 mod catalogue;
-mod corpus;
 mod parity;
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
@@ -44,9 +43,6 @@ pub enum Command {
     Explain(catalogue::ExplainArgs),
     /// Cross-repo parity audit: spine vs workbench vs legacy.
     Parity(parity::ParityArgs),
-    /// Generate a synthetic benchmark corpus (dev tool).
-    #[command(hide = true)]
-    Corpus(corpus::CorpusArgs),
     /// Install or remove the git pre-commit hook (`check --staged`).
     #[command(subcommand)]
     Hook(HookCommand),
@@ -454,7 +450,6 @@ pub fn main() -> i32 {
         Command::Gates(a) => catalogue::cmd_gates(a),
         Command::Explain(a) => catalogue::cmd_explain(a),
         Command::Parity(a) => parity::cmd_parity(a),
-        Command::Corpus(a) => corpus::cmd_corpus(a),
         Command::Hook(h) => cmd_hook(h),
     }
 }

@@ -15,12 +15,11 @@
 
 use divan::counter::{BytesCount, ItemsCount};
 use divan::{black_box, Bencher};
-use driftgate::check::{self, CheckOptions, Sources};
-use driftgate::corpus::{self, CorpusOptions, GenFile};
+use driftgate::check::{self, CheckOptions};
 use driftgate::documents::{Document, Format};
 use driftgate::findings::RepoId;
-use driftgate::gates::GateOptions;
 use driftgate::schema::SchemaStore;
+use driftgate_bench::corpus::{self, CorpusOptions, GenFile};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -55,24 +54,6 @@ fn corpus_dir() -> &'static Path {
         (tmp, dir)
     })
     .1
-}
-
-fn options(dir: &Path) -> CheckOptions {
-    CheckOptions {
-        sources: Sources {
-            spine: dir.join("spine"),
-            workbench: Some(dir.join("workbench")),
-            legacy: Some(dir.join("legacy")),
-        },
-        gates: GateOptions {
-            exec: false,
-            now: chrono::NaiveDate::parse_from_str(corpus::CORPUS_NOW, "%Y-%m-%d").ok(),
-            ..GateOptions::default()
-        },
-        // Measure parsing, not the parse cache (compare.sh times the cache).
-        no_cache: true,
-        ..CheckOptions::default()
-    }
 }
 
 fn is_yaml(p: &str) -> bool {
@@ -201,7 +182,7 @@ mod gates {
     fn parsed() -> &'static (Workspace, LoadedConfig, SchemaStore) {
         static W: OnceLock<(Workspace, LoadedConfig, SchemaStore)> = OnceLock::new();
         W.get_or_init(|| {
-            let (ws, cfg) = match open_workspace(&options(corpus_dir())) {
+            let (ws, cfg) = match open_workspace(&corpus::check_options(corpus_dir())) {
                 Ok(x) => x,
                 Err(f) => panic!("cannot open corpus: {}", f.message),
             };
@@ -219,7 +200,7 @@ mod gates {
     #[divan::bench(args = ["D59", "D404", "D405", "D407", "D69", "D129", "D332", "D403"], sample_count = 20)]
     fn gate(b: Bencher, id: &str) {
         let (ws, cfg, store) = parsed();
-        let mut opts = options(corpus_dir()).gates;
+        let mut opts = corpus::check_options(corpus_dir()).gates;
         opts.select = vec![id.to_string()];
         let (_, records) = driftgate::gates::run(ws, cfg, &opts, Some(store));
         let ran = records
@@ -243,37 +224,37 @@ mod workspace {
     /// files per second.
     #[divan::bench(sample_count = 10, sample_size = 1)]
     fn parse_and_validate(b: Bencher) {
-        let dir = corpus_dir();
-        let opts = options(dir);
-        let (n, bytes) = spine_yaml();
-        b.counter(BytesCount::new(bytes))
-            .counter(ItemsCount::new(n))
-            .bench(|| {
-                let (ws, cfg) = match check::open_workspace(&opts) {
-                    Ok(x) => x,
-                    Err(f) => panic!("cannot open corpus: {}", f.message),
-                };
-                ws.spine().parse_all(is_yaml);
-                let store = SchemaStore::load(&cfg.config.schemas, Some(&ws));
-                let (findings, used) = store.check_workspace(&ws, None);
-                assert!(findings.is_empty());
-                used.len()
-            });
+        on_corpus(b, |opts| {
+            let (ws, cfg) = match check::open_workspace(opts) {
+                Ok(x) => x,
+                Err(f) => panic!("cannot open corpus: {}", f.message),
+            };
+            ws.spine().parse_all(is_yaml);
+            let store = SchemaStore::load(&cfg.config.schemas, Some(&ws));
+            let (findings, used) = store.check_workspace(&ws, None);
+            assert!(findings.is_empty());
+            used.len()
+        });
     }
 
     /// A full `check` (schemas + every native/rule gate, no external
     /// scripts) on the N=1 workspace.
     #[divan::bench(sample_count = 10, sample_size = 1)]
     fn full_check(b: Bencher) {
-        let dir = corpus_dir();
-        let opts = options(dir);
+        on_corpus(b, |opts| {
+            let run = check::run(opts);
+            assert!(run.findings.is_empty(), "{:?}", run.findings.first());
+            run.checks.len()
+        });
+    }
+
+    /// Times `f` on the N=1 workspace written to disk, counting the spine's
+    /// YAML/JSON bytes and files.
+    fn on_corpus<O>(b: Bencher, f: impl Fn(&CheckOptions) -> O + Sync) {
+        let opts = corpus::check_options(corpus_dir());
         let (n, bytes) = spine_yaml();
         b.counter(BytesCount::new(bytes))
             .counter(ItemsCount::new(n))
-            .bench(|| {
-                let run = check::run(&opts);
-                assert!(run.findings.is_empty(), "{:?}", run.findings.first());
-                run.checks.len()
-            });
+            .bench(|| f(&opts));
     }
 }

@@ -1,35 +1,29 @@
-//! The synthetic benchmark corpus (`driftgate corpus`, src/corpus.rs): it must
+//! The synthetic benchmark corpus (`driftgate-corpus`, crates/driftgate-bench/src/corpus.rs): it must
 //! be big enough for the issue-2 throughput benchmark, realistic enough that
 //! every schema accepts it, deterministic, and its `--drift` variant must
 //! carry the drifts it claims.
 
-use driftgate::check::{self, CheckOptions, Run, Sources};
-use driftgate::corpus::{self, CorpusOptions};
+use driftgate::check::{self, CheckOptions, Run};
 use driftgate::findings::RepoId;
-use driftgate::gates::GateOptions;
+use driftgate_bench::corpus::{self, CorpusOptions};
 use std::path::Path;
 
 fn run_check(dir: &Path) -> Run {
-    check::run(&options(dir))
+    check::run(&corpus::check_options(dir))
 }
 
-fn options(dir: &Path) -> CheckOptions {
-    CheckOptions {
-        sources: Sources {
-            spine: dir.join("spine"),
-            workbench: Some(dir.join("workbench")),
-            legacy: Some(dir.join("legacy")),
-        },
-        gates: GateOptions {
-            exec: false,
-            // Freshness gates (D58) judge last_verified against this date.
-            now: chrono::NaiveDate::parse_from_str(corpus::CORPUS_NOW, "%Y-%m-%d").ok(),
-            ..GateOptions::default()
-        },
-        // Temp dirs are not git repos: the cache would land in ~/.cache.
-        no_cache: true,
-        ..CheckOptions::default()
-    }
+/// Runs `check` on the corpus at `dir` and asserts that no schema or parse
+/// finding came out.
+fn run_schema_clean(dir: &Path) -> Run {
+    let run = run_check(dir);
+    let bad = schema_or_parse(&run);
+    assert!(
+        bad.is_empty(),
+        "{} findings:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+    run
 }
 
 fn schema_or_parse(run: &Run) -> Vec<String> {
@@ -99,14 +93,7 @@ fn scale_1_is_big_realistic_and_passes_every_schema() {
         "{big:?}"
     );
 
-    let run = run_check(&dir);
-    let bad = schema_or_parse(&run);
-    assert!(
-        bad.is_empty(),
-        "{} findings:\n{}",
-        bad.len(),
-        bad.join("\n")
-    );
+    let run = run_schema_clean(&dir);
     // Not vacuous: every built-in schema that maps a generated file ran.
     let ran: Vec<&str> = run.checks.iter().map(|c| c.code.as_str()).collect();
     for schema in [
@@ -174,14 +161,7 @@ fn scale_2_adds_sites_and_stays_schema_clean() {
     let ratio = two.yaml_bytes as f64 / one.yaml_bytes as f64;
     assert!((1.8..=2.2).contains(&ratio), "bytes ratio {ratio}");
 
-    let run = run_check(&dir);
-    let bad = schema_or_parse(&run);
-    assert!(
-        bad.is_empty(),
-        "{} findings:\n{}",
-        bad.len(),
-        bad.join("\n")
-    );
+    let run = run_schema_clean(&dir);
     // Branch sites are as clean as shop and home: no finding from any gate.
     let any: Vec<String> = run
         .findings
@@ -244,7 +224,7 @@ fn drift_variant_carries_the_drifts_it_lists() {
     // --schemas-only: the same schema/parse findings, and no gate at all.
     let only = check::run(&CheckOptions {
         schemas_only: true,
-        ..options(&dir)
+        ..corpus::check_options(&dir)
     });
     assert_eq!(schema_or_parse(&only), bad);
     let gate_like =
@@ -265,9 +245,8 @@ fn drift_variant_carries_the_drifts_it_lists() {
 fn cli_writes_into_an_empty_dir_and_refuses_a_full_one() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("c");
-    let ok = assert_cmd::Command::cargo_bin("driftgate")
-        .unwrap()
-        .args(["corpus", "--scale", "1", "--seed", "3", "--out"])
+    let ok = std::process::Command::new(env!("CARGO_BIN_EXE_driftgate-corpus"))
+        .args(["--scale", "1", "--seed", "3", "--out"])
         .arg(&out)
         .output()
         .unwrap();
@@ -284,9 +263,8 @@ fn cli_writes_into_an_empty_dir_and_refuses_a_full_one() {
         .join("legacy/infrastructure/docs/locations/SHOP.md")
         .is_file());
 
-    let again = assert_cmd::Command::cargo_bin("driftgate")
-        .unwrap()
-        .args(["corpus", "--out"])
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_driftgate-corpus"))
+        .args(["--out"])
         .arg(&out)
         .output()
         .unwrap();

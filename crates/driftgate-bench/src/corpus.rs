@@ -1,4 +1,4 @@
-//! Synthetic corpus generator for benchmarks (`driftgate corpus`, hidden).
+//! Synthetic corpus generator for benchmarks (`driftgate-corpus`).
 //!
 //! Builds a deterministic spine + workbench + legacy workspace at scale
 //! factor N that follows the real formats (../shared/spine-formats.md) and
@@ -19,10 +19,13 @@
 //! from the corpus seed and the file's path), so the same (N, seed) always
 //! gives byte-identical files.
 
-use crate::findings::RepoId;
+use clap::Args;
+use driftgate::check::{CheckOptions, Sources};
+use driftgate::findings::RepoId;
+use driftgate::gates::GateOptions;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Appends one formatted line to a `String` (writing to a String cannot fail).
 macro_rules! ln {
@@ -32,6 +35,25 @@ macro_rules! ln {
     ($s:expr, $($t:tt)*) => {{
         let _ = writeln!($s, $($t)*);
     }};
+}
+
+/// `driftgate-corpus` arguments.
+#[derive(Args, Debug, Clone)]
+pub struct CorpusArgs {
+    /// Scale factor: 1 ≈ 340 YAML/markdown files and 5.6 MB; N multiplies VMs,
+    /// targets, services, gaps and file count.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub scale: u32,
+    /// Output directory (created; must be empty or absent). Receives
+    /// `spine/`, `workbench/`, `legacy/`, `CORPUS.json` and `DRIFT.md`.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Seed of the generator (same N + seed → byte-identical corpus).
+    #[arg(long, default_value_t = 42, value_name = "S")]
+    pub seed: u64,
+    /// Inject a handful of known drifts (listed in DRIFT.md).
+    #[arg(long)]
+    pub drift: bool,
 }
 
 /// What to generate.
@@ -49,6 +71,28 @@ impl Default for CorpusOptions {
             seed: 42,
             drift: false,
         }
+    }
+}
+
+/// `check` options for a corpus written by [`write`] under `dir`: all three
+/// repos, no external scripts, `now` = [`CORPUS_NOW`] (the freshness gates,
+/// D58, judge `last_verified` against it) and no parse cache (a temp dir is
+/// not a git repo, so the cache would land in ~/.cache; and the benchmarks
+/// measure parsing, not the cache — compare.sh times the cache).
+pub fn check_options(dir: &Path) -> CheckOptions {
+    CheckOptions {
+        sources: Sources {
+            spine: dir.join("spine"),
+            workbench: Some(dir.join("workbench")),
+            legacy: Some(dir.join("legacy")),
+        },
+        gates: GateOptions {
+            exec: false,
+            now: chrono::NaiveDate::parse_from_str(CORPUS_NOW, "%Y-%m-%d").ok(),
+            ..GateOptions::default()
+        },
+        no_cache: true,
+        ..CheckOptions::default()
     }
 }
 
@@ -71,6 +115,24 @@ pub struct Drift {
     pub path: String,
     pub subject: String,
     pub what: String,
+}
+
+impl Drift {
+    fn new(
+        code: &'static str,
+        repo: RepoId,
+        path: &str,
+        subject: impl Into<String>,
+        what: &str,
+    ) -> Drift {
+        Drift {
+            code,
+            repo,
+            path: path.into(),
+            subject: subject.into(),
+            what: what.into(),
+        }
+    }
 }
 
 /// Counts of what was generated.
@@ -145,9 +207,12 @@ impl Summary {
                 " --drift"
             }
         );
-        ln!(s);
-        ln!(s, "| code | repo | file | subject | what |");
-        ln!(s, "|------|------|------|---------|------|");
+        s.push_str(
+            r#"
+| code | repo | file | subject | what |
+|------|------|------|---------|------|
+"#,
+        );
         for d in &self.drifts {
             ln!(
                 s,
@@ -364,6 +429,14 @@ fn paragraph(rng: &mut Rng, about: &str, n: usize) -> String {
         .join(" ")
 }
 
+/// The opening lines of a spine SSOT binding.
+fn binding_header(s: &mut String, title: &str, what: &str, last_verified: &str) {
+    ln!(s, "# {title} Binding (SSOT)");
+    ln!(s, "# {what}");
+    ln!(s, "# Status: authoritative");
+    ln!(s, "# Last verified: {last_verified}");
+}
+
 fn header(s: &mut String, title: &str, what: &str, rng: &mut Rng) {
     ln!(s, "# {title}");
     ln!(s, "# {what}");
@@ -486,341 +559,34 @@ const fn lxc(mut r: Role) -> Role {
 
 use Status::{Active, Decommissioned, Stopped};
 
+#[rustfmt::skip]
 static SHOP_ROLES: &[Role] = &[
-    role(
-        "docker-host",
-        "legacy-production",
-        "linux-mint",
-        (16, 98304, 300),
-        "ronny",
-        Active,
-        3,
-        &["mint-os"],
-        &[
-            ("mint-os-api", 3335, Some("/health")),
-            ("mint-os-postgres", 15432, None),
-            ("mint-os-redis", 6379, None),
-            ("minio", 9000, Some("/minio/health/live")),
-        ],
-        "Mint OS business workloads only (API, Postgres, MinIO).",
-    ),
-    role(
-        "media-stack",
-        "media",
-        "ubuntu-22.04",
-        (8, 16384, 80),
-        "ubuntu",
-        Decommissioned,
-        4,
-        &[],
-        &[],
-        "Split into download-stack and streaming-stack. Destroyed after final backup.",
-    ),
-    role(
-        "automation-stack",
-        "automation",
-        "ubuntu-24.04",
-        (4, 16384, 100),
-        "automation",
-        Active,
-        3,
-        &["automation"],
-        &[
-            ("n8n", 5678, Some("/healthz")),
-            ("ollama", 11434, Some("/api/version")),
-            ("browserless", 3002, Some("/json/version")),
-        ],
-        "n8n workflows + Ollama. Canonical compose owner user is automation.",
-    ),
-    role(
-        "immich",
-        "photo-management",
-        "ubuntu-24.04",
-        (8, 16384, 100),
-        "ronny",
-        Active,
-        3,
-        &["immich"],
-        &[
-            ("immich-server", 2283, Some("/api/server/ping")),
-            ("immich-ml", 3003, Some("/ping")),
-            ("immich-postgres", 5433, None),
-        ],
-        "Shop photo library (135K+ assets).",
-    ),
-    role(
-        "infra-core",
-        "core-infrastructure",
-        "ubuntu-24.04",
-        (4, 8192, 50),
-        "ubuntu",
-        Active,
-        1,
-        &[
-            "cloudflared",
-            "pihole",
-            "secrets",
-            "vaultwarden",
-            "caddy-auth",
-        ],
-        &[
-            ("cloudflared", 2000, Some("/ready")),
-            ("pihole", 8053, Some("/admin")),
-            ("infisical", 8088, Some("/api/status")),
-            ("vaultwarden", 8081, Some("/alive")),
-            ("caddy", 80, Some("/")),
-            ("authentik", 9000, Some("/-/health/live/")),
-        ],
-        "Core infrastructure VM: reverse proxy, SSO, DNS, secrets, tunnel. Critical path.",
-    ),
-    role(
-        "observability",
-        "monitoring",
-        "ubuntu-24.04",
-        (4, 8192, 50),
-        "ubuntu",
-        Active,
-        2,
-        &["prometheus", "grafana", "loki", "uptime-kuma"],
-        &[
-            ("prometheus", 9090, Some("/-/healthy")),
-            ("grafana", 3000, Some("/api/health")),
-            ("loki", 3100, Some("/ready")),
-            ("uptime-kuma", 3001, Some("/")),
-            ("alertmanager", 9093, Some("/-/healthy")),
-        ],
-        "Observability stack. Loki compactor needs >=720s start_period.",
-    ),
-    role(
-        "dev-tools",
-        "development",
-        "ubuntu-24.04",
-        (4, 8192, 50),
-        "ubuntu",
-        Active,
-        2,
-        &["gitea"],
-        &[
-            ("gitea", 3000, Some("/api/healthz")),
-            ("gitea-postgres", 5432, None),
-            ("act-runner", 8090, Some("/healthz")),
-        ],
-        "Git forge + Actions runner. Authentik SSO.",
-    ),
-    role(
-        "ai-consolidation",
-        "ai-services",
-        "ubuntu-24.04",
-        (8, 32768, 200),
-        "ubuntu",
-        Active,
-        2,
-        &["ai-consolidation"],
-        &[
-            ("qdrant", 6333, Some("/healthz")),
-            ("anythingllm", 3001, Some("/api/ping")),
-            ("open-webui", 8080, Some("/health")),
-        ],
-        "Qdrant + AnythingLLM + Open WebUI.",
-    ),
-    role(
-        "download-stack",
-        "media-download",
-        "ubuntu-24.04",
-        (4, 8192, 50),
-        "ubuntu",
-        Active,
-        4,
-        &["download-stack"],
-        &[
-            ("radarr", 7878, Some("/ping")),
-            ("sonarr", 8989, Some("/ping")),
-            ("sabnzbd", 8085, Some("/api")),
-            ("prowlarr", 9696, Some("/ping")),
-            ("lidarr", 8686, Some("/ping")),
-            ("bazarr", 6767, Some("/")),
-        ],
-        "Download services. NFS mounts from the hypervisor.",
-    ),
-    role(
-        "streaming-stack",
-        "media-streaming",
-        "ubuntu-24.04",
-        (4, 8192, 50),
-        "ubuntu",
-        Active,
-        4,
-        &["streaming-stack"],
-        &[
-            ("jellyfin", 8096, Some("/health")),
-            ("navidrome", 4533, Some("/ping")),
-            ("jellyseerr", 5055, Some("/api/v1/status")),
-        ],
-        "Streaming services.",
-    ),
-    role(
-        "finance-stack",
-        "finance",
-        "ubuntu-24.04",
-        (4, 8192, 96),
-        "ubuntu",
-        Active,
-        3,
-        &["finance"],
-        &[
-            ("firefly-iii", 8080, Some("/api/v1/about")),
-            ("paperless-ngx", 8000, Some("/api/")),
-            ("ghostfolio", 3333, Some("/api/v1/health")),
-        ],
-        "Firefly III, Paperless-ngx, Ghostfolio.",
-    ),
-    role(
-        "mint-data",
-        "mint-data-plane",
-        "ubuntu-24.04",
-        (4, 8192, 50),
-        "ubuntu",
-        Stopped,
-        3,
-        &[],
-        &[],
-        "Fresh-slate data plane. Powered off until the Mint cutover window; onboot=0.",
-    ),
-    role(
-        "mint-apps",
-        "mint-app-plane",
-        "ubuntu-24.04",
-        (2, 4096, 40),
-        "ubuntu",
-        Decommissioned,
-        3,
-        &[],
-        &[],
-        "App plane folded back into mint-data. Guest destroyed; final backup kept cold.",
-    ),
-    role(
-        "communications-stack",
-        "communications",
-        "ubuntu-24.04",
-        (2, 4096, 60),
-        "ubuntu",
-        Active,
-        3,
-        &["communications-stack"],
-        &[
-            ("stalwart", 8080, Some("/healthz/live")),
-            ("listmonk", 9001, Some("/health")),
-        ],
-        "Stalwart mail server (SMTP/IMAP/JMAP) and newsletters.",
-    ),
-    role(
-        "docs-stack",
-        "documentation",
-        "ubuntu-24.04",
-        (2, 4096, 40),
-        "ubuntu",
-        Active,
-        3,
-        &["docs"],
-        &[
-            ("wikijs", 3000, Some("/healthz")),
-            ("bookstack", 6875, Some("/status")),
-        ],
-        "Wiki.js and BookStack for operator runbooks.",
-    ),
-    role(
-        "backup-stack",
-        "backup",
-        "debian-12",
-        (2, 4096, 40),
-        "ubuntu",
-        Active,
-        2,
-        &["backup"],
-        &[
-            ("restic-rest", 8000, Some("/")),
-            ("kopia", 51515, Some("/api/v1/repo/status")),
-        ],
-        "Restic REST server and Kopia for file-level backups.",
-    ),
+    role("docker-host", "legacy-production", "linux-mint", (16, 98304, 300), "ronny", Active, 3, &["mint-os"], &[("mint-os-api", 3335, Some("/health")), ("mint-os-postgres", 15432, None), ("mint-os-redis", 6379, None), ("minio", 9000, Some("/minio/health/live"))], "Mint OS business workloads only (API, Postgres, MinIO)."),
+    role("media-stack", "media", "ubuntu-22.04", (8, 16384, 80), "ubuntu", Decommissioned, 4, &[], &[], "Split into download-stack and streaming-stack. Destroyed after final backup."),
+    role("automation-stack", "automation", "ubuntu-24.04", (4, 16384, 100), "automation", Active, 3, &["automation"], &[("n8n", 5678, Some("/healthz")), ("ollama", 11434, Some("/api/version")), ("browserless", 3002, Some("/json/version"))], "n8n workflows + Ollama. Canonical compose owner user is automation."),
+    role("immich", "photo-management", "ubuntu-24.04", (8, 16384, 100), "ronny", Active, 3, &["immich"], &[("immich-server", 2283, Some("/api/server/ping")), ("immich-ml", 3003, Some("/ping")), ("immich-postgres", 5433, None)], "Shop photo library (135K+ assets)."),
+    role("infra-core", "core-infrastructure", "ubuntu-24.04", (4, 8192, 50), "ubuntu", Active, 1, &["cloudflared", "pihole", "secrets", "vaultwarden", "caddy-auth"], &[("cloudflared", 2000, Some("/ready")), ("pihole", 8053, Some("/admin")), ("infisical", 8088, Some("/api/status")), ("vaultwarden", 8081, Some("/alive")), ("caddy", 80, Some("/")), ("authentik", 9000, Some("/-/health/live/"))], "Core infrastructure VM: reverse proxy, SSO, DNS, secrets, tunnel. Critical path."),
+    role("observability", "monitoring", "ubuntu-24.04", (4, 8192, 50), "ubuntu", Active, 2, &["prometheus", "grafana", "loki", "uptime-kuma"], &[("prometheus", 9090, Some("/-/healthy")), ("grafana", 3000, Some("/api/health")), ("loki", 3100, Some("/ready")), ("uptime-kuma", 3001, Some("/")), ("alertmanager", 9093, Some("/-/healthy"))], "Observability stack. Loki compactor needs >=720s start_period."),
+    role("dev-tools", "development", "ubuntu-24.04", (4, 8192, 50), "ubuntu", Active, 2, &["gitea"], &[("gitea", 3000, Some("/api/healthz")), ("gitea-postgres", 5432, None), ("act-runner", 8090, Some("/healthz"))], "Git forge + Actions runner. Authentik SSO."),
+    role("ai-consolidation", "ai-services", "ubuntu-24.04", (8, 32768, 200), "ubuntu", Active, 2, &["ai-consolidation"], &[("qdrant", 6333, Some("/healthz")), ("anythingllm", 3001, Some("/api/ping")), ("open-webui", 8080, Some("/health"))], "Qdrant + AnythingLLM + Open WebUI."),
+    role("download-stack", "media-download", "ubuntu-24.04", (4, 8192, 50), "ubuntu", Active, 4, &["download-stack"], &[("radarr", 7878, Some("/ping")), ("sonarr", 8989, Some("/ping")), ("sabnzbd", 8085, Some("/api")), ("prowlarr", 9696, Some("/ping")), ("lidarr", 8686, Some("/ping")), ("bazarr", 6767, Some("/"))], "Download services. NFS mounts from the hypervisor."),
+    role("streaming-stack", "media-streaming", "ubuntu-24.04", (4, 8192, 50), "ubuntu", Active, 4, &["streaming-stack"], &[("jellyfin", 8096, Some("/health")), ("navidrome", 4533, Some("/ping")), ("jellyseerr", 5055, Some("/api/v1/status"))], "Streaming services."),
+    role("finance-stack", "finance", "ubuntu-24.04", (4, 8192, 96), "ubuntu", Active, 3, &["finance"], &[("firefly-iii", 8080, Some("/api/v1/about")), ("paperless-ngx", 8000, Some("/api/")), ("ghostfolio", 3333, Some("/api/v1/health"))], "Firefly III, Paperless-ngx, Ghostfolio."),
+    role("mint-data", "mint-data-plane", "ubuntu-24.04", (4, 8192, 50), "ubuntu", Stopped, 3, &[], &[], "Fresh-slate data plane. Powered off until the Mint cutover window; onboot=0."),
+    role("mint-apps", "mint-app-plane", "ubuntu-24.04", (2, 4096, 40), "ubuntu", Decommissioned, 3, &[], &[], "App plane folded back into mint-data. Guest destroyed; final backup kept cold."),
+    role("communications-stack", "communications", "ubuntu-24.04", (2, 4096, 60), "ubuntu", Active, 3, &["communications-stack"], &[("stalwart", 8080, Some("/healthz/live")), ("listmonk", 9001, Some("/health"))], "Stalwart mail server (SMTP/IMAP/JMAP) and newsletters."),
+    role("docs-stack", "documentation", "ubuntu-24.04", (2, 4096, 40), "ubuntu", Active, 3, &["docs"], &[("wikijs", 3000, Some("/healthz")), ("bookstack", 6875, Some("/status"))], "Wiki.js and BookStack for operator runbooks."),
+    role("backup-stack", "backup", "debian-12", (2, 4096, 40), "ubuntu", Active, 2, &["backup"], &[("restic-rest", 8000, Some("/")), ("kopia", 51515, Some("/api/v1/repo/status"))], "Restic REST server and Kopia for file-level backups."),
 ];
 
+#[rustfmt::skip]
 static HOME_ROLES: &[Role] = &[
-    role(
-        "homeassistant",
-        "home-automation",
-        "haos-14",
-        (2, 4096, 32),
-        "hassio",
-        Active,
-        1,
-        &[],
-        &[("home-assistant", 8123, Some("/api/"))],
-        "HAOS. Zigbee, Z-Wave, Matter integrations. Supervisor API only, no docker CLI.",
-    ),
-    role(
-        "immich-home",
-        "photo-management",
-        "ubuntu-22.04",
-        (4, 8192, 64),
-        "ubuntu",
-        Active,
-        2,
-        &["immich-home"],
-        &[("immich-home-server", 2283, Some("/api/server/ping"))],
-        "Home photo library.",
-    ),
-    role(
-        "vaultwarden-home",
-        "password-manager",
-        "debian-12",
-        (1, 1024, 16),
-        "ubuntu",
-        Active,
-        2,
-        &["vaultwarden-home"],
-        &[("vaultwarden-home", 8080, Some("/alive"))],
-        "Home Vaultwarden replica (read-mostly). Primary vault lives on infra-core.",
-    ),
-    lxc(role(
-        "download-home",
-        "media-download",
-        "debian-12",
-        (2, 2048, 16),
-        "root",
-        Stopped,
-        2,
-        &[],
-        &[],
-        "Soft-decommissioned downloads LXC. Kept stopped.",
-    )),
-    lxc(role(
-        "pihole-home",
-        "dns",
-        "debian-12",
-        (1, 512, 8),
-        "root",
-        Active,
-        1,
-        &[],
-        &[("pihole-home", 80, Some("/admin/"))],
-        "Home Pi-hole v6 (bare metal in LXC, no docker).",
-    )),
-    role(
-        "nextcloud-home",
-        "file-sync",
-        "ubuntu-24.04",
-        (2, 4096, 64),
-        "ubuntu",
-        Active,
-        2,
-        &["nextcloud-home"],
-        &[
-            ("nextcloud-home", 8443, Some("/status.php")),
-            ("collabora-home", 9980, Some("/hosting/discovery")),
-        ],
-        "Nextcloud for family file sync.",
-    ),
+    role("homeassistant", "home-automation", "haos-14", (2, 4096, 32), "hassio", Active, 1, &[], &[("home-assistant", 8123, Some("/api/"))], "HAOS. Zigbee, Z-Wave, Matter integrations. Supervisor API only, no docker CLI."),
+    role("immich-home", "photo-management", "ubuntu-22.04", (4, 8192, 64), "ubuntu", Active, 2, &["immich-home"], &[("immich-home-server", 2283, Some("/api/server/ping"))], "Home photo library."),
+    role("vaultwarden-home", "password-manager", "debian-12", (1, 1024, 16), "ubuntu", Active, 2, &["vaultwarden-home"], &[("vaultwarden-home", 8080, Some("/alive"))], "Home Vaultwarden replica (read-mostly). Primary vault lives on infra-core."),
+    lxc(role("download-home", "media-download", "debian-12", (2, 2048, 16), "root", Stopped, 2, &[], &[], "Soft-decommissioned downloads LXC. Kept stopped.")),
+    lxc(role("pihole-home", "dns", "debian-12", (1, 512, 8), "root", Active, 1, &[], &[("pihole-home", 80, Some("/admin/"))], "Home Pi-hole v6 (bare metal in LXC, no docker).")),
+    role("nextcloud-home", "file-sync", "ubuntu-24.04", (2, 4096, 64), "ubuntu", Active, 2, &["nextcloud-home"], &[("nextcloud-home", 8443, Some("/status.php")), ("collabora-home", 9980, Some("/hosting/discovery"))], "Nextcloud for family file sync."),
 ];
 
 #[derive(Debug, Clone)]
@@ -1607,35 +1373,60 @@ fn write_one(out: &Path, f: &GenFile) -> std::io::Result<()> {
     Ok(())
 }
 
+/// `driftgate-corpus`
+pub fn cmd_corpus(a: &CorpusArgs) -> i32 {
+    if a.scale == 0 {
+        eprintln!("driftgate-corpus: --scale must be at least 1");
+        return 2;
+    }
+    let opts = CorpusOptions {
+        scale: a.scale,
+        seed: a.seed,
+        drift: a.drift,
+    };
+    match write(&opts, &a.out) {
+        Ok(s) => {
+            println!("{} → {}", s.describe(), a.out.display());
+            0
+        }
+        Err(e) => {
+            eprintln!("driftgate-corpus: cannot write corpus: {e}");
+            2
+        }
+    }
+}
+
 // ───────────────────────────── spine core ─────────────────────────────
 
 fn vm_lifecycle(m: &Model, rng: &mut Rng) -> (String, Vec<Drift>) {
     let mut drifts = Vec::new();
     let mut s = String::with_capacity(1024 * m.vms.len());
-    ln!(s, "# VM Lifecycle Binding (SSOT)");
-    ln!(
-        s,
-        "# Non-secret. Spine-native. One entry per Proxmox guest (VM or LXC), every phase."
+    binding_header(
+        &mut s,
+        "VM Lifecycle",
+        "Non-secret. Spine-native. One entry per Proxmox guest (VM or LXC), every phase.",
+        "2026-11-18",
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-18");
-    ln!(s, "#");
-    ln!(s, "# Contract: ops/bindings/vm.lifecycle.contract.yaml");
-    ln!(s, "# Derived projection: ops/bindings/vm.lifecycle.derived.yaml (regenerate, never hand-edit)");
-    ln!(s, "#");
-    ln!(s, "# Status values: planning | provisioned | registered | active | stopped | decommissioned | abandoned | template");
-    ln!(s);
-    ln!(s, "version: 1");
-    ln!(s, "updated: \"2026-11-18\"");
-    ln!(s, "owner: \"@ronny\"");
-    ln!(s);
-    ln!(s, "defaults:");
-    ln!(s, "  proxmox_host: pve");
-    ln!(s, "  profile: spine-ready-v1");
-    ln!(s, "  owner: \"@ronny\"");
-    ln!(s, "  decommission_policy: requires_migration_first");
-    ln!(s);
-    ln!(s, "vms:");
+    s.push_str(
+        r#"#
+# Contract: ops/bindings/vm.lifecycle.contract.yaml
+# Derived projection: ops/bindings/vm.lifecycle.derived.yaml (regenerate, never hand-edit)
+#
+# Status values: planning | provisioned | registered | active | stopped | decommissioned | abandoned | template
+
+version: 1
+updated: "2026-11-18"
+owner: "@ronny"
+
+defaults:
+  proxmox_host: pve
+  profile: spine-ready-v1
+  owner: "@ronny"
+  decommission_policy: requires_migration_first
+
+vms:
+"#
+    );
     let mut last_site = usize::MAX;
     for vm in &m.vms {
         let site = m.site_of(vm);
@@ -1660,13 +1451,13 @@ fn vm_lifecycle(m: &Model, rng: &mut Rng) -> (String, Vec<Drift>) {
         ln!(s, "    owner: \"@ronny\"");
         if drift_status {
             ln!(s, "    status: retired");
-            drifts.push(Drift {
-                code: "schema/vm.lifecycle",
-                repo: RepoId::Spine,
-                path: "ops/bindings/vm.lifecycle.yaml".into(),
-                subject: vm.subject(&m.sites),
-                what: "status `retired` is not a VM lifecycle status".into(),
-            });
+            drifts.push(Drift::new(
+                "schema/vm.lifecycle",
+                RepoId::Spine,
+                "ops/bindings/vm.lifecycle.yaml",
+                vm.subject(&m.sites),
+                "status `retired` is not a VM lifecycle status",
+            ));
         } else {
             ln!(s, "    status: {}", vm.status.as_str());
         }
@@ -1754,19 +1545,16 @@ fn vm_lifecycle(m: &Model, rng: &mut Rng) -> (String, Vec<Drift>) {
 
 fn vm_derived(m: &Model) -> String {
     let mut s = String::new();
-    ln!(s, "# GENERATED FILE — do not edit by hand.");
-    ln!(
-        s,
-        "# Projection of the active guests in ops/bindings/vm.lifecycle.yaml."
+    s.push_str(
+        r#"# GENERATED FILE — do not edit by hand.
+# Projection of the active guests in ops/bindings/vm.lifecycle.yaml.
+# Regenerate: ./ops/plugins/vm/bin/vm-lifecycle-derived-check --write
+
+generated_at: "2026-11-18T06:00:04Z"
+source: ops/bindings/vm.lifecycle.yaml
+active_vms:
+"#,
     );
-    ln!(
-        s,
-        "# Regenerate: ./ops/plugins/vm/bin/vm-lifecycle-derived-check --write"
-    );
-    ln!(s);
-    ln!(s, "generated_at: \"2026-11-18T06:00:04Z\"");
-    ln!(s, "source: ops/bindings/vm.lifecycle.yaml");
-    ln!(s, "active_vms:");
     for vm in m.vms.iter().filter(|v| v.active()) {
         ln!(s, "  - id: {}", vm.id);
         ln!(s, "    hostname: {}", vm.hostname);
@@ -1833,30 +1621,29 @@ generation_command: \"./ops/plugins/vm/bin/vm-lifecycle-derived-check --write\"
 fn ssh_targets(m: &Model) -> (String, usize) {
     let mut n = 0;
     let mut s = String::new();
-    ln!(s, "# SSH Targets Binding (SSOT)");
-    ln!(s, "# Non-secret. Spine-native.");
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-17");
-    ln!(s, "#");
-    ln!(
-        s,
-        "# Access policy: LAN-first for same-site targets; `host` is the LAN IP."
+    binding_header(
+        &mut s,
+        "SSH Targets",
+        "Non-secret. Spine-native.",
+        "2026-11-17",
     );
-    ln!(
-        s,
-        "# Tailscale is reserved for cross-site paths (home, NAS) and as fallback."
+    s.push_str(
+        r#"#
+# Access policy: LAN-first for same-site targets; `host` is the LAN IP.
+# Tailscale is reserved for cross-site paths (home, NAS) and as fallback.
+
+ssh:
+  defaults:
+    user: "ubuntu"
+    port: 22
+    connect_timeout_sec: 5
+    batch_mode: true
+    strict_host_key_checking: "no"
+    user_known_hosts_file: "/dev/null"
+
+  targets:
+"#,
     );
-    ln!(s);
-    ln!(s, "ssh:");
-    ln!(s, "  defaults:");
-    ln!(s, "    user: \"ubuntu\"");
-    ln!(s, "    port: 22");
-    ln!(s, "    connect_timeout_sec: 5");
-    ln!(s, "    batch_mode: true");
-    ln!(s, "    strict_host_key_checking: \"no\"");
-    ln!(s, "    user_known_hosts_file: \"/dev/null\"");
-    ln!(s);
-    ln!(s, "  targets:");
     for (si, site) in m.sites.iter().enumerate() {
         ln!(s, "    # ─── {} ───", site.label);
         ln!(s);
@@ -1967,10 +1754,13 @@ fn ssh_targets(m: &Model) -> (String, usize) {
                 ln!(s, "    - id: {}", dq(id));
                 ln!(s, "      host: \"{}.{last}\"", site.lan);
                 ln!(s, "      mac: {}", dq(mac));
-                ln!(s, "      user: \"admin\"");
-                ln!(s, "      access_method: lan_only");
-                ln!(s, "      access_policy: lan_only");
-                ln!(s, "      probe_via: pve");
+                s.push_str(
+                    r#"      user: "admin"
+      access_method: lan_only
+      access_policy: lan_only
+      probe_via: pve
+"#,
+                );
                 ln!(s, "      description: {}", dq(what));
                 ln!(s, "      tags: [\"network\", \"shop\", \"lan-only\"]");
                 ln!(s);
@@ -1981,14 +1771,14 @@ fn ssh_targets(m: &Model) -> (String, usize) {
             ln!(s, "    - id: \"nas\"");
             ln!(s, "      host: {}", dq(&m.nas_ts));
             ln!(s, "      tailscale_ip: {}", dq(&m.nas_ts));
-            ln!(s, "      user: \"ronadmin\"");
-            ln!(s, "      access_policy: tailscale_required");
-            ln!(s, "      description: \"Synology DS918+ (home). NFS exports and vzdump offsite target.\"");
-            ln!(
-                s,
-                "      tags: [\"storage\", \"backup\", \"core\", \"home\"]"
+            s.push_str(
+                r#"      user: "ronadmin"
+      access_policy: tailscale_required
+      description: "Synology DS918+ (home). NFS exports and vzdump offsite target."
+      tags: ["storage", "backup", "core", "home"]
+
+"#,
             );
-            ln!(s);
         }
     }
     (s, n)
@@ -2007,41 +1797,35 @@ fn expect_of(name: &str) -> &'static str {
 fn services_health(m: &Model) -> (String, Vec<Drift>) {
     let mut drifts = Vec::new();
     let mut s = String::new();
-    ln!(s, "# Service Health Probes (SSOT)");
-    ln!(
-        s,
-        "# Non-secret. Spine-native. Read by services.health.status."
+    s.push_str(
+        r#"# Service Health Probes (SSOT)
+# Non-secret. Spine-native. Read by services.health.status.
+# Status: authoritative
+# Last verified: 2026-11-16
+#
+# host   = ssh.targets id the probe belongs to
+# url    = literal IP (no DNS dependency during outages)
+# expect = HTTP status (int) or a comma list string when auth answers first
+
+version: "1.2"
+
+defaults:
+  connect_timeout_sec: 3
+  max_time_sec: 10
+
+endpoints:
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-16");
-    ln!(s, "#");
-    ln!(s, "# host   = ssh.targets id the probe belongs to");
-    ln!(
-        s,
-        "# url    = literal IP (no DNS dependency during outages)"
-    );
-    ln!(
-        s,
-        "# expect = HTTP status (int) or a comma list string when auth answers first"
-    );
-    ln!(s);
-    ln!(s, "version: \"1.2\"");
-    ln!(s);
-    ln!(s, "defaults:");
-    ln!(s, "  connect_timeout_sec: 3");
-    ln!(s, "  max_time_sec: 10");
-    ln!(s);
-    ln!(s, "endpoints:");
     for vm in m.vms.iter().filter(|v| v.active()) {
         let site = m.site_of(vm);
         if m.drift() && vm.hostname == "docs-stack" {
-            drifts.push(Drift {
-                code: "D69",
-                repo: RepoId::Spine,
-                path: "ops/bindings/vm.lifecycle.yaml".into(),
-                subject: vm.subject(&m.sites),
-                what: "active VM docs-stack has no services.health probe".into(),
-            });
+            drifts.push(Drift::new(
+                "D69",
+                RepoId::Spine,
+                "ops/bindings/vm.lifecycle.yaml",
+                vm.subject(&m.sites),
+                "active VM docs-stack has no services.health probe",
+            ));
             continue;
         }
         ln!(s, "  # ─── {} ({}) ───", vm.hostname, vm.id);
@@ -2076,23 +1860,20 @@ fn services_health(m: &Model) -> (String, Vec<Drift>) {
 fn compose_targets(m: &Model) -> (String, Vec<Drift>) {
     let mut drifts = Vec::new();
     let mut s = String::new();
-    ln!(s, "# Docker Compose Targets (SSOT)");
-    ln!(
-        s,
-        "# Non-secret. Which compose stacks run where; read by docker.compose.status."
+    s.push_str(
+        r#"# Docker Compose Targets (SSOT)
+# Non-secret. Which compose stacks run where; read by docker.compose.status.
+# Status: authoritative
+# Last verified: 2026-11-14
+#
+# targets is keyed by compose target name (== ssh target id).
+
+version: 2
+updated: 2026-11-14
+
+targets:
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-14");
-    ln!(s, "#");
-    ln!(
-        s,
-        "# targets is keyed by compose target name (== ssh target id)."
-    );
-    ln!(s);
-    ln!(s, "version: 2");
-    ln!(s, "updated: 2026-11-14");
-    ln!(s);
-    ln!(s, "targets:");
     for vm in m.vms.iter().filter(|v| v.active() && !v.stacks.is_empty()) {
         ln!(s, "  {}:", vm.hostname);
         ln!(s, "    ssh_target: {}", vm.hostname);
@@ -2105,13 +1886,13 @@ fn compose_targets(m: &Model) -> (String, Vec<Drift>) {
         if m.drift() && vm.hostname == "observability" {
             ln!(s, "    description: \"Monitoring plane.\"");
             ln!(s, "    connect_timeout_sec: 15");
-            drifts.push(Drift {
-                code: "parse/duplicate-key",
-                repo: RepoId::Spine,
-                path: "ops/bindings/docker.compose.targets.yaml".into(),
-                subject: "targets.observability.connect_timeout_sec".into(),
-                what: "`connect_timeout_sec` given twice".into(),
-            });
+            drifts.push(Drift::new(
+                "parse/duplicate-key",
+                RepoId::Spine,
+                "ops/bindings/docker.compose.targets.yaml",
+                "targets.observability.connect_timeout_sec",
+                "`connect_timeout_sec` given twice",
+            ));
         }
         ln!(s, "    stacks:");
         for (k, st) in vm.stacks.iter().enumerate() {
@@ -2136,46 +1917,34 @@ fn compose_targets(m: &Model) -> (String, Vec<Drift>) {
 fn backup_inventory(m: &Model) -> (String, Vec<Drift>) {
     let mut drifts = Vec::new();
     let mut s = String::new();
-    ln!(s, "# Backup Inventory (SSOT)");
-    ln!(
-        s,
-        "# Non-secret. Which backup artifacts must exist, where, and how fresh."
+    s.push_str(
+        r#"# Backup Inventory (SSOT)
+# Non-secret. Which backup artifacts must exist, where, and how fresh.
+# Status: authoritative
+# Last verified: 2026-11-19
+#
+# Classifications: critical (26h), important (48h), rebuildable (168h)
+# Targets are keyed by `name`; vm.lifecycle.yaml backup_target values point here.
+
+version: 1
+
+defaults:
+  timezone: "America/New_York"
+  ssh_timeout_sec: 6
+  stale_after_hours: 26
+
+model:
+  data_classes: [critical, important, rebuildable]
+  schedule_classes:
+    daily: {cron: "0 1 * * *", stale_after_hours: 26}
+    weekly: {cron: "0 4 * * 0", stale_after_hours: 192}
+  retention:
+    primary_keep_last: 3
+    offsite_keep_last: 7
+
+runtime_units:
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-19");
-    ln!(s, "#");
-    ln!(
-        s,
-        "# Classifications: critical (26h), important (48h), rebuildable (168h)"
-    );
-    ln!(
-        s,
-        "# Targets are keyed by `name`; vm.lifecycle.yaml backup_target values point here."
-    );
-    ln!(s);
-    ln!(s, "version: 1");
-    ln!(s);
-    ln!(s, "defaults:");
-    ln!(s, "  timezone: \"America/New_York\"");
-    ln!(s, "  ssh_timeout_sec: 6");
-    ln!(s, "  stale_after_hours: 26");
-    ln!(s);
-    ln!(s, "model:");
-    ln!(s, "  data_classes: [critical, important, rebuildable]");
-    ln!(s, "  schedule_classes:");
-    ln!(
-        s,
-        "    daily: {{cron: \"0 1 * * *\", stale_after_hours: 26}}"
-    );
-    ln!(
-        s,
-        "    weekly: {{cron: \"0 4 * * 0\", stale_after_hours: 192}}"
-    );
-    ln!(s, "  retention:");
-    ln!(s, "    primary_keep_last: 3");
-    ln!(s, "    offsite_keep_last: 7");
-    ln!(s);
-    ln!(s, "runtime_units:");
     for site in m.sites.iter().filter(|x| x.status == "active") {
         ln!(s, "  - unit_id: {}-hypervisor", site.hv);
         ln!(s, "    kind: machine");
@@ -2186,12 +1955,15 @@ fn backup_inventory(m: &Model) -> (String, Vec<Drift>) {
         ln!(s, "    hostname: {}", site.hv);
         ln!(s, "    site: {}", site.id);
     }
-    ln!(s, "  - unit_id: synology-ds918");
-    ln!(s, "    kind: machine");
-    ln!(s, "    hostname: nas");
-    ln!(s, "    site: home");
-    ln!(s);
-    ln!(s, "targets:");
+    s.push_str(
+        r#"  - unit_id: synology-ds918
+    kind: machine
+    hostname: nas
+    site: home
+
+targets:
+"#,
+    );
     for (si, site) in m.sites.iter().enumerate() {
         let vms: Vec<&Vm> = m
             .vms
@@ -2264,27 +2036,21 @@ fn backup_inventory(m: &Model) -> (String, Vec<Drift>) {
             ln!(s);
         }
     }
-    ln!(
-        s,
-        "  # ==========================================================================="
-    );
-    ln!(
-        s,
-        "  # OFFSITE (NAS at home, over Tailscale) — daily rsync after vzdump"
-    );
-    ln!(
-        s,
-        "  # ==========================================================================="
+    s.push_str(
+        r#"  # ===========================================================================
+  # OFFSITE (NAS at home, over Tailscale) — daily rsync after vzdump
+  # ===========================================================================
+"#,
     );
     let nas_enabled = !m.drift();
     if !nas_enabled {
-        drifts.push(Drift {
-            code: "D139",
-            repo: RepoId::Spine,
-            path: "ops/bindings/backup.inventory.yaml".into(),
-            subject: "device:nas".into(),
-            what: "no enabled backup target on the NAS".into(),
-        });
+        drifts.push(Drift::new(
+            "D139",
+            RepoId::Spine,
+            "ops/bindings/backup.inventory.yaml",
+            "device:nas",
+            "no enabled backup target on the NAS",
+        ));
     }
     for (name, glob) in [
         ("vm-offsite-critical", "vzdump-qemu-*.vma.zst"),
@@ -2292,44 +2058,43 @@ fn backup_inventory(m: &Model) -> (String, Vec<Drift>) {
     ] {
         ln!(s, "  - name: {name}");
         ln!(s, "    enabled: {nas_enabled}");
-        ln!(s, "    kind: file_glob");
-        ln!(s, "    host: nas");
-        ln!(
-            s,
-            "    base_path: \"/volume1/backups/proxmox/vzdump/critical\""
+        s.push_str(
+            r#"    kind: file_glob
+    host: nas
+    base_path: "/volume1/backups/proxmox/vzdump/critical"
+"#,
         );
         ln!(s, "    glob: {}", dq(glob));
-        ln!(s, "    stale_after_hours: 48");
-        ln!(s, "    classification: important");
-        ln!(s);
+        s.push_str(
+            r#"    stale_after_hours: 48
+    classification: important
+
+"#,
+        );
     }
     (s, drifts)
 }
 
 fn startup_sequencing(m: &Model) -> String {
     let mut s = String::new();
-    ln!(s, "# Startup Sequencing Binding (SSOT)");
-    ln!(s, "# Non-secret. Spine-native.");
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-13");
-    ln!(s, "#");
-    ln!(s, "# Rules:");
-    ln!(
-        s,
-        "#   - phases start in ascending order; stacks within a host in declared order"
+    binding_header(
+        &mut s,
+        "Startup Sequencing",
+        "Non-secret. Spine-native.",
+        "2026-11-13",
     );
-    ln!(
-        s,
-        "#   - every phase carries a site tag (site-scoped maintenance)"
+    s.push_str(
+        r#"#
+# Rules:
+#   - phases start in ascending order; stacks within a host in declared order
+#   - every phase carries a site tag (site-scoped maintenance)
+#   - qemu guests go in vm_ids, LXC containers in lxc_ids (pct, not qm)
+
+version: 3
+updated: "2026-11-13"
+
+"#,
     );
-    ln!(
-        s,
-        "#   - qemu guests go in vm_ids, LXC containers in lxc_ids (pct, not qm)"
-    );
-    ln!(s);
-    ln!(s, "version: 3");
-    ln!(s, "updated: \"2026-11-13\"");
-    ln!(s);
     for (si, site) in m.sites.iter().enumerate() {
         if site.status != "active" {
             continue;
@@ -2427,12 +2192,15 @@ fn startup_sequencing(m: &Model) -> String {
         }
         if site.id == "home" {
             ln!(s, "  - phase: {}", site.phase_base + 9);
-            ln!(s, "    site: home");
-            ln!(s, "    label: \"Home NAS services\"");
-            ln!(s, "    hosts:");
-            ln!(s, "      - target: nas");
-            ln!(s, "        wait_after_sec: 20");
-            ln!(s, "        health_probes:");
+            s.push_str(
+                r#"    site: home
+    label: "Home NAS services"
+    hosts:
+      - target: nas
+        wait_after_sec: 20
+        health_probes:
+"#,
+            );
             ln!(s, "          - \"http://{}:5000/\"  # DSM", m.nas_ts);
             ln!(s);
         }
@@ -2442,21 +2210,21 @@ fn startup_sequencing(m: &Model) -> String {
 
 fn topology_sites(m: &Model) -> String {
     let mut s = String::new();
-    ln!(s, "# Site Topology (SSOT)");
-    ln!(
-        s,
-        "# Every site the spine manages. Nothing may hard-code \"shop\" and \"home\":"
+    s.push_str(
+        r#"# Site Topology (SSOT)
+# Every site the spine manages. Nothing may hard-code "shop" and "home":
+# scripts iterate this list (a planned site exists).
+# Status: authoritative
+# Last verified: 2026-11-16
+
+status: authoritative
+owner: "@ronny"
+last_verified: 2026-11-16
+scope: platform-site-topology-ssot
+
+sites:
+"#,
     );
-    ln!(s, "# scripts iterate this list (a planned site exists).");
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-16");
-    ln!(s);
-    ln!(s, "status: authoritative");
-    ln!(s, "owner: \"@ronny\"");
-    ln!(s, "last_verified: 2026-11-16");
-    ln!(s, "scope: platform-site-topology-ssot");
-    ln!(s);
-    ln!(s, "sites:");
     for (si, site) in m.sites.iter().enumerate() {
         let ct: Vec<String> = m
             .vms
@@ -2485,28 +2253,25 @@ fn topology_sites(m: &Model) -> String {
 
 fn home_devices(m: &Model, rng: &mut Rng) -> String {
     let mut s = String::new();
-    ln!(s, "# Home Device Registry (SSOT)");
-    ln!(
-        s,
-        "# Devices on the home network (10.0.0.0/24) that the spine cares about."
+    s.push_str(
+        r#"# Home Device Registry (SSOT)
+# Devices on the home network (10.0.0.0/24) that the spine cares about.
+# Status: authoritative
+# Last verified: 2026-11-12
+#
+# Categories: infrastructure | coordinator | iot | personal | unknown
+
+network:
+  subnet: "10.0.0.0/24"
+  gateway: "10.0.0.1"
+  dhcp_range: "10.0.0.200-254"
+  dhcp_dns: "10.0.0.105"
+  wifi_ssid: "pogodobby"
+
+devices:
+  # ─── Infrastructure (wired) ───
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-12");
-    ln!(s, "#");
-    ln!(
-        s,
-        "# Categories: infrastructure | coordinator | iot | personal | unknown"
-    );
-    ln!(s);
-    ln!(s, "network:");
-    ln!(s, "  subnet: \"10.0.0.0/24\"");
-    ln!(s, "  gateway: \"10.0.0.1\"");
-    ln!(s, "  dhcp_range: \"10.0.0.200-254\"");
-    ln!(s, "  dhcp_dns: \"10.0.0.105\"");
-    ln!(s, "  wifi_ssid: \"pogodobby\"");
-    ln!(s);
-    ln!(s, "devices:");
-    ln!(s, "  # ─── Infrastructure (wired) ───");
     let home = m.sites.iter().find(|x| x.id == "home");
     let hv_ts = home.map(|h| h.hv_ts.clone()).unwrap_or_default();
     for (id, name, ip, ts, role) in [
@@ -2632,23 +2397,20 @@ fn operational_gaps(m: &Model, rng: &mut Rng) -> String {
     let gates = m.active_gate_ids();
     let hosts: Vec<&str> = m.vms.iter().map(|v| v.hostname.as_str()).collect();
     let mut s = String::with_capacity(n * 900);
-    ln!(s, "# Operational Gaps Registry");
-    ln!(
-        s,
-        "# Projection of the gap authority; entries conform to ops/bindings/gap.schema.yaml."
+    s.push_str(
+        r#"# Operational Gaps Registry
+# Projection of the gap authority; entries conform to ops/bindings/gap.schema.yaml.
+# Status: authoritative
+# Last verified: 2026-11-19
+#
+# Legacy aliases discovered_at / notes are allowed here (spine.schema.conventions.yaml).
+
+version: 1
+updated: "2026-11-19"
+
+gaps:
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-19");
-    ln!(s, "#");
-    ln!(
-        s,
-        "# Legacy aliases discovered_at / notes are allowed here (spine.schema.conventions.yaml)."
-    );
-    ln!(s);
-    ln!(s, "version: 1");
-    ln!(s, "updated: \"2026-11-19\"");
-    ln!(s);
-    ln!(s, "gaps:");
     for i in 0..n {
         let host = *rng.pick(&hosts);
         let disc = date(rng, 1, 10);
@@ -2710,11 +2472,14 @@ fn operational_gaps(m: &Model, rng: &mut Rng) -> String {
 fn gate_registry(m: &Model) -> String {
     let mut s = String::new();
     let retired = m.gates.iter().filter(|g| g.retired).count();
-    ln!(s, "schema_version: '1.0'");
-    ln!(s, "updated: '2026-11-18'");
-    ln!(s, "description: Canonical gate registry for drift-surface verification. Source of truth for gate metadata.");
-    ln!(s, "gate_metadata_authority: authoritative");
-    ln!(s, "gate_count:");
+    s.push_str(
+        r#"schema_version: '1.0'
+updated: '2026-11-18'
+description: Canonical gate registry for drift-surface verification. Source of truth for gate metadata.
+gate_metadata_authority: authoritative
+gate_count:
+"#
+    );
     ln!(s, "  total: {}", m.gates.len());
     ln!(s, "  active: {}", m.gates.len() - retired);
     ln!(s, "  retired: {retired}");
@@ -2763,32 +2528,29 @@ fn gate_script(g: &Gate) -> String {
 fn operating_profiles(m: &Model) -> (String, Vec<Drift>) {
     let mut drifts = Vec::new();
     let mut s = String::new();
-    ln!(s, "# VM Operating Profile Binding (SSOT)");
-    ln!(
-        s,
-        "# Non-secret. HOW agents and operators interact with each active guest."
+    s.push_str(
+        r#"# VM Operating Profile Binding (SSOT)
+# Non-secret. HOW agents and operators interact with each active guest.
+# Companion to vm.lifecycle.yaml (WHAT exists). One profile per active guest (D86).
+# Status: authoritative
+# Last verified: 2026-11-14
+
+version: 1
+updated: "2026-11-14"
+owner: "@ronny"
+
+profiles:
+"#,
     );
-    ln!(
-        s,
-        "# Companion to vm.lifecycle.yaml (WHAT exists). One profile per active guest (D86)."
-    );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-14");
-    ln!(s);
-    ln!(s, "version: 1");
-    ln!(s, "updated: \"2026-11-14\"");
-    ln!(s, "owner: \"@ronny\"");
-    ln!(s);
-    ln!(s, "profiles:");
     for vm in m.vms.iter().filter(|v| v.active()) {
         if m.drift() && vm.hostname == "finance-stack" {
-            drifts.push(Drift {
-                code: "D86",
-                repo: RepoId::Spine,
-                path: "ops/bindings/vm.lifecycle.yaml".into(),
-                subject: vm.subject(&m.sites),
-                what: "active VM finance-stack has no operating profile".into(),
-            });
+            drifts.push(Drift::new(
+                "D86",
+                RepoId::Spine,
+                "ops/bindings/vm.lifecycle.yaml",
+                vm.subject(&m.sites),
+                "active VM finance-stack has no operating profile",
+            ));
             continue;
         }
         let (mode, rt, diag) = if vm.os.starts_with("haos") {
@@ -2822,27 +2584,24 @@ fn operating_profiles(m: &Model) -> (String, Vec<Drift>) {
 fn agents_registry(m: &Model, rng: &mut Rng) -> String {
     let gates = m.active_gate_ids();
     let mut s = String::new();
-    ln!(
-        s,
-        "# ═══════════════════════════════════════════════════════════════════════════"
+    s.push_str(
+        r#"# ═══════════════════════════════════════════════════════════════════════════
+# Agent Registry — domain agent discovery SSOT
+# ═══════════════════════════════════════════════════════════════════════════
+# Status: authoritative
+# Last verified: 2026-11-17
+
+version: 2
+updated: "2026-11-17"
+
+contracts:
+  active_workbench_agents:
+    enforce: true
+    implementation_root: "~/code/workbench/agents/"
+
+agents:
+"#,
     );
-    ln!(s, "# Agent Registry — domain agent discovery SSOT");
-    ln!(
-        s,
-        "# ═══════════════════════════════════════════════════════════════════════════"
-    );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-17");
-    ln!(s);
-    ln!(s, "version: 2");
-    ln!(s, "updated: \"2026-11-17\"");
-    ln!(s);
-    ln!(s, "contracts:");
-    ln!(s, "  active_workbench_agents:");
-    ln!(s, "    enforce: true");
-    ln!(s, "    implementation_root: \"~/code/workbench/agents/\"");
-    ln!(s);
-    ln!(s, "agents:");
     let domains = [
         "infrastructure",
         "media",
@@ -2910,18 +2669,18 @@ fn agents_registry(m: &Model, rng: &mut Rng) -> String {
 
 fn deprecated_terms() -> String {
     let mut s = String::new();
-    ln!(s, "# Deprecated Terms Registry");
-    ln!(
-        s,
-        "# Terms that must no longer appear in governance docs (D60 sweeps for them)."
+    s.push_str(
+        r#"# Deprecated Terms Registry
+# Terms that must no longer appear in governance docs (D60 sweeps for them).
+# Status: authoritative
+# Last verified: 2026-11-13
+
+version: 1
+updated_at: "2026-11-13"
+
+terms:
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-13");
-    ln!(s);
-    ln!(s, "version: 1");
-    ln!(s, "updated_at: \"2026-11-13\"");
-    ln!(s);
-    ln!(s, "terms:");
     for (p, r, why) in [
         (
             "INFRASTRUCTURE_AUTHORITY.md",
@@ -2957,18 +2716,24 @@ fn deprecated_terms() -> String {
         ln!(s, "  - pattern: {}", dq(p));
         ln!(s, "    replacement: {}", dq(r));
         ln!(s, "    reason: {}", dq(why));
-        ln!(s, "    deprecated_at: 2026-02-08");
-        ln!(s, "    exclude_files:");
-        ln!(s, "      - \"ops/bindings/deprecated.terms.yaml\"");
-        ln!(s, "      - \"ops/bindings/operational.gaps.yaml\"");
-        ln!(s);
+        s.push_str(
+            r#"    deprecated_at: 2026-02-08
+    exclude_files:
+      - "ops/bindings/deprecated.terms.yaml"
+      - "ops/bindings/operational.gaps.yaml"
+
+"#,
+        );
     }
-    ln!(s, "# Which directories D60 greps.");
-    ln!(s, "scan_paths:");
-    ln!(s, "  - \"docs/governance/\"");
-    ln!(s);
-    ln!(s, "scan_exclude:");
-    ln!(s, "  - \"docs/governance/_audits/\"");
+    s.push_str(
+        r#"# Which directories D60 greps.
+scan_paths:
+  - "docs/governance/"
+
+scan_exclude:
+  - "docs/governance/_audits/"
+"#,
+    );
     s
 }
 
@@ -3040,132 +2805,100 @@ optional_fields:
     .into()
 }
 
+#[rustfmt::skip]
 const ALLOWED_STATUS: &[&str] = &[
-    "active",
-    "inactive",
-    "draft",
-    "planned",
-    "open",
-    "pending",
-    "blocked",
-    "fixed",
-    "closed",
-    "applied",
-    "superseded",
-    "archived",
-    "parked",
-    "done",
-    "failed",
-    "unknown",
-    "ready",
-    "deprecated",
-    "authoritative",
-    "planning",
-    "provisioned",
-    "registered",
-    "decommissioned",
-    "abandoned",
-    "stopped",
-    "template",
-    "retired",
-    "accepted",
-    "generated",
+    "active", "inactive", "draft", "planned", "open", "pending",
+    "blocked", "fixed", "closed", "applied", "superseded", "archived",
+    "parked", "done", "failed", "unknown", "ready", "deprecated",
+    "authoritative", "planning", "provisioned", "registered", "decommissioned", "abandoned",
+    "stopped", "template", "retired", "accepted", "generated",
 ];
 
 fn schema_conventions() -> String {
     let mut s = String::new();
-    ln!(s, "status: authoritative");
-    ln!(s, "owner: \"@ronny\"");
-    ln!(s, "last_verified: 2026-11-15");
-    ln!(s, "scope: spine-schema-conventions");
-    ln!(s);
-    ln!(s, "version: 1");
-    ln!(s, "updated_at: \"2026-11-15\"");
-    ln!(s);
-    ln!(s, "policy:");
-    ln!(s, "  enforcement_mode: touch_and_fix");
-    ln!(s, "  changed_file_enforcement: true");
-    ln!(s, "  include_globs:");
-    ln!(s, "    - \"ops/bindings/**/*.yaml\"");
-    ln!(s, "    - \"ops/bindings/**/*.yml\"");
-    ln!(s, "  always_validate_files:");
-    ln!(s, "    - ops/bindings/spine.schema.conventions.yaml");
-    ln!(s);
-    ln!(s, "status_rules:");
-    ln!(s, "  canonical_field: status");
-    ln!(s, "  allowed_values:");
+    s.push_str(
+        r#"status: authoritative
+owner: "@ronny"
+last_verified: 2026-11-15
+scope: spine-schema-conventions
+
+version: 1
+updated_at: "2026-11-15"
+
+policy:
+  enforcement_mode: touch_and_fix
+  changed_file_enforcement: true
+  include_globs:
+    - "ops/bindings/**/*.yaml"
+    - "ops/bindings/**/*.yml"
+  always_validate_files:
+    - ops/bindings/spine.schema.conventions.yaml
+
+status_rules:
+  canonical_field: status
+  allowed_values:
+"#,
+    );
     for v in ALLOWED_STATUS {
         ln!(s, "    - {v}");
     }
-    ln!(s, "  lifecycle_field: lifecycle");
-    ln!(s, "  lifecycle_values: [ready, experimental, deprecated]");
-    ln!(s);
-    ln!(s, "date_rules:");
-    ln!(s, "  canonical_fields: [created_at, updated_at, closed_at]");
-    ln!(s, "  accepted_legacy_fields: [updated, last_verified, last_reviewed, last_synced, discovered_at, opened]");
-    ln!(s, "  iso_8601_regex: '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}([T][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}Z)?$'");
-    ln!(s);
-    ln!(s, "field_rules:");
-    ln!(s, "  canonical_id_field: id");
-    ln!(s, "  canonical_description_field: description");
-    ln!(
-        s,
-        "  disallowed_alias_keys: [vmid, notes, discovered_at, opened]"
+    s.push_str(
+        r#"  lifecycle_field: lifecycle
+  lifecycle_values: [ready, experimental, deprecated]
+
+date_rules:
+  canonical_fields: [created_at, updated_at, closed_at]
+  accepted_legacy_fields: [updated, last_verified, last_reviewed, last_synced, discovered_at, opened]
+  iso_8601_regex: '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T][0-9]{2}:[0-9]{2}:[0-9]{2}Z)?$'
+
+field_rules:
+  canonical_id_field: id
+  canonical_description_field: description
+  disallowed_alias_keys: [vmid, notes, discovered_at, opened]
+  discouraged_alias_keys: [domain_id, gate_id, agent_id, last_synced]
+
+legacy_alias_rules:
+  touch_to_fix_required: true
+  legacy_exceptions:
+    - file: ops/bindings/operational.gaps.yaml
+      allowed_keys: [discovered_at, notes]
+      touch_to_fix_required: false
+      reason: "Gap corpus predates the conventions; gap.schema.yaml still declares both keys."
+    - file: ops/bindings/gap.schema.yaml
+      allowed_keys: [discovered_at, notes]
+      touch_to_fix_required: false
+      reason: "Declares the legacy gap fields by name."
+    - file: ops/bindings/spine.schema.conventions.yaml
+      allowed_keys: [discovered_at, opened, notes, vmid]
+      touch_to_fix_required: false
+      reason: "Names the disallowed keys."
+
+schema_bound_files:
+  - file: ops/bindings/operational.gaps.yaml
+    schema: ops/bindings/gap.schema.yaml
+    enforcement: strict
+    entry_path: ".gaps[]"
+
+reporting:
+  audit_report_prefix: SPINE_SCHEMA_CONVENTIONS_AUDIT
+  audit_report_dir: evidence/verify/governance
+"#
     );
-    ln!(
-        s,
-        "  discouraged_alias_keys: [domain_id, gate_id, agent_id, last_synced]"
-    );
-    ln!(s);
-    ln!(s, "legacy_alias_rules:");
-    ln!(s, "  touch_to_fix_required: true");
-    ln!(s, "  legacy_exceptions:");
-    ln!(s, "    - file: ops/bindings/operational.gaps.yaml");
-    ln!(s, "      allowed_keys: [discovered_at, notes]");
-    ln!(s, "      touch_to_fix_required: false");
-    ln!(s, "      reason: \"Gap corpus predates the conventions; gap.schema.yaml still declares both keys.\"");
-    ln!(s, "    - file: ops/bindings/gap.schema.yaml");
-    ln!(s, "      allowed_keys: [discovered_at, notes]");
-    ln!(s, "      touch_to_fix_required: false");
-    ln!(
-        s,
-        "      reason: \"Declares the legacy gap fields by name.\""
-    );
-    ln!(s, "    - file: ops/bindings/spine.schema.conventions.yaml");
-    ln!(
-        s,
-        "      allowed_keys: [discovered_at, opened, notes, vmid]"
-    );
-    ln!(s, "      touch_to_fix_required: false");
-    ln!(s, "      reason: \"Names the disallowed keys.\"");
-    ln!(s);
-    ln!(s, "schema_bound_files:");
-    ln!(s, "  - file: ops/bindings/operational.gaps.yaml");
-    ln!(s, "    schema: ops/bindings/gap.schema.yaml");
-    ln!(s, "    enforcement: strict");
-    ln!(s, "    entry_path: \".gaps[]\"");
-    ln!(s);
-    ln!(s, "reporting:");
-    ln!(s, "  audit_report_prefix: SPINE_SCHEMA_CONVENTIONS_AUDIT");
-    ln!(s, "  audit_report_dir: evidence/verify/governance");
     s
 }
 
 fn ip_parity_policy() -> String {
     let mut s = String::new();
-    ln!(s, "# VM IP Parity Policy");
-    ln!(
-        s,
-        "# Shop VM LAN IPs end in their VMID; exceptions are declared here (D52)."
-    );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-10");
-    ln!(s);
-    ln!(s, "version: 1");
-    ln!(s, "updated: 2026-11-10");
-    ln!(
-        s,
-        "rule: \"lan_ip last octet == vmid for sites with 192.168.1.0/24\""
+    s.push_str(
+        r#"# VM IP Parity Policy
+# Shop VM LAN IPs end in their VMID; exceptions are declared here (D52).
+# Status: authoritative
+# Last verified: 2026-11-10
+
+version: 1
+updated: 2026-11-10
+rule: "lan_ip last octet == vmid for sites with 192.168.1.0/24"
+"#,
     );
     // D52 scope: the two real sites (branch sites number their LANs freely).
     ln!(s, "sites: [shop, home]");
@@ -3175,13 +2908,13 @@ fn ip_parity_policy() -> String {
 
 fn proposals(m: &Model, rng: &mut Rng) -> String {
     let mut s = String::new();
-    ln!(s, "# Proposal Lifecycle Ledger");
-    ln!(
-        s,
-        "# One YAML document per change proposal, appended by proposals.submit / proposals.apply."
+    s.push_str(
+        r#"# Proposal Lifecycle Ledger
+# One YAML document per change proposal, appended by proposals.submit / proposals.apply.
+# Status: authoritative
+# Last verified: 2026-11-19
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-19");
     let hosts: Vec<&str> = m.vms.iter().map(|v| v.hostname.as_str()).collect();
     for i in 0..40 * m.n() {
         let host = rng.pick(&hosts);
@@ -3219,18 +2952,18 @@ fn proposals(m: &Model, rng: &mut Rng) -> String {
 fn capability_catalog(m: &Model, rng: &mut Rng) -> String {
     let n = 2200 * m.n();
     let mut s = String::with_capacity(n * 680);
-    ln!(s, "# Capability Catalog (SSOT)");
-    ln!(
-        s,
-        "# Every `./bin/ops cap run <name>` capability: command, safety class, approval, receipts."
+    s.push_str(
+        r#"# Capability Catalog (SSOT)
+# Every `./bin/ops cap run <name>` capability: command, safety class, approval, receipts.
+# Status: authoritative
+# Last verified: 2026-11-18
+
+version: "4.2"
+updated_at: "2026-11-18"
+
+capabilities:
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-18");
-    ln!(s);
-    ln!(s, "version: \"4.2\"");
-    ln!(s, "updated_at: \"2026-11-18\"");
-    ln!(s);
-    ln!(s, "capabilities:");
     let domains = [
         "infra", "media", "finance", "home", "backup", "network", "secrets", "mail", "docs",
         "gaps", "verify", "loops",
@@ -3431,24 +3164,11 @@ fn title_of(name: &str) -> String {
         .join(" ")
 }
 
+#[rustfmt::skip]
 const OTHER_STATUS: &[&str] = &[
-    "active",
-    "active",
-    "active",
-    "draft",
-    "planned",
-    "open",
-    "pending",
-    "blocked",
-    "fixed",
-    "closed",
-    "applied",
-    "superseded",
-    "archived",
-    "parked",
-    "done",
-    "ready",
-    "deprecated",
+    "active", "active", "active", "draft", "planned", "open",
+    "pending", "blocked", "fixed", "closed", "applied", "superseded",
+    "archived", "parked", "done", "ready", "deprecated",
 ];
 
 /// A binding of one of nine shapes, 1–40 KB (average ~9 KB).
@@ -3498,9 +3218,12 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
             ln!(s, "  changed_file_enforcement: {}", rng.chance(50));
             ln!(s, "  include_globs:");
             ln!(s, "    - \"ops/bindings/{stem}*.yaml\"");
-            ln!(s, "    - \"docs/governance/**/*.md\"");
-            ln!(s);
-            ln!(s, "rules:");
+            s.push_str(
+                r#"    - "docs/governance/**/*.md"
+
+rules:
+"#,
+            );
             for k in 0..items {
                 ln!(s, "  - id: {}-{:03}", stem.to_uppercase(), k + 1);
                 ln!(s, "    description: {}", dq(&sentence(rng, stem)));
@@ -3761,26 +3484,20 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
 fn service_registry(m: &Model) -> (String, Vec<Drift>) {
     let mut drifts = Vec::new();
     let mut s = String::new();
-    ln!(
-        s,
-        "# SERVICE_REGISTRY.yaml - Machine-readable service truth"
+    s.push_str(
+        r#"# SERVICE_REGISTRY.yaml - Machine-readable service truth
+# Status: authoritative
+# Last verified: 2026-11-17
+#
+# WHAT services exist and WHERE they run. Host IPs: DEVICE_IDENTITY_SSOT.md and
+# ops/bindings/vm.lifecycle.yaml. Compose files are workbench-owned.
+
+source_repo: workbench
+source_root: "~/code/workbench"
+
+services:
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-17");
-    ln!(s, "#");
-    ln!(
-        s,
-        "# WHAT services exist and WHERE they run. Host IPs: DEVICE_IDENTITY_SSOT.md and"
-    );
-    ln!(
-        s,
-        "# ops/bindings/vm.lifecycle.yaml. Compose files are workbench-owned."
-    );
-    ln!(s);
-    ln!(s, "source_repo: workbench");
-    ln!(s, "source_root: \"~/code/workbench\"");
-    ln!(s);
-    ln!(s, "services:");
     for vm in m
         .vms
         .iter()
@@ -3812,19 +3529,22 @@ fn service_registry(m: &Model) -> (String, Vec<Drift>) {
             ln!(s);
         }
         if m.drift() && vm.hostname == "infra-core" {
-            ln!(s, "  vaultwarden-admin:");
-            ln!(s, "    host: infra-core");
-            ln!(s, "    container: vaultwarden-admin");
-            ln!(s, "    port: 8081");
-            ln!(s, "    notes: \"Admin UI (same port as vaultwarden)\"");
-            ln!(s);
-            drifts.push(Drift {
-                code: "D106",
-                repo: RepoId::Spine,
-                path: "docs/governance/SERVICE_REGISTRY.yaml".into(),
-                subject: "service:vaultwarden-admin".into(),
-                what: "port 8081 used twice on infra-core".into(),
-            });
+            s.push_str(
+                r#"  vaultwarden-admin:
+    host: infra-core
+    container: vaultwarden-admin
+    port: 8081
+    notes: "Admin UI (same port as vaultwarden)"
+
+"#,
+            );
+            drifts.push(Drift::new(
+                "D106",
+                RepoId::Spine,
+                "docs/governance/SERVICE_REGISTRY.yaml",
+                "service:vaultwarden-admin",
+                "port 8081 used twice on infra-core",
+            ));
         }
     }
     ln!(s, "hosts:");
@@ -3856,52 +3576,58 @@ fn service_registry(m: &Model) -> (String, Vec<Drift>) {
     ln!(s, "    ssh: nas");
     ln!(s, "    os: dsm-7");
     if m.drift() {
-        ln!(s, "  metrics-legacy:");
-        ln!(s, "    tailscale_ip: null");
-        ln!(s, "    ssh: metrics-legacy");
-        ln!(s, "    os: ubuntu-20.04");
-        drifts.push(Drift {
-            code: "D59",
-            repo: RepoId::Spine,
-            path: "docs/governance/SERVICE_REGISTRY.yaml".into(),
-            subject: "ssh_host:metrics-legacy".into(),
-            what: "registry host metrics-legacy has no ssh.targets entry".into(),
-        });
+        s.push_str(
+            r#"  metrics-legacy:
+    tailscale_ip: null
+    ssh: metrics-legacy
+    os: ubuntu-20.04
+"#,
+        );
+        drifts.push(Drift::new(
+            "D59",
+            RepoId::Spine,
+            "docs/governance/SERVICE_REGISTRY.yaml",
+            "ssh_host:metrics-legacy",
+            "registry host metrics-legacy has no ssh.targets entry",
+        ));
     }
     (s, drifts)
 }
 
 fn stack_registry(m: &Model) -> String {
     let mut s = String::new();
-    ln!(
-        s,
-        "# STACK_REGISTRY.yaml - Compose stacks and how they are deployed"
+    s.push_str(
+        r#"# STACK_REGISTRY.yaml - Compose stacks and how they are deployed
+# Status: authoritative
+# Last verified: 2026-11-16
+
+version: "2.0"
+updated: 2026-11-16
+owner: "@ronny"
+
+stacks:
+"#,
     );
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: 2026-11-16");
-    ln!(s);
-    ln!(s, "version: \"2.0\"");
-    ln!(s, "updated: 2026-11-16");
-    ln!(s, "owner: \"@ronny\"");
-    ln!(s);
-    ln!(s, "stacks:");
     for vm in m.vms.iter().filter(|v| v.active()) {
         for st in &vm.stacks {
             ln!(s, "  - stack_id: {st}");
             ln!(s, "    name: {}", title_of(st));
             ln!(s, "    path: infra/compose/{st}");
-            ln!(s, "    compose_files: [docker-compose.yml]");
-            ln!(s, "    deploy_method: ssh-compose");
-            ln!(s, "    status: active");
-            ln!(s, "    owner: \"@ronny\"");
-            ln!(s, "    repo: workbench");
+            s.push_str(
+                r#"    compose_files: [docker-compose.yml]
+    deploy_method: ssh-compose
+    status: active
+    owner: "@ronny"
+    repo: workbench
+"#,
+            );
             ln!(s, "    deploy_target: proxmox:vm-{}", vm.id);
             if vm.hostname == "docker-host" {
-                ln!(s, "    notes: |");
-                ln!(s, "      Business API, Postgres, Redis, MinIO.");
-                ln!(
-                    s,
-                    "      Only workload left on docker-host after the VM restructure."
+                s.push_str(
+                    r#"    notes: |
+      Business API, Postgres, Redis, MinIO.
+      Only workload left on docker-host after the VM restructure.
+"#,
                 );
             }
             ln!(s);
@@ -3912,32 +3638,32 @@ fn stack_registry(m: &Model) -> String {
 
 fn device_identity(m: &Model) -> String {
     let mut s = String::new();
-    ln!(s, "---");
-    ln!(s, "status: authoritative");
-    ln!(s, "owner: \"@ronny\"");
-    ln!(s, "last_verified: 2026-11-16");
-    ln!(s, "scope: all-infrastructure");
-    ln!(s, "---");
-    ln!(s);
-    ln!(s, "# DEVICE IDENTITY SSOT");
-    ln!(s);
-    ln!(
-        s,
-        "> Names, identities and LAN addresses of every host the spine manages."
+    s.push_str(
+        r#"---
+status: authoritative
+owner: "@ronny"
+last_verified: 2026-11-16
+scope: all-infrastructure
+---
+
+# DEVICE IDENTITY SSOT
+
+> Names, identities and LAN addresses of every host the spine manages.
+
+## Naming Rules
+
+| Pattern | Example | Use Case |
+|---------|---------|----------|
+| `{function}` | `nas` | Single-purpose devices |
+| `{function}-{location}` | `proxmox-home`, `pihole-home` | Same function at several sites |
+| `{stack}-{role}` | `docker-host`, `finance-stack` | VMs with clear stack ownership |
+
+### Proxmox VMID Ranges
+
+| Range | Cluster | Site |
+|-------|---------|------|
+"#,
     );
-    ln!(s);
-    ln!(s, "## Naming Rules");
-    ln!(s);
-    ln!(s, "| Pattern | Example | Use Case |");
-    ln!(s, "|---------|---------|----------|");
-    ln!(s, "| `{{function}}` | `nas` | Single-purpose devices |");
-    ln!(s, "| `{{function}}-{{location}}` | `proxmox-home`, `pihole-home` | Same function at several sites |");
-    ln!(s, "| `{{stack}}-{{role}}` | `docker-host`, `finance-stack` | VMs with clear stack ownership |");
-    ln!(s);
-    ln!(s, "### Proxmox VMID Ranges");
-    ln!(s);
-    ln!(s, "| Range | Cluster | Site |");
-    ln!(s, "|-------|---------|------|");
     for site in &m.sites {
         ln!(
             s,
@@ -3948,12 +3674,15 @@ fn device_identity(m: &Model) -> String {
             site.id
         );
     }
-    ln!(s, "| 9000+ | any | templates |");
-    ln!(s);
-    ln!(s, "## Sites");
-    ln!(s);
-    ln!(s, "| Site | Subnet | Gateway | Hypervisor |");
-    ln!(s, "|------|--------|---------|------------|");
+    s.push_str(
+        r#"| 9000+ | any | templates |
+
+## Sites
+
+| Site | Subnet | Gateway | Hypervisor |
+|------|--------|---------|------------|
+"#,
+    );
     for site in &m.sites {
         ln!(
             s,
@@ -3987,9 +3716,12 @@ fn device_identity(m: &Model) -> String {
             other => format!("Site {other} VM LAN IPs"),
         };
         ln!(s, "### {heading}");
-        ln!(s);
-        ln!(s, "| VM | Canonical Name | LAN IP | VMID | MAC | Notes |");
-        ln!(s, "|----|----------------|--------|------|-----|-------|");
+        s.push_str(
+            r#"
+| VM | Canonical Name | LAN IP | VMID | MAC | Notes |
+|----|----------------|--------|------|-----|-------|
+"#,
+        );
         ln!(
             s,
             "| Hypervisor | `{}` | {} | — | 44:a8:42:26:c3:0f | {} |",
@@ -4015,10 +3747,13 @@ fn device_identity(m: &Model) -> String {
         }
         ln!(s);
     }
-    ln!(s, "## Tailscale Hosts");
-    ln!(s);
-    ln!(s, "| Host | Tailscale IP | Site | Role |");
-    ln!(s, "|------|-------------|------|------|");
+    s.push_str(
+        r#"## Tailscale Hosts
+
+| Host | Tailscale IP | Site | Role |
+|------|-------------|------|------|
+"#,
+    );
     for site in m.sites.iter().filter(|x| x.status == "active") {
         ln!(
             s,
@@ -4029,20 +3764,14 @@ fn device_identity(m: &Model) -> String {
         );
     }
     ln!(s, "| nas | {} | home | Synology DS918+ |", m.nas_ts);
-    ln!(s);
-    ln!(s, "## Change Control");
-    ln!(s);
-    ln!(
-        s,
-        "1. Update `ops/bindings/vm.lifecycle.yaml` and the VM tables in the same commit (D100)."
-    );
-    ln!(
-        s,
-        "2. Update `docs/governance/SERVICE_REGISTRY.yaml` if a service moves."
-    );
-    ln!(
-        s,
-        "3. Regenerate the workbench SSH config from `ops/bindings/ssh.targets.yaml`."
+    s.push_str(
+        r#"
+## Change Control
+
+1. Update `ops/bindings/vm.lifecycle.yaml` and the VM tables in the same commit (D100).
+2. Update `docs/governance/SERVICE_REGISTRY.yaml` if a service moves.
+3. Regenerate the workbench SSH config from `ops/bindings/ssh.targets.yaml`.
+"#,
     );
     s
 }
@@ -4074,9 +3803,12 @@ const GOV_DOCS: &[(&str, &str)] = &[
 
 fn governance_doc(m: &Model, rng: &mut Rng, title: &str) -> String {
     let mut s = String::new();
-    ln!(s, "---");
-    ln!(s, "status: authoritative");
-    ln!(s, "owner: \"@ronny\"");
+    s.push_str(
+        r#"---
+status: authoritative
+owner: "@ronny"
+"#,
+    );
     ln!(s, "last_verified: {}", fresh_date(rng));
     ln!(s, "scope: {}", title.to_lowercase().replace(' ', "-"));
     ln!(s, "---");
@@ -4084,24 +3816,33 @@ fn governance_doc(m: &Model, rng: &mut Rng, title: &str) -> String {
     ln!(s, "# {title}");
     ln!(s);
     ln!(s, "{}", paragraph(rng, "the spine", 3));
-    ln!(s);
-    ln!(s, "## Procedure");
-    ln!(s);
+    s.push_str(
+        r#"
+## Procedure
+
+"#,
+    );
     for k in 1..=6 {
         ln!(s, "{k}. {}", sentence(rng, "the operator"));
     }
-    ln!(s);
-    ln!(s, "## Per site");
-    ln!(s);
-    ln!(s, "| Site | Hypervisor | Guests | Notes |");
-    ln!(s, "|------|------------|--------|-------|");
+    s.push_str(
+        r#"
+## Per site
+
+| Site | Hypervisor | Guests | Notes |
+|------|------------|--------|-------|
+"#,
+    );
     for (si, site) in m.sites.iter().enumerate() {
         let n = m.vms.iter().filter(|v| v.site == si && v.active()).count();
         ln!(s, "| {} | `{}` | {n} | {} |", site.id, site.hv, site.status);
     }
-    ln!(s);
-    ln!(s, "## Notes");
-    ln!(s);
+    s.push_str(
+        r#"
+## Notes
+
+"#,
+    );
     ln!(s, "{}", paragraph(rng, "the verify pack", 4));
     s
 }
@@ -4126,17 +3867,14 @@ exec driftgate check --staged --ring instant --format short
 
 fn container_inventory(m: &Model, rng: &mut Rng) -> String {
     let mut s = String::new();
-    ln!(
-        s,
-        "# Container inventory — snapshot of `docker ps -a` per guest."
+    s.push_str(
+        r#"# Container inventory — snapshot of `docker ps -a` per guest.
+# Written by infra/scripts/inventory-snapshot.sh; hand edits get overwritten.
+version: 3
+updated: "2026-11-14"
+hosts:
+"#,
     );
-    ln!(
-        s,
-        "# Written by infra/scripts/inventory-snapshot.sh; hand edits get overwritten."
-    );
-    ln!(s, "version: 3");
-    ln!(s, "updated: \"2026-11-14\"");
-    ln!(s, "hosts:");
     for vm in m
         .vms
         .iter()
@@ -4167,9 +3905,12 @@ fn container_inventory(m: &Model, rng: &mut Rng) -> String {
 
 fn workbench_ssh(m: &Model) -> String {
     let mut s = String::new();
-    ln!(s, "# ~/.ssh/config.d/tailscale.conf — generated from agentic-spine ops/bindings/ssh.targets.yaml");
-    ln!(s, "# Included from ~/.ssh/config.");
-    ln!(s);
+    s.push_str(
+        r#"# ~/.ssh/config.d/tailscale.conf — generated from agentic-spine ops/bindings/ssh.targets.yaml
+# Included from ~/.ssh/config.
+
+"#
+    );
     for (si, site) in m.sites.iter().enumerate() {
         if site.status != "active" {
             continue;
@@ -4200,17 +3941,23 @@ fn workbench_ssh(m: &Model) -> String {
         if site.id == "home" {
             ln!(s, "Host nas");
             ln!(s, "    HostName {}", m.nas_ts);
-            ln!(s, "    User ronadmin");
-            ln!(s, "    Port 22");
-            ln!(s);
+            s.push_str(
+                r#"    User ronadmin
+    Port 22
+
+"#,
+            );
         }
     }
-    ln!(s, "# ─── Defaults (last, so host blocks win) ───");
-    ln!(s, "Host *");
-    ln!(s, "    ServerAliveInterval 30");
-    ln!(s, "    ServerAliveCountMax 3");
-    ln!(s, "    IdentityFile ~/.ssh/id_ed25519");
-    ln!(s, "    IdentitiesOnly yes");
+    s.push_str(
+        r#"# ─── Defaults (last, so host blocks win) ───
+Host *
+    ServerAliveInterval 30
+    ServerAliveCountMax 3
+    IdentityFile ~/.ssh/id_ed25519
+    IdentitiesOnly yes
+"#,
+    );
     s
 }
 
@@ -4252,32 +3999,29 @@ fn legacy_shop(m: &Model) -> (String, Vec<Drift>) {
     let mut drifts = Vec::new();
     let mut s = String::new();
     let shop = &m.sites[0];
-    ln!(s, "# Shop — Server Rack");
-    ln!(s);
-    ln!(
-        s,
-        "> Location doc for the shop building (rack: Dell R730XD + MD1400, Dell N2024P, UPS)."
+    s.push_str(
+        r#"# Shop — Server Rack
+
+> Location doc for the shop building (rack: Dell R730XD + MD1400, Dell N2024P, UPS).
+> Owner: @ronny. Last reviewed: 2026-10-02.
+
+## Proxmox Host
+
+"#,
     );
-    ln!(s, "> Owner: @ronny. Last reviewed: 2026-10-02.");
-    ln!(s);
-    ln!(s, "## Proxmox Host");
-    ln!(s);
     ln!(
         s,
         "**Proxmox host:** `pve` — Dell R730XD — LAN {} — Tailscale {} — web UI https://pve:8006",
         shop.hv_lan,
         shop.hv_ts
     );
-    ln!(s);
-    ln!(s, "## Virtual Machines");
-    ln!(s);
-    ln!(
-        s,
-        "| VMID | Hostname | Status | LAN IP | Tailscale IP | Resources |"
-    );
-    ln!(
-        s,
-        "|------|----------|--------|--------|--------------|-----------|"
+    s.push_str(
+        r#"
+## Virtual Machines
+
+| VMID | Hostname | Status | LAN IP | Tailscale IP | Resources |
+|------|----------|--------|--------|--------------|-----------|
+"#,
     );
     for vm in m
         .vms
@@ -4287,13 +4031,13 @@ fn legacy_shop(m: &Model) -> (String, Vec<Drift>) {
         let mut lan = vm.lan_ip.clone().unwrap_or_default();
         if m.drift() && vm.hostname == "infra-core" {
             lan = lan.replace("192.168.1.", "192.168.12.");
-            drifts.push(Drift {
-                code: "parity",
-                repo: RepoId::Legacy,
-                path: "infrastructure/docs/locations/SHOP.md".into(),
-                subject: vm.subject(&m.sites),
-                what: "legacy doc keeps the pre-re-address LAN IP".into(),
-            });
+            drifts.push(Drift::new(
+                "parity",
+                RepoId::Legacy,
+                "infrastructure/docs/locations/SHOP.md",
+                vm.subject(&m.sites),
+                "legacy doc keeps the pre-re-address LAN IP",
+            ));
         }
         ln!(
             s,
@@ -4318,29 +4062,35 @@ fn legacy_shop(m: &Model) -> (String, Vec<Drift>) {
 
 fn legacy_ssh(m: &Model) -> String {
     let mut s = String::new();
-    ln!(s, "# ronny-ops :: dotfiles/ssh/config.d/tailscale.conf");
-    ln!(
-        s,
-        "# Archived. Kept for reference; the live config is in workbench."
+    s.push_str(
+        r#"# ronny-ops :: dotfiles/ssh/config.d/tailscale.conf
+# Archived. Kept for reference; the live config is in workbench.
+
+"#,
     );
-    ln!(s);
     for vm in m.vms.iter().filter(|v| v.active() && v.site < 2) {
         ln!(s, "Host {}", vm.hostname);
         ln!(s, "    HostName {}", vm.ts_ip.as_deref().unwrap_or(""));
         ln!(s, "    User {}", vm.ssh_user.unwrap_or("ubuntu"));
         ln!(s);
     }
-    ln!(s, "Host *");
-    ln!(s, "    ServerAliveInterval 60");
-    ln!(s, "    IdentityFile ~/.ssh/id_ed25519");
+    s.push_str(
+        r#"Host *
+    ServerAliveInterval 60
+    IdentityFile ~/.ssh/id_ed25519
+"#,
+    );
     s
 }
 
 fn legacy_backup_json(m: &Model) -> String {
     let mut s = String::new();
-    ln!(s, "{{");
-    ln!(s, "  \"generated\": \"2026-10-02T09:00:00Z\",");
-    ln!(s, "  \"vms\": [");
+    s.push_str(
+        r#"{
+  "generated": "2026-10-02T09:00:00Z",
+  "vms": [
+"#,
+    );
     let vms: Vec<&Vm> = m
         .vms
         .iter()
