@@ -16,4 +16,5 @@ pub mod model;
 pub mod parity;
 pub mod report;
 pub mod schema;
+pub mod threads;
 pub mod workspace;

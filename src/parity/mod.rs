@@ -99,6 +99,10 @@ impl ParityRun {
 /// Runs the audit. `Err` holds config/usage errors (exit 2), already in
 /// `repo:path:line:col: message` form.
 pub fn run(opts: &CheckOptions, progress: &ProgressBar) -> Result<ParityRun, Vec<String>> {
+    crate::threads::install(opts.gates.jobs, || run_on_pool(opts, progress))
+}
+
+fn run_on_pool(opts: &CheckOptions, progress: &ProgressBar) -> Result<ParityRun, Vec<String>> {
     let t0 = std::time::Instant::now();
     progress.set_message("opening repos");
     let (ws, lc) = open_workspace(opts)
