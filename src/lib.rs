@@ -16,5 +16,6 @@ pub mod model;
 pub mod parity;
 pub mod report;
 pub mod schema;
+pub mod secrets;
 pub mod threads;
 pub mod workspace;
