@@ -282,7 +282,9 @@ pub fn cmd_parity(a: &ParityArgs) -> i32 {
             return 2;
         }
     };
-    let md = report_md::render(&run, now);
+    // The markdown (stdout, `-o`, `--summary`) is masked as a whole with
+    // the one secret model, like every other output.
+    let md = crate::report::redact::redact(&report_md::render(&run, now)).into_owned();
     let mut ok = true;
     if let Some(p) = &a.output {
         ok &= write_file(p, &md, false);

@@ -31,6 +31,28 @@ pub fn redact_in_place(text: &str) -> Cow<'_, str> {
     crate::secrets::mask_in_place(text)
 }
 
+/// Masks secrets in every string of a JSON value (keys and values), in
+/// place. For JSON documents built outside [`scrubbed`] (parity's).
+pub fn json_value(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => {
+            if let Cow::Owned(m) = redact(s) {
+                *s = m;
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(json_value),
+        Value::Object(o) => {
+            let entries = std::mem::take(o);
+            for (k, mut val) in entries {
+                json_value(&mut val);
+                o.insert(redact(&k).into_owned(), val);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Redacts `s` and makes control characters visible (`\u{1b}`), so a
 /// value committed to a binding can never drive a terminal or a CI log
 /// (ANSI escapes, carriage returns) through a message. Newlines and tabs stay.

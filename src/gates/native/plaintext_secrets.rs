@@ -16,6 +16,21 @@ pub struct PlaintextSecrets;
 /// This gate, for the generated registry (see build.rs).
 pub(crate) static GATE: PlaintextSecrets = PlaintextSecrets;
 
+/// `key: ****` / `tskey-****`: the text before the secret (its first
+/// line, shortened) and the mask.
+fn evidence(before: &str) -> String {
+    let first = before.lines().next().unwrap_or_default().trim_start();
+    let mut shown: String = first.chars().take(EVIDENCE_CHARS).collect();
+    if shown.len() < first.len() {
+        shown.push('…');
+    }
+    if before.contains('\n') {
+        shown.push_str(" …");
+    }
+    shown.push_str(crate::secrets::MASK);
+    shown
+}
+
 /// Evidence shown in a message: the first line of the masked match, at
 /// most this many characters.
 const EVIDENCE_CHARS: usize = 60;
@@ -41,13 +56,7 @@ impl NativeGate for PlaintextSecrets {
                 crate::secrets::scan(&doc.text)
                     .into_iter()
                     .map(|s| {
-                        let whole = &doc.text[s.start..s.range.end];
-                        let masked = crate::secrets::mask(whole);
-                        let first = masked.lines().next().unwrap_or_default().trim();
-                        let mut shown: String = first.chars().take(EVIDENCE_CHARS).collect();
-                        if shown.len() < first.len() {
-                            shown.push('…');
-                        }
+                        let shown = evidence(&doc.text[s.start..s.range.start]);
                         let span = doc.span(s.start, s.range.end);
                         let mut f = cx.finding_at(
                             Location::at(repo, path, span),
