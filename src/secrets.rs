@@ -22,7 +22,7 @@
 //! An assignment's value is *not* a secret ([`not_a_secret`]) when it is a
 //! reference (`infisical:…`, `${VAR}`, `{{ … }}`, `<…>`, `op://…`), a
 //! placeholder (`null`, `changeme`, `****`), the *name* of a secret
-//! (`SHIPPING_API_KEY`), a short number, or prose (`(check Infisical)`,
+//! (`SHIPPING_API_KEY`, an upper-case env-style name), a short number, or prose (`(check Infisical)`,
 //! `see the vault`).
 
 use regex::Regex;
@@ -142,7 +142,7 @@ fn compiled() -> &'static Compiled {
             reference: re(
                 r"(?i)^(?:/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*/?$|\$\{|\$\(|\$[A-Za-z_]|\{\{|\{%|<|%\(|(?:infisical|vault|op|env|sops|secret|secrets|keychain|ref|file|awssm|gcpsm|azkv|bw|1password|doppler|ssm|k8s|kubernetes)://?|(?:infisical|vault|env|sops|keychain|ref|secretref)[.:])",
             ),
-            name: re(r"^(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:[_./-][a-z0-9]+)+)$"),
+            name: re(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"),
             prose: re(
                 r"(?i)^(?:\(|\[|(?:see|check|stored|use|uses|via|from|in|managed|rotate|rotated|ask|set|provided|generated|not|no|the|a|an|per|lives|kept|held|read|fetched|pulled|injected)\s)",
             ),
@@ -363,6 +363,12 @@ fn assignments(text: &str, tokens: &[Range<usize>], strict: bool, hits: &mut Vec
             continue;
         }
         if strict && sep == b':' && !key_position(&text[..start]) {
+            continue;
+        }
+        // `key = value` with spaces is INI/TOML only at a line start;
+        // mid-sentence (`401 without token = alive`) it is prose.
+        let spaced = raw.trim_end_matches('=').ends_with([' ', '\t']);
+        if sep == b'=' && spaced && !key_position(&text[..start]) {
             continue;
         }
         for (range, value) in value_ranges(text, start, end, sep) {
@@ -593,7 +599,6 @@ mod tests {
             "client_secret",
             "\"p\\x61ssword\"",
             "\\\"api_key\\\"",
-            "tokens",
             "PrivateKey",
         ] {
             assert!(is_secret_key(k), "{k}");
@@ -605,9 +610,13 @@ mod tests {
             "secret_ref",
             "keys",
             "passes_total",
+            "tokens",
+            "Secrets",
         ] {
             assert!(!is_secret_key(k), "{k}");
         }
+        // A plural names secrets only before a flow sequence of values.
+        assert!(secret_key("tokens", true));
     }
 
     #[test]
