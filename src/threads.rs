@@ -5,6 +5,8 @@
 //! - Default size: the CPU count, capped at [`DEFAULT_CAP`], so memory
 //!   (per-thread stacks and allocator heaps) does not grow with the core
 //!   count. `--jobs N` (or `RAYON_NUM_THREADS`) asks for more explicitly.
+//! - Under an address-space limit (`ulimit -v`), at most one thread per
+//!   [`ADDRESS_SPACE_PER_THREAD`] of it, whatever was asked.
 //! - If the pool cannot be built (thread creation refused), the size is
 //!   halved until it can; if not even one thread can be created, the
 //!   calling thread itself is the only worker (see [`install`]).
@@ -20,8 +22,35 @@ pub const DEFAULT_CAP: usize = 8;
 
 static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
 
-/// The pool size for a request (`0` = default).
+/// Address space budgeted per worker thread (stack, allocator heap,
+/// working set) when an address-space limit (`ulimit -v`) is set.
+pub const ADDRESS_SPACE_PER_THREAD: u64 = 128 * 1024 * 1024;
+
+/// The most threads the address-space limit leaves room for (None: no
+/// limit). Even `--jobs N` is capped by it: asking for more threads than
+/// the memory can hold aborts a run instead of speeding it up.
+pub fn address_space_cap() -> Option<usize> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct we own.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut lim) };
+    if rc != 0 || lim.rlim_cur == libc::RLIM_INFINITY {
+        return None;
+    }
+    let n = (lim.rlim_cur as u64) / ADDRESS_SPACE_PER_THREAD;
+    Some(usize::try_from(n).unwrap_or(usize::MAX).max(1))
+}
+
+/// The pool size for a request (`0` = default), capped by the
+/// address-space limit.
 pub fn wanted(requested: usize) -> usize {
+    let n = uncapped(requested);
+    address_space_cap().map_or(n, |cap| n.min(cap))
+}
+
+fn uncapped(requested: usize) -> usize {
     if requested > 0 {
         return requested;
     }
