@@ -39,7 +39,7 @@ pub fn address_space_cap() -> Option<usize> {
     if rc != 0 || lim.rlim_cur == libc::RLIM_INFINITY {
         return None;
     }
-    let n = (lim.rlim_cur as u64) / ADDRESS_SPACE_PER_THREAD;
+    let n = lim.rlim_cur / ADDRESS_SPACE_PER_THREAD;
     Some(usize::try_from(n).unwrap_or(usize::MAX).max(1))
 }
 
