@@ -68,6 +68,48 @@ fn main() {
          pub fn registry() -> Vec<&'static dyn NativeGate> {{\n    vec![\n{list}    ]\n}}\n"
     );
     std::fs::write(out.join("natives.rs"), src).expect("write natives.rs");
+
+    build_id(&manifest);
+}
+
+/// `DRIFTGATE_BUILD_ID`: a hash of the sources, the lock file and the
+/// toolchain/profile, so the parse cache never serves an entry written by
+/// another build of the same version (README, Parse cache).
+fn build_id(manifest: &Path) {
+    use std::hash::{Hash, Hasher};
+    let src = manifest.join("src");
+    println!("cargo:rerun-if-changed={}", src.display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        manifest.join("Cargo.lock").display()
+    );
+    let mut files = Vec::new();
+    let mut stack = vec![src];
+    while let Some(d) = stack.pop() {
+        for p in sorted_dir(&d) {
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    files.push(manifest.join("Cargo.lock"));
+    files.sort();
+    // DefaultHasher::new() has fixed keys: the same inputs give the same id.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for f in &files {
+        f.strip_prefix(manifest).unwrap_or(f).hash(&mut h);
+        std::fs::read(f).unwrap_or_default().hash(&mut h);
+    }
+    for var in ["PROFILE", "TARGET", "RUSTC", "CARGO_PKG_VERSION"] {
+        std::env::var(var).unwrap_or_default().hash(&mut h);
+    }
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    if let Ok(o) = std::process::Command::new(rustc).arg("-vV").output() {
+        o.stdout.hash(&mut h);
+    }
+    println!("cargo:rustc-env=DRIFTGATE_BUILD_ID={:016x}", h.finish());
 }
 
 fn sorted_dir(dir: &Path) -> Vec<PathBuf> {

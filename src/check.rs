@@ -225,6 +225,10 @@ pub fn open_workspace(opts: &CheckOptions) -> Result<(Workspace, LoadedConfig), 
 /// REV (read from git objects) and hides findings whose fingerprint exists
 /// there.
 pub fn run(opts: &CheckOptions) -> Run {
+    crate::threads::install(opts.gates.jobs, || run_on_pool(opts))
+}
+
+fn run_on_pool(opts: &CheckOptions) -> Run {
     let t0 = Instant::now();
     let mut current = run_once(opts);
     let Some(rev) = &opts.new_since else {

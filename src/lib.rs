@@ -25,6 +25,8 @@ pub mod model;
 pub mod parity;
 pub mod report;
 pub mod schema;
+pub mod secrets;
+pub mod threads;
 pub mod timing;
 pub mod vocab;
 pub mod workspace;

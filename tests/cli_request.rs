@@ -8,8 +8,9 @@ mod common;
 use common::*;
 use std::path::Path;
 
-/// Every file under the spine's parse cache (none when the cache is absent).
-fn cache_entries(spine: &Path) -> usize {
+/// Every file under the parse cache in the user cache dir `cache` (none
+/// when the cache is absent).
+fn cache_entries(cache: &Path) -> usize {
     fn count(dir: &Path) -> usize {
         std::fs::read_dir(dir)
             .into_iter()
@@ -25,7 +26,7 @@ fn cache_entries(spine: &Path) -> usize {
             })
             .sum()
     }
-    count(&spine.join(".git/driftgate"))
+    count(&cache.join("driftgate"))
 }
 
 #[test]
@@ -35,6 +36,7 @@ fn no_cache_writes_no_cache_for_parity_and_gates() {
         copy_tree(&fixtures().join(fixture), dir.path());
         let spine = dir.path().join("spine");
         init_repo(&spine);
+        let cache = tempfile::tempdir().expect("cache dir");
         let run = |extra: &[&str]| {
             let mut c = driftgate();
             c.arg(cmd)
@@ -42,6 +44,7 @@ fn no_cache_writes_no_cache_for_parity_and_gates() {
                 .arg(&spine)
                 .args(extra)
                 .env_remove("DRIFTGATE_NO_CACHE")
+                .env("XDG_CACHE_HOME", cache.path())
                 .current_dir(dir.path());
             if cmd == "parity" {
                 c.args(["--now", "2026-11-20"])
@@ -60,14 +63,17 @@ fn no_cache_writes_no_cache_for_parity_and_gates() {
             String::from_utf8_lossy(&uncached.stderr)
         );
         assert_eq!(
-            cache_entries(&spine),
+            cache_entries(cache.path()),
             0,
             "`{cmd} --no-cache` must not write the parse cache"
         );
         // The same command without the flag does write it (so the check
         // above can fail), and says the same.
         let cached = run(&[]);
-        assert!(cache_entries(&spine) > 0, "`{cmd}` writes the parse cache");
+        assert!(
+            cache_entries(cache.path()) > 0,
+            "`{cmd}` writes the parse cache"
+        );
         assert_eq!(uncached.stdout, cached.stdout, "{cmd}: same output");
         assert_eq!(uncached.status.code(), cached.status.code());
     }

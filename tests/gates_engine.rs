@@ -14,7 +14,8 @@ use std::path::Path;
 const NOW: (i32, u32, u32) = (2026, 11, 20);
 
 /// Gates written as rules in this catalogue (plus the demo's exec gate and
-/// the waiver row): the codes this test judges exactly.
+/// the waiver row; D407 is native now, judged here too): the codes this
+/// test judges exactly.
 const RULE_GATES: &[&str] = &[
     "D58", "D59", "D60", "D85", "D86", "D401", "D402", "D404", "D405", "D407",
 ];

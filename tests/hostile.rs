@@ -513,3 +513,93 @@ fn hostile_corpus_is_checked_under_a_1_gib_address_space_limit() {
     finding(&r, "io/too-large", "ops/bindings/huge.yaml");
     finding(&r, "parse/limit", "ops/bindings/bomb.yaml");
 }
+
+/// Runs `driftgate check <demo> --format json` under `limits` (a bash
+/// `ulimit` line) as an unprivileged user when we are root (root ignores
+/// `ulimit -u`). Returns the output.
+fn run_limited(limits: &str, extra: &str) -> Output {
+    use std::os::unix::fs::PermissionsExt;
+    let ws = clean();
+    plant_known_error(ws.path());
+    let bin = assert_cmd::cargo::cargo_bin("driftgate");
+    // The unprivileged user must reach the binary and the demo.
+    let mut p = Some(bin.as_path());
+    while let Some(d) = p.and_then(Path::parent) {
+        if let Ok(m) = std::fs::metadata(d) {
+            let mut perm = m.permissions();
+            perm.set_mode(perm.mode() | 0o005);
+            let _ = std::fs::set_permissions(d, perm);
+        }
+        p = Some(d);
+    }
+    let _ = std::process::Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(ws.path())
+        .status();
+    let script = format!(
+        "{limits}; exec '{}' check '{}' --no-exec --no-cache --format json --now 2026-11-20 {extra}",
+        bin.display(),
+        ws.path().display()
+    );
+    let root = running_as_root();
+    let mut cmd = if root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "bash",
+            "-c",
+        ]);
+        c
+    } else {
+        let mut c = std::process::Command::new("bash");
+        c.arg("-c");
+        c
+    };
+    cmd.arg(script)
+        .env("NO_COLOR", "1")
+        .env("HOME", ws.path())
+        .env_remove("RAYON_NUM_THREADS")
+        .output()
+        .expect("bash runs")
+}
+
+fn running_as_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn assert_full_report(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "crashed: {:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    let r = json_of(out);
+    assert!(known_error_reported(&r), "{r}");
+}
+
+#[test]
+fn two_processes_allowed_still_gives_a_full_report() {
+    // `ulimit -u 2`: rayon cannot start its workers; the run falls back to
+    // fewer threads (down to the main thread alone) instead of panicking.
+    for jobs in ["", "--jobs 4", "--jobs 64"] {
+        let out = run_limited("ulimit -u 2", jobs);
+        assert_full_report(&out);
+    }
+}
+
+#[test]
+fn sixty_four_threads_under_1_gib_address_space_do_not_panic() {
+    let out = run_limited("ulimit -v 1048576", "--jobs 64");
+    assert_full_report(&out);
+    let out = run_limited("ulimit -v 1048576; ulimit -u 3", "--jobs 16");
+    assert_full_report(&out);
+}

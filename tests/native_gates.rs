@@ -25,6 +25,7 @@ fn gate_code(expected: &str) -> (String, bool) {
         "new:decommissioned-ref" => "D400".to_string(),
         "new:startup-coverage" => "D403".to_string(),
         "new:vmid-range" => "D406".to_string(),
+        "new:plaintext-secret" => "D407".to_string(),
         other => other.to_string(),
     };
     (code, waived)

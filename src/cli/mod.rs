@@ -156,7 +156,7 @@ pub struct CheckArgs {
     /// Parse and validate against the schemas only; run no gates.
     #[arg(long)]
     pub schemas_only: bool,
-    /// Parallel external script gates (default: number of CPUs).
+    /// Worker threads and parallel script gates (default: number of CPUs, at most 8).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
     /// Import every gate of the spine's gate.registry.yaml (default: when present).

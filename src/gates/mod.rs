@@ -291,11 +291,7 @@ pub fn run_timed(
             _ => None,
         })
         .collect();
-    let parallel = if opts.jobs == 0 {
-        std::thread::available_parallelism().map_or(2, |n| n.get())
-    } else {
-        opts.jobs
-    };
+    let parallel = crate::threads::workers(opts.jobs);
     let in_process: Vec<usize> = plans
         .iter()
         .enumerate()
@@ -305,8 +301,25 @@ pub fn run_timed(
     // Exec gates wait on child processes: they get their own OS thread (and
     // their own bounded workers) so no rayon worker sits blocked while the
     // rule and native gates run on the pool.
+    let has_exec = !jobs.is_empty();
+    let pending = std::sync::Mutex::new(Some(jobs));
+    let take = || {
+        pending
+            .lock()
+            .ok()
+            .and_then(|mut g| g.take())
+            .unwrap_or_default()
+    };
     let (inproc_results, exec_results) = std::thread::scope(|s| {
-        let exec_handle = (!jobs.is_empty()).then(|| s.spawn(|| exec::run_all(ws, jobs, parallel)));
+        // A refused thread (`ulimit -u`) runs the exec gates inline after
+        // the in-process ones instead of panicking.
+        let exec_handle = if has_exec {
+            std::thread::Builder::new()
+                .spawn_scoped(s, move || exec::run_all(ws, take(), parallel))
+                .ok()
+        } else {
+            None
+        };
         let inproc = in_process
             .par_iter()
             .map(|&i| {
@@ -316,9 +329,11 @@ pub fn run_timed(
                 (i, status, fs, t0.elapsed().as_millis() as u64)
             })
             .collect::<Vec<_>>();
-        let exec = exec_handle
-            .map(|h| h.join().unwrap_or_default())
-            .unwrap_or_default();
+        let exec = match exec_handle {
+            Some(h) => h.join().unwrap_or_default(),
+            None if has_exec => exec::run_all(ws, take(), parallel),
+            None => Vec::new(),
+        };
         (inproc, exec)
     });
 

@@ -46,7 +46,7 @@ impl EntityKind {
 
 /// Progress of a parity run (the command line draws a bar on a terminal).
 /// One step for the spine, one per source.
-pub trait Progress {
+pub trait Progress: Sync {
     /// The number of steps, once known.
     fn set_length(&self, _steps: u64) {}
     /// What is being done now.
@@ -105,7 +105,7 @@ impl ParityRun {
 /// Runs the audit. `Err` holds config/usage errors (exit 2), already in
 /// `repo:path:line:col: message` form.
 pub fn run(opts: &CheckOptions, progress: &dyn Progress) -> Result<ParityRun, Vec<String>> {
-    let res = run_inner(opts, progress);
+    let res = crate::threads::install(opts.gates.jobs, || run_inner(opts, progress));
     progress.finish();
     res
 }

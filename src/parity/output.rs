@@ -46,8 +46,11 @@ pub fn value(run: &ParityRun) -> Value {
     })
 }
 
+/// The JSON document, secrets masked with the one secret model.
 pub fn json(run: &ParityRun) -> String {
-    let mut s = serde_json::to_string_pretty(&value(run)).unwrap_or_else(|_| "{}".into());
+    let mut v = value(run);
+    crate::report::redact::json_value(&mut v);
+    let mut s = serde_json::to_string_pretty(&v).unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s
 }

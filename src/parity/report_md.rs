@@ -52,7 +52,13 @@ fn source_repos(run: &ParityRun, entity: Option<EntityKind>) -> Vec<RepoId> {
     v
 }
 
+/// The markdown report (stdout, `-o`, `--summary`), masked as a whole with
+/// the one secret model like every other output.
 pub fn render(run: &ParityRun, now: chrono::NaiveDate) -> String {
+    crate::report::redact::redact(&render_unmasked(run, now)).into_owned()
+}
+
+fn render_unmasked(run: &ParityRun, now: chrono::NaiveDate) -> String {
     let mut s = String::new();
     let n = run.findings.len();
     let _ = writeln!(s, "# Parity report — {now}\n");

@@ -1,22 +1,5 @@
-//! Secret redaction for every output format.
-//!
-//! driftgate prints messages built from user data (binding values, exec-gate
-//! output, waiver reasons) and source snippets. Anything that looks like a
-//! credential is masked before it reaches any reporter:
-//!
-//! | shape | example | shown as |
-//! |---|---|---|
-//! | PEM private key block | `-----BEGIN OPENSSH PRIVATE KEY-----…` | header/footer kept, body `****` |
-//! | Tailscale key | `tskey-auth-k123…` | `tskey-****` |
-//! | GitHub token | `ghp_…`, `gho_…`, `github_pat_…` | `ghp_****` |
-//! | Slack token | `xoxb-…` | `xoxb-****` |
-//! | AWS access key id | `AKIA…` (16 more) | `AKIA****` |
-//! | JWT | `eyJ….eyJ….sig` | `eyJ****` |
-//! | Infisical service token | `st.<hex>.<hex>[.<hex>]` | `st.****` |
-//! | Cloudflare token/key | 32+ `[A-Za-z0-9_-]` after `cf`/`cloudflare` | `****` |
-//! | URL credentials | `https://user:pw@host` | `https://user:****@host` |
-//! | bearer token | `Authorization: Bearer abc…` | `Bearer ****` |
-//! | assignment | `password: x`, `CF_API_TOKEN=x`, `"client_secret": "x"` | `password: ****` |
+//! Secret redaction for every output format, with the one secret model
+//! ([`crate::secrets`]) that D407 judges with.
 //!
 //! Two flavours: [`redact`] (compact, for messages) and [`redact_in_place`]
 //! (same byte length, newlines kept, for source text whose byte spans must
@@ -28,158 +11,46 @@
 
 use super::Report;
 use crate::findings::{CheckRecord, CheckStatus, Disposition, Finding, Related, RepoId};
-use regex::{Captures, Regex, RegexSet};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
-/// What replaces a secret in compact mode.
-pub const MASK: &str = "****";
+pub use crate::secrets::MASK;
 
-struct Rule {
-    re: Regex,
-    /// Assignment-style rules leave an already masked value alone.
-    skip_masked: bool,
-}
-
-/// Patterns, most specific first. The secret part of each is the first
-/// capture group named `s`, `s2` or `s3` that matched; everything else in the
-/// match (a well-known prefix, the key of an assignment, quotes) is kept.
-const PATTERNS: &[(&str, bool)] = &[
-    // PEM private key blocks (also truncated ones: to the end of the text).
-    (
-        r"(?s)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?P<s>.*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\z)",
-        false,
-    ),
-    // Tailscale auth/API/OAuth keys.
-    (r"\btskey-(?P<s>[A-Za-z0-9_-]+)", false),
-    // GitHub classic and fine-grained tokens.
-    (r"\bgh[pousr]_(?P<s>[A-Za-z0-9]{16,})", false),
-    (r"\bgithub_pat_(?P<s>[A-Za-z0-9_]{16,})", false),
-    // Slack tokens.
-    (r"\bxox[abprs]-(?P<s>[A-Za-z0-9-]{10,})", false),
-    // AWS access key ids.
-    (
-        r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)(?P<s>[A-Z0-9]{16})\b",
-        false,
-    ),
-    // JWTs (also Infisical machine-identity access tokens).
-    (
-        r"\beyJ(?P<s>[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)",
-        false,
-    ),
-    // Infisical service tokens: st.<id>.<secret>[.<key>], hex segments.
-    (
-        r"\bst\.(?P<s>[0-9A-Fa-f]{16,}\.[0-9A-Fa-f]{16,}(?:\.[0-9A-Fa-f]{16,})?)",
-        false,
-    ),
-    // Cloudflare API tokens (40 chars) and global keys (37 hex) near a
-    // `cf`/`cloudflare` word.
-    (
-        r#"(?i)\b(?:cf|cloudflare)[A-Za-z0-9_ .-]{0,40}?(?:[:=]|\s)[ \t]*["']?(?P<s>[A-Za-z0-9_-]{32,})"#,
-        true,
-    ),
-    // Credentials in URLs.
-    (
-        r"\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:(?P<s>[^/\s@]+)@",
-        true,
-    ),
-    // Bearer tokens.
-    (r"(?i)\bbearer[ \t]+(?P<s>[A-Za-z0-9._~+/=-]{8,})", true),
-    // key: value / key=value assignments whose key ends with a secret word.
-    (
-        r#"(?i)\b[A-Za-z0-9_.-]*?(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|private[_-]?key|access[_-]?key|auth[_-]?key)["']?[ \t]*[:=][ \t]*(?:"(?P<s>[^"\r\n]*)"|'(?P<s2>[^'\r\n]*)'|(?P<s3>[^\s"',;&}\]]+(?:[ \t]+[^\s#"',;&}\]][^\s,;&}\]]*)*))"#,
-        true,
-    ),
-];
-
-fn rules() -> &'static (RegexSet, Vec<Rule>) {
-    static RULES: OnceLock<(RegexSet, Vec<Rule>)> = OnceLock::new();
-    RULES.get_or_init(|| {
-        let set =
-            RegexSet::new(PATTERNS.iter().map(|(p, _)| *p)).unwrap_or_else(|_| RegexSet::empty());
-        let rules = PATTERNS
-            .iter()
-            .filter_map(|(p, skip)| {
-                Regex::new(p).ok().map(|re| Rule {
-                    re,
-                    skip_masked: *skip,
-                })
-            })
-            .collect();
-        (set, rules)
-    })
-}
-
-fn secret_range(c: &Captures<'_>) -> Option<std::ops::Range<usize>> {
-    ["s", "s2", "s3"]
-        .iter()
-        .find_map(|n| c.name(n))
-        .map(|m| m.range())
-}
-
-fn apply<'a>(text: &'a str, in_place: bool) -> Cow<'a, str> {
-    let (set, rules) = rules();
-    if !set.is_match(text) {
-        return Cow::Borrowed(text);
-    }
-    let mut cur: Cow<'a, str> = Cow::Borrowed(text);
-    for rule in rules {
-        if !rule.re.is_match(&cur) {
-            continue;
-        }
-        let mut out = String::with_capacity(cur.len());
-        let mut last = 0;
-        let mut changed = false;
-        for c in rule.re.captures_iter(&cur) {
-            let Some(range) = secret_range(&c) else {
-                continue;
-            };
-            let value = &cur[range.clone()];
-            // An already masked value (`tskey-****` from an earlier rule)
-            // stays as it is; a longer value that merely contains one is
-            // masked as a whole.
-            let already_masked = value.ends_with(MASK) && !value.chars().any(char::is_whitespace);
-            if value.is_empty() || (rule.skip_masked && already_masked) {
-                continue;
-            }
-            if in_place && value.bytes().all(|b| matches!(b, b'*' | b'\r' | b'\n')) {
-                continue;
-            }
-            out.push_str(&cur[last..range.start]);
-            if in_place {
-                // Same byte length, line structure kept: spans stay valid.
-                out.extend(value.bytes().map(|b| match b {
-                    b'\r' => '\r',
-                    b'\n' => '\n',
-                    _ => '*',
-                }));
-            } else {
-                out.push_str(MASK);
-            }
-            last = range.end;
-            changed = true;
-        }
-        if changed {
-            out.push_str(&cur[last..]);
-            cur = Cow::Owned(out);
-        }
-    }
-    cur
-}
-
-/// Masks anything that looks like a secret, keeping a short well-known
-/// prefix (`tskey-****`, `ghp_****`) or the key of an assignment
+/// Masks anything the secret model calls a secret, keeping a short
+/// well-known prefix (`tskey-****`, `ghp_****`) or the key of an assignment
 /// (`password: ****`).
 pub fn redact(text: &str) -> Cow<'_, str> {
-    apply(text, false)
+    crate::secrets::mask(text)
 }
 
 /// Like [`redact`], but replaces each byte of a secret by `*` (newlines
 /// kept), so byte offsets, line numbers and char boundaries of the text stay
 /// valid. For source text shown in snippets.
 pub fn redact_in_place(text: &str) -> Cow<'_, str> {
-    apply(text, true)
+    crate::secrets::mask_in_place(text)
+}
+
+/// Masks secrets in every string of a JSON value (keys and values), in
+/// place. For JSON documents built outside [`scrubbed`] (parity's).
+pub fn json_value(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => {
+            if let Cow::Owned(m) = redact(s) {
+                *s = m;
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(json_value),
+        Value::Object(o) => {
+            let entries = std::mem::take(o);
+            for (k, mut val) in entries {
+                json_value(&mut val);
+                o.insert(redact(&k).into_owned(), val);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Redacts `s` and makes control characters visible (`\u{1b}`), so a
@@ -396,8 +267,12 @@ mod tests {
             r("password: hunter2  # rotate\nuser: x"),
             "password: ****  # rotate\nuser: x"
         );
-        // A value that merely contains a masked token is masked whole.
-        assert_eq!(r("password=hunter2 token tskey-abcdef"), "password=****");
+        // After `=`, a value ends at whitespace; a token after it is
+        // masked on its own.
+        assert_eq!(
+            r("password=hunter2 token tskey-abcdef"),
+            "password=**** token tskey-****"
+        );
         assert_eq!(
             r(r#"{"client_secret": "a b c"}"#),
             r#"{"client_secret": "****"}"#
