@@ -11,29 +11,13 @@
 //! `gate_class` is kept as written (`GateClass::Other`).
 
 use super::catalogue::{Catalogue, Gate};
-use super::{normalize_id, ExecSpec, GateMeta, Implementation};
+use super::{ExecSpec, GateMeta, Implementation};
 use crate::findings::{CheckStatus, Finding, Location, RepoId, Severity};
+use crate::model::registry::registry_gates;
 use crate::vocab::{GateClass, GateSeverity, Ring};
 use crate::workspace::Workspace;
-use serde_json::Value;
 
-pub const REGISTRY: &str = "ops/bindings/gate.registry.yaml";
-
-fn text(v: &Value, k: &str) -> Option<String> {
-    v.get(k).and_then(|x| match x {
-        Value::String(s) => Some(s.clone()),
-        Value::Null => None,
-        other => Some(other.to_string()),
-    })
-}
-
-fn flag(v: &Value, k: &str) -> bool {
-    match v.get(k) {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s == "true",
-        _ => false,
-    }
-}
+pub use crate::model::registry::REGISTRY;
 
 /// Should the registry be imported? `Some(x)` forces it; None: when present.
 pub fn wanted(ws: &Workspace, setting: Option<bool>) -> bool {
@@ -58,37 +42,22 @@ pub fn import(ws: &Workspace, cat: &mut Catalogue) -> Vec<Finding> {
     if doc.has_syntax_error() {
         return notes; // its parse finding says why
     }
-    let Some(Value::Array(gates)) = doc.value().and_then(|v| v.get("gates")) else {
-        return notes;
-    };
-    for (i, g) in gates.iter().enumerate() {
-        let at = doc.location(&format!("/gates/{i}"));
-        let Some(id) = g
-            .get("id")
-            .and_then(|v| {
-                v.as_str()
-                    .map(str::to_string)
-                    .or_else(|| Some(v.to_string()))
-            })
-            .and_then(|s| normalize_id(&s))
-        else {
-            continue; // the registry schema reports bad ids
-        };
-        let retired = flag(g, "retired");
-        let inline = flag(g, "inline");
-        let warn_only = flag(g, "warn_only");
+    for rg in registry_gates(&doc) {
+        let at = doc.location(&rg.ptr());
+        let text = |k: &str| rg.field(k);
+        let (id, retired, inline, warn_only) = (rg.id.clone(), rg.retired, rg.inline, rg.warn_only);
         if let Some(gate) = cat.get_mut(&id) {
             // The registry's operational metadata wins.
-            if let Some(s) = text(g, "severity") {
+            if let Some(s) = text("severity") {
                 gate.meta.severity = GateSeverity::or_default(Some(&s));
             }
-            if let Some(r) = text(g, "ring") {
+            if let Some(r) = text("ring") {
                 gate.meta.ring = Ring::or_default(Some(&r));
             }
-            if let Some(c) = text(g, "category") {
+            if let Some(c) = text("category") {
                 gate.meta.category = c;
             }
-            if let Some(c) = text(g, "gate_class") {
+            if let Some(c) = text("gate_class") {
                 gate.meta.gate_class = GateClass::parse(&c);
             }
             gate.meta.warn_only |= warn_only;
@@ -98,7 +67,7 @@ pub fn import(ws: &Workspace, cat: &mut Catalogue) -> Vec<Finding> {
             }
             continue;
         }
-        let script = text(g, "check_script");
+        let script = rg.check_script.clone();
         let preset = if retired {
             Some(CheckStatus::Skipped("retired in the gate registry".into()))
         } else if inline {
@@ -115,14 +84,14 @@ pub fn import(ws: &Workspace, cat: &mut Catalogue) -> Vec<Finding> {
         };
         let meta = GateMeta {
             id: id.clone(),
-            name: text(g, "name").unwrap_or_default(),
-            category: text(g, "category").unwrap_or_default(),
-            gate_class: GateClass::or_default(text(g, "gate_class").as_deref()),
-            severity: GateSeverity::or_default(text(g, "severity").as_deref()),
-            ring: Ring::or_default(text(g, "ring").as_deref()),
-            description: text(g, "description").unwrap_or_default(),
+            name: text("name").unwrap_or_default(),
+            category: text("category").unwrap_or_default(),
+            gate_class: GateClass::or_default(text("gate_class").as_deref()),
+            severity: GateSeverity::or_default(text("severity").as_deref()),
+            ring: Ring::or_default(text("ring").as_deref()),
+            description: text("description").unwrap_or_default(),
             why: None,
-            fix_hint: text(g, "fix_hint"),
+            fix_hint: text("fix_hint"),
             inputs: Vec::new(),
             example: None,
             implementation: Implementation::Exec(ExecSpec {
