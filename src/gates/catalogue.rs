@@ -322,6 +322,16 @@ fn meta_from(v: &Value, id: &str, origin: &str) -> GateMeta {
         description: text(v, "description").unwrap_or_default(),
         why: text(v, "why"),
         fix_hint: text(v, "fix_hint"),
+        differs_from_script: v
+            .get("differs_from_script")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(|s| s.trim().to_string())
+                    .collect()
+            })
+            .unwrap_or_default(),
         inputs: v
             .get("inputs")
             .and_then(Value::as_array)

@@ -164,6 +164,17 @@ pub fn explain_gate(g: &Gate) -> String {
         );
         s.push_str(&format!("\nInputs\n{}\n", indent(&lines.join("\n"))));
     }
+    if !m.differs_from_script.is_empty() {
+        let lines: Vec<String> = m
+            .differs_from_script
+            .iter()
+            .map(|d| format!("- {d}"))
+            .collect();
+        s.push_str(&format!(
+            "\nDiffers from the registry script (declared)\n{}\n",
+            indent(&lines.join("\n"))
+        ));
+    }
     if let Some(f) = &m.fix_hint {
         s.push_str(&format!("\nFix\n{}\n", indent(f)));
     }
@@ -303,5 +314,26 @@ mod tests {
         for section in ["What it checks", "Why", "Inputs", "Fix", "Failing example"] {
             assert!(s.contains(section), "{section} missing in:\n{s}");
         }
+    }
+}
+
+#[cfg(test)]
+mod differs_tests {
+    use super::*;
+
+    #[test]
+    fn declared_script_differences_are_explained() {
+        let mut g = catalogue::builtin()
+            .gates
+            .into_iter()
+            .find(|g| g.meta.id == "D86")
+            .expect("D86");
+        assert!(!explain_gate(&g).contains("Differs from the registry script"));
+        g.meta.differs_from_script = vec!["skips decommissioned VMs".into()];
+        let s = explain_gate(&g);
+        assert!(
+            s.contains("Differs from the registry script (declared)\n  - skips decommissioned VMs"),
+            "{s}"
+        );
     }
 }

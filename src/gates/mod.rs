@@ -84,6 +84,10 @@ pub struct GateMeta {
     /// Why the gate exists (for `explain`).
     pub why: Option<String>,
     pub fix_hint: Option<String>,
+    /// Declared differences from the registry's `check_script` of the same
+    /// id (`differs_from_script:` in the gate file); empty when the gate
+    /// does what the script does.
+    pub differs_from_script: Vec<String>,
     /// What the gate reads (`inputs:` of its gate file), resolved by the
     /// engine before the gate runs (see `inputs`).
     pub inputs: Vec<inputs::InputDecl>,
@@ -572,6 +576,7 @@ pub(crate) mod tests_support {
             description: "test gate".into(),
             why: None,
             fix_hint: Some("fix it".into()),
+            differs_from_script: Vec::new(),
             inputs: Vec::new(),
             example: None,
             implementation: Implementation::Native("none".into()),

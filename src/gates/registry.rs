@@ -92,6 +92,7 @@ pub fn import(ws: &Workspace, cat: &mut Catalogue) -> Vec<Finding> {
             description: text("description").unwrap_or_default(),
             why: None,
             fix_hint: text("fix_hint"),
+            differs_from_script: Vec::new(),
             inputs: Vec::new(),
             example: None,
             implementation: Implementation::Exec(ExecSpec {
