@@ -26,6 +26,7 @@ pub mod parity;
 pub mod report;
 pub mod schema;
 pub mod secrets;
+pub mod shadow;
 pub mod threads;
 pub mod timing;
 pub mod vocab;

@@ -8,6 +8,7 @@
 
 mod catalogue;
 mod parity;
+mod shadow;
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -43,6 +44,9 @@ pub enum Command {
     Explain(catalogue::ExplainArgs),
     /// Cross-repo parity audit: spine vs workbench vs legacy.
     Parity(parity::ParityArgs),
+    /// Compare driftgate's gates with the spine registry's own scripts on
+    /// the same snapshot (run before retiring a script).
+    Shadow(Box<shadow::ShadowArgs>),
     /// Install or remove the git pre-commit hook (`check --staged`).
     #[command(subcommand)]
     Hook(HookCommand),
@@ -450,6 +454,7 @@ pub fn main() -> i32 {
         Command::Gates(a) => catalogue::cmd_gates(a),
         Command::Explain(a) => catalogue::cmd_explain(a),
         Command::Parity(a) => parity::cmd_parity(a),
+        Command::Shadow(a) => shadow::cmd_shadow(a),
         Command::Hook(h) => cmd_hook(h),
     }
 }

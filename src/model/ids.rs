@@ -12,6 +12,14 @@ pub fn normalize_id(s: &str) -> Option<String> {
     Some(format!("D{}", if n.is_empty() { "0" } else { n }))
 }
 
+/// The number of a gate id (`D69` → 69), for sorting; ids that are not
+/// D-numbers sort last.
+pub fn id_number(s: &str) -> u64 {
+    normalize_id(s)
+        .and_then(|n| n[1..].parse().ok())
+        .unwrap_or(u64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -23,5 +31,7 @@ mod tests {
         assert_eq!(normalize_id("D000").as_deref(), Some("D0"));
         assert_eq!(normalize_id("D").as_deref(), None);
         assert_eq!(normalize_id("schema/x").as_deref(), None);
+        assert_eq!(id_number("D069"), 69);
+        assert_eq!(id_number("x"), u64::MAX);
     }
 }

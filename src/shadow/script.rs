@@ -1,0 +1,279 @@
+//! Running the registry's scripts for `driftgate shadow`, on the snapshot
+//! copy, the way the spine runs them (`bash <check_script>` from the spine
+//! root) with:
+//!
+//! - `HOME` = the snapshot's home, so `$HOME/code/agentic-spine` and
+//!   `$HOME/code/workbench` are the copies; `SPINE_ROOT`, `SPINE_REPO`,
+//!   `SPINE_CODE`, `WORKBENCH_ROOT`, `SPINE_WORKBENCH` point there too;
+//! - no network: `unshare -rn` (a new user and network namespace with only
+//!   a down loopback) unless `--unsandboxed`;
+//! - the clock at `now` (noon UTC) through `faketime`, when installed;
+//! - a timeout, killing the script's process group (`gates::exec`).
+
+use super::snapshot::Snapshot;
+use crate::gates::exec::{self, Ending};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// At most this many output lines are kept per script in the report.
+pub const KEPT_LINES: usize = 40;
+
+pub struct Environment {
+    spine: PathBuf,
+    prefix: Vec<String>,
+    env: Vec<(String, Option<String>)>,
+    sandboxed: bool,
+    clock_pinned: bool,
+}
+
+fn works(argv: &[&str]) -> bool {
+    let Some((p, rest)) = argv.split_first() else {
+        return false;
+    };
+    Command::new(p)
+        .args(rest)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+impl Environment {
+    /// Finds the sandbox and the clock pin. Without `unsandboxed`, a
+    /// missing or unusable `unshare` is an error: scripts never run with
+    /// the network unless asked.
+    pub fn detect(
+        snap: &Snapshot,
+        now: chrono::NaiveDate,
+        unsandboxed: bool,
+    ) -> Result<Environment, String> {
+        let mut prefix = Vec::new();
+        let sandboxed = if unsandboxed {
+            false
+        } else if works(&["unshare", "-rn", "true"]) {
+            prefix.extend(["unshare".to_string(), "-rn".to_string()]);
+            true
+        } else {
+            return Err(
+                "cannot sandbox the scripts: `unshare -rn true` failed (util-linux unshare and unprivileged user namespaces are needed). Run with --unsandboxed to let the scripts reach the network".into(),
+            );
+        };
+        let stamp = format!("{} 12:00:00", now.format("%Y-%m-%d"));
+        let clock_pinned = works(&["faketime", &stamp, "true"]);
+        if clock_pinned {
+            prefix.extend(["faketime".to_string(), stamp]);
+        }
+        let s = |p: &Path| Some(p.to_string_lossy().into_owned());
+        let code = snap.home.join("code");
+        let workbench = snap
+            .workbench
+            .clone()
+            .unwrap_or_else(|| code.join("workbench"));
+        let env = vec![
+            ("HOME".to_string(), s(&snap.home)),
+            ("SPINE_ROOT".to_string(), s(&snap.spine)),
+            ("SPINE_REPO".to_string(), s(&snap.spine)),
+            ("SPINE_CODE".to_string(), s(&code)),
+            ("WORKBENCH_ROOT".to_string(), s(&workbench)),
+            ("SPINE_WORKBENCH".to_string(), s(&workbench)),
+            ("TZ".to_string(), Some("UTC".to_string())),
+            ("GIT_CONFIG_NOSYSTEM".to_string(), Some("1".to_string())),
+            ("GIT_TERMINAL_PROMPT".to_string(), Some("0".to_string())),
+            // The user's secrets must not reach the scripts' output.
+            ("INFISICAL_TOKEN".to_string(), None),
+            ("SPINE_SECRETS_INJECTED".to_string(), None),
+        ];
+        Ok(Environment {
+            spine: snap.spine.clone(),
+            prefix,
+            env,
+            sandboxed,
+            clock_pinned,
+        })
+    }
+
+    pub fn sandboxed(&self) -> bool {
+        self.sandboxed
+    }
+    pub fn clock_pinned(&self) -> bool {
+        self.clock_pinned
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScriptOutcome {
+    Pass,
+    Fail,
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScriptSide {
+    pub outcome: ScriptOutcome,
+    pub exit_code: Option<i32>,
+    /// Why the script could not judge (outcome `error`).
+    pub reason: Option<String>,
+    /// `DNN FAIL:` / `DNN WARN:` messages.
+    pub fail_lines: Vec<String>,
+    /// The output (stdout then stderr), secrets masked, at most
+    /// `KEPT_LINES` non-empty lines.
+    pub output: Vec<String>,
+    pub elapsed_ms: u128,
+}
+
+/// The kept output as one text (for subject matching).
+pub fn output_text(s: &ScriptSide) -> String {
+    s.output.join("\n")
+}
+
+/// A tool the script needs is missing: the script could not judge, even
+/// when it exits 1.
+fn missing_tool(text: &str) -> Option<String> {
+    text.lines()
+        .find(|l| l.contains("command not found") || l.contains(": not found"))
+        .map(|l| format!("a tool is missing: {}", l.trim()))
+}
+
+fn judge(out: &exec::Outcome) -> ScriptSide {
+    let stdout = out.stdout.text();
+    let stderr = out.stderr.text();
+    let both = format!("{stdout}\n{stderr}");
+    let masked = crate::report::redact::redact(&both).into_owned();
+    let fail_lines: Vec<String> = exec::fail_lines(&masked)
+        .into_iter()
+        .map(|(lvl, m)| format!("{lvl}: {m}"))
+        .collect();
+    let output: Vec<String> = masked
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(KEPT_LINES)
+        .map(str::to_string)
+        .collect();
+    let (outcome, exit_code, reason) = match &out.ending {
+        Ending::Exited(0) => (ScriptOutcome::Pass, Some(0), None),
+        Ending::Exited(c) => match missing_tool(&masked) {
+            Some(why) => (ScriptOutcome::Error, Some(*c), Some(why)),
+            None if *c == 1 || !fail_lines.is_empty() => (ScriptOutcome::Fail, Some(*c), None),
+            None => (
+                ScriptOutcome::Error,
+                Some(*c),
+                Some(format!("exit code {c} without a FAIL line")),
+            ),
+        },
+        Ending::Signaled(s) => (
+            ScriptOutcome::Error,
+            None,
+            Some(format!("killed by signal {s}")),
+        ),
+        Ending::TimedOut(d) => (
+            ScriptOutcome::Error,
+            None,
+            Some(format!("timed out after {} s", d.as_secs())),
+        ),
+        Ending::NotStarted(why) => (ScriptOutcome::Error, None, Some(why.clone())),
+    };
+    ScriptSide {
+        outcome,
+        exit_code,
+        reason,
+        fail_lines,
+        output,
+        elapsed_ms: out.elapsed.as_millis(),
+    }
+}
+
+/// Runs one script (a spine-relative path).
+pub fn run_one(env: &Environment, script: &str, timeout: Duration) -> ScriptSide {
+    let rel = Path::new(script);
+    let inside = rel
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    let path = env.spine.join(rel);
+    let refused = if !inside {
+        Some(format!(
+            "check_script `{script}` is not a path inside the spine"
+        ))
+    } else if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file()) {
+        Some(format!(
+            "check_script `{script}` is not a file in this snapshot"
+        ))
+    } else {
+        None
+    };
+    if let Some(why) = refused {
+        return ScriptSide {
+            outcome: ScriptOutcome::Error,
+            exit_code: None,
+            reason: Some(why),
+            fail_lines: Vec::new(),
+            output: Vec::new(),
+            elapsed_ms: 0,
+        };
+    }
+    let mut argv = env.prefix.clone();
+    argv.push("bash".into());
+    argv.push(path.to_string_lossy().into_owned());
+    judge(&exec::run_command(&argv, &env.spine, &env.env, timeout))
+}
+
+/// Runs the scripts, `jobs` at a time; results in the order given.
+pub fn run_all(
+    env: &Environment,
+    scripts: &[String],
+    timeout: Duration,
+    jobs: usize,
+) -> Vec<ScriptSide> {
+    let next = Mutex::new(0usize);
+    let results: Vec<Mutex<Option<ScriptSide>>> =
+        scripts.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(scripts.len()).max(1) {
+            scope.spawn(|| loop {
+                let i = {
+                    let Ok(mut n) = next.lock() else { return };
+                    let i = *n;
+                    *n += 1;
+                    i
+                };
+                let Some(script) = scripts.get(i) else { return };
+                let side = run_one(env, script, timeout);
+                if let Some(slot) = results.get(i) {
+                    if let Ok(mut s) = slot.lock() {
+                        *s = Some(side);
+                    }
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|m| {
+            m.into_inner().ok().flatten().unwrap_or(ScriptSide {
+                outcome: ScriptOutcome::Error,
+                exit_code: None,
+                reason: Some("the script runner stopped before this script".into()),
+                fail_lines: Vec::new(),
+                output: Vec::new(),
+                elapsed_ms: 0,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_tool_is_an_error_not_a_failure() {
+        assert!(missing_tool("x.sh: line 3: yq: command not found").is_some());
+        assert!(missing_tool("sh: 1: jq: not found").is_some());
+        assert!(missing_tool("D86 FAIL: 1 parity errors found").is_none());
+    }
+}
