@@ -345,6 +345,9 @@ fn assignments(text: &str, tokens: &[Range<usize>], strict: bool, hits: &mut Vec
         if text[..start].ends_with('$') {
             continue; // `$TOKEN:` is a variable, not a key
         }
+        if after_gate_id(&text[..start]) {
+            continue; // `D58 PASS: …`: a gate script's verdict line
+        }
         let key = raw.trim_end_matches([':', '=', ' ', '\t']);
         let sep = raw.as_bytes().last().copied().unwrap_or(b':');
         let next = text[end..].chars().next();
@@ -390,6 +393,18 @@ fn assignments(text: &str, tokens: &[Range<usize>], strict: bool, hits: &mut Vec
             });
         }
     }
+}
+
+/// Does the line so far end with a gate id and a space (`D58 `, as in the
+/// verdict lines `D58 PASS: …` the spine's gate scripts print)?
+fn after_gate_id(before: &str) -> bool {
+    let line = before.rsplit('\n').next().unwrap_or_default();
+    let Some(t) = line.strip_suffix([' ', '\t']) else {
+        return false;
+    };
+    let word = t.rsplit([' ', '\t']).next().unwrap_or_default();
+    word.strip_prefix('D')
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Can a YAML/JSON key start after this text? Yes at the start of a line
@@ -650,6 +665,12 @@ mod tests {
         assert_eq!(m("postgres://app:a/b@c@db/x"), "postgres://app:****@db/x");
         assert_eq!(m("http://host:8080/x@y"), "http://host:8080/x@y");
         assert_eq!(m("pass: hunter2"), "pass: ****");
+        assert_eq!(
+            m("D58 PASS: SSOT freshness valid (threshold=21d)"),
+            "D58 PASS: SSOT freshness valid (threshold=21d)",
+            "a gate script's verdict line is not a password"
+        );
+        assert_eq!(m("DX PASS: hunter2"), "DX PASS: ****");
         assert_eq!(m("Pass: (check Infisical)"), "Pass: (check Infisical)");
         assert_eq!(m("API_KEY: SHIPPING_API_KEY"), "API_KEY: SHIPPING_API_KEY");
         assert_eq!(
