@@ -57,6 +57,9 @@ fn expected_fixture_findings() -> Vec<Value> {
     vec![
         json!({"kind": "missing", "entity": "vm", "key": "pve/210", "repo": "workbench", "source": wb_inv, "line": null, "name": "streaming-stack"}),
         json!({"kind": "missing", "entity": "ssh_host", "key": "streaming-stack", "repo": "workbench", "source": wb_ssh, "line": null}),
+        // A LAN-only device (access_policy: lan_only) is expected in the
+        // workbench config too, as the user's own alignment audit expects.
+        json!({"kind": "missing", "entity": "ssh_host", "key": "switch-shop", "repo": "workbench", "source": wb_ssh, "line": null}),
         json!({"kind": "stale", "entity": "vm", "key": "pve/201", "repo": "workbench", "source": wb_inv, "line": 11, "canonical": "decommissioned", "name": "media-stack"}),
         json!({"kind": "stale", "entity": "ssh_host", "key": "media-stack", "repo": "workbench", "source": wb_ssh, "line": 29, "canonical": "decommissioned"}),
         json!({"kind": "mismatch", "entity": "vm", "key": "pve/204", "repo": "workbench", "source": wb_inv, "line": 27, "field": "tailscale_ip", "canonical": "100.92.91.128", "found": "100.92.91.129", "name": "infra-core"}),
@@ -489,10 +492,46 @@ fn demo_reports_the_parity_rows_of_drift_md() {
         ),
         // P2.2 names the VM; parity keys SSH hosts by target id.
         (
+            "P8.1",
+            "workbench",
+            "missing",
+            "ssh_host:idrac-shop",
+            None,
+            wb_ssh,
+            None,
+        ),
+        (
+            "P8.2",
+            "workbench",
+            "missing",
+            "ssh_host:nvr-shop",
+            None,
+            wb_ssh,
+            None,
+        ),
+        (
+            "P8.3",
+            "workbench",
+            "missing",
+            "ssh_host:pve-lab",
+            None,
+            wb_ssh,
+            None,
+        ),
+        (
             "P2.2",
             "workbench",
             "missing",
             "ssh_host:streaming-stack",
+            None,
+            wb_ssh,
+            None,
+        ),
+        (
+            "P8.4",
+            "workbench",
+            "missing",
+            "ssh_host:switch-shop",
             None,
             wb_ssh,
             None,
@@ -702,7 +741,7 @@ fn demo_reports_the_parity_rows_of_drift_md() {
     let text = std::fs::read_to_string(fixture("demo/DRIFT.md")).unwrap();
     for row in [
         "P1.1", "P1.2", "P1.3", "P2.1", "P2.2", "P3.1", "P3.2", "P3.3", "P3.4", "P3.5", "P4", "P5",
-        "P6", "P7",
+        "P6", "P7", "P8.1", "P8.2", "P8.3", "P8.4",
     ] {
         assert!(
             text.contains(&format!("| {row} | parity:")),
@@ -843,7 +882,7 @@ fn cli_config_and_usage_errors_exit_2() {
 fn junit_findings_carry_codes_lines_and_spine_entries() {
     let run = run_ws(&fixture("parity"));
     let fs = parity::output::to_findings(&run);
-    assert_eq!(fs.len(), 20);
+    assert_eq!(fs.len(), 21);
     let stale = fs
         .iter()
         .find(|f| {

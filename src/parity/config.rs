@@ -230,9 +230,10 @@ pub fn default_sources() -> Vec<SourceSpec> {
             EntityKind::SshHost,
             Extract::SshConfig,
             None,
-            // Generated from ssh.targets.yaml; LAN-only devices are reached
-            // through their hypervisor, not from a laptop.
-            Some(r#".access_policy != "lan_only""#),
+            // Every SSH target, LAN-only devices (switch, iDRAC, NVR, AP,
+            // gateway) included: the user's own three-repo alignment audit
+            // lists those as missing from the workbench config too.
+            Some("true"),
         ),
         src(
             "legacy-backup",
