@@ -77,7 +77,8 @@ jq -r '.gates[] | "  \(.id)\t\(.verdict)\(if (.declared_differences | length) > 
 jq -r '
   ([.gates[] | .native.findings | length] | add // 0) as $all
   | ([.gates[] | select(.verdict == "agree-drift") | .native.findings | length] | add // 0) as $confirmed
-  | "  comparable gates: \(.gates | length); agree: \([.gates[] | select(.verdict | startswith("agree"))] | length); driftgate error/warning findings in them: \($all), in gates whose script also fails: \($confirmed)"' "$out/shadow-head.json"
+  | ([.gates[] | .native.findings[] | select(.in_script_output)] | length) as $named
+  | "  comparable gates: \(.gates | length); agree: \([.gates[] | select(.verdict | startswith("agree"))] | length)\n  driftgate error/warning findings in them: \($all); in gates whose script also fails: \($confirmed); whose subject the script output names: \($named)"' "$out/shadow-head.json"
 
 if [ "$shadow_history" -gt 0 ]; then
   echo

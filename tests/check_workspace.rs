@@ -119,6 +119,31 @@ fn clean_copy_has_no_schema_findings() {
 }
 
 #[test]
+fn a_service_without_a_published_port_is_valid() {
+    // The real spine writes `port: null` for internal database containers.
+    let ws = demo_copy(true);
+    let reg = ws
+        .path()
+        .join("spine/docs/governance/SERVICE_REGISTRY.yaml");
+    edit(&reg, "    port: 15432\n", "    port: null\n");
+    let (_, report) = check_json(&[ws.path().to_str().expect("utf8")]);
+    assert!(
+        schema_messages(&report).is_empty(),
+        "{:?}",
+        schema_messages(&report)
+    );
+    // A port that is not a number still is not.
+    edit(&reg, "    port: null\n", "    port: \"db\"\n");
+    let (_, report) = check_json(&[ws.path().to_str().expect("utf8")]);
+    assert_eq!(
+        schema_messages(&report).len(),
+        1,
+        "{:?}",
+        schema_messages(&report)
+    );
+}
+
+#[test]
 fn broken_file_does_not_hide_other_findings() {
     let ws = demo_copy(false);
     let spine = ws.path().join("spine");
