@@ -85,15 +85,21 @@ if [ "$shadow_history" -gt 0 ]; then
   echo "## 3. Shadow over $shadow_history commits of the history"
   : >"$out/shadow-history.jsonl"
   for c in $(sample "$shadow_history"); do
-    "$dg" shadow --spine "$clone" --rev "$c" "${jobs_arg[@]}" --format json 2>/dev/null \
-      | jq -c --arg c "$c" '{commit: $c, now: .now, gates: [.gates[] | {id, verdict, declared: ((.declared_differences | length) > 0)}]}' \
-      >>"$out/shadow-history.jsonl" || echo "{\"commit\":\"$c\",\"error\":true}" >>"$out/shadow-history.jsonl"
+    # shadow exits 1 on a disagreement: that is data here, not a failure.
+    "$dg" shadow --spine "$clone" --rev "$c" "${jobs_arg[@]}" --format json >"$out/shadow-one.json" 2>"$out/shadow-one.err" || true
+    if [ -s "$out/shadow-one.json" ]; then
+      jq -c --arg c "$c" '{commit: $c, now: .now, gates: [.gates[] | {id, verdict, declared: ((.declared_differences | length) > 0)}]}' \
+        "$out/shadow-one.json" >>"$out/shadow-history.jsonl"
+    else
+      jq -cn --arg c "$c" --rawfile e "$out/shadow-one.err" '{commit: $c, error: $e}' >>"$out/shadow-history.jsonl"
+    fi
   done
   jq -rs '[.[] | select(.gates) | .gates[]] | group_by(.id)
           | map({id: .[0].id, n: length, agree: ([.[] | select(.verdict | startswith("agree"))] | length),
                  declared: ([.[] | select((.verdict | startswith("agree") | not) and .declared)] | length)})
           | sort_by(.id | ltrimstr("D") | tonumber) | .[]
           | "  \(.id)\tagrees on \(.agree)/\(.n)\(if .declared > 0 then ", declared difference on \(.declared)" else "" end)"' "$out/shadow-history.jsonl"
+  jq -rs '[.[] | select(.error)] | "  commits shadow could not compare: \(length)\(if length > 0 then " (" + ([.[] | .error | split("\n")[0]] | unique | join("; ")) + ")" else "" end)"' "$out/shadow-history.jsonl"
 fi
 
 if [ "$history" -gt 0 ]; then
@@ -103,9 +109,10 @@ if [ "$history" -gt 0 ]; then
   judged=0
   for c in $(sample "$history"); do
     judged=$((judged + 1))
-    "$dg" check --spine "$clone" --rev "$c" --no-exec --no-cache --format json 2>/dev/null \
-      | jq -r --arg c "$c" '.checks[] | select(.status == "errored") | "\($c)\t\(.code)\t\(.reason)"' \
-      >>"$out/history-errors.tsv" || true
+    "$dg" check --spine "$clone" --rev "$c" --no-exec --no-cache --format json >"$out/check-one.json" 2>/dev/null || true
+    jq -r --arg c "$c" '.checks[] | select(.status == "errored") | "\($c)\t\(.code)\t\(.reason)"' \
+      "$out/check-one.json" >>"$out/history-errors.tsv" 2>/dev/null \
+      || printf '%s\t(no report)\tdriftgate printed no JSON\n' "$c" >>"$out/history-errors.tsv"
   done
   echo "  commits judged: $judged"
   if [ -s "$out/history-errors.tsv" ]; then
