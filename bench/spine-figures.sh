@@ -52,10 +52,15 @@ jobs_arg=()
 [ -n "$jobs" ] && jobs_arg=(--jobs "$jobs")
 head=$(git -C "$clone" rev-parse --short=8 HEAD)
 
-# Sample K commits evenly over the first-parent history (oldest first).
+# Sample K commits evenly over the first-parent history (oldest first),
+# from commit $2 on when given.
 sample() {
-  local k=$1
-  git -C "$clone" rev-list --first-parent --reverse HEAD >"$out/commits.txt"
+  local k=$1 since=${2:-}
+  if [ -n "$since" ]; then
+    { echo "$since"; git -C "$clone" rev-list --first-parent --reverse "$since..HEAD"; } >"$out/commits.txt"
+  else
+    git -C "$clone" rev-list --first-parent --reverse HEAD >"$out/commits.txt"
+  fi
   local n
   n=$(wc -l <"$out/commits.txt")
   [ "$k" -ge "$n" ] && { cat "$out/commits.txt"; return; }
@@ -82,9 +87,12 @@ jq -r '
 
 if [ "$shadow_history" -gt 0 ]; then
   echo
-  echo "## 3. Shadow over $shadow_history commits of the history"
+  # Shadow compares with the registry's scripts: only revisions that have
+  # a registry can be compared.
+  since=$(git -C "$clone" log --first-parent --reverse --format=%H -- ops/bindings/gate.registry.yaml | head -1)
+  echo "## 3. Shadow over $shadow_history commits since the registry exists (${since:0:8})"
   : >"$out/shadow-history.jsonl"
-  for c in $(sample "$shadow_history"); do
+  for c in $(sample "$shadow_history" "$since"); do
     # shadow exits 1 on a disagreement: that is data here, not a failure.
     "$dg" shadow --spine "$clone" --rev "$c" "${jobs_arg[@]}" --format json >"$out/shadow-one.json" 2>"$out/shadow-one.err" || true
     if [ -s "$out/shadow-one.json" ]; then
