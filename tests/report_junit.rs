@@ -31,6 +31,12 @@ fn child<'a>(n: roxmltree::Node<'a, 'a>, tag: &str) -> Option<roxmltree::Node<'a
     n.children().find(|c| c.has_tag_name(tag))
 }
 
+fn s_has_skipped_suite(doc: &roxmltree::Document) -> bool {
+    doc.root_element()
+        .children()
+        .any(|n| n.attribute("skipped").is_some_and(|v| v != "0"))
+}
+
 #[test]
 fn structure_and_counts_match_findings() {
     let fx = scenario();
@@ -51,6 +57,19 @@ fn structure_and_counts_match_findings() {
     );
     // One <error> for the errored check D90.
     assert_eq!(root.attribute("errors"), Some("1"));
+    // Jenkins xUnit's junit-10.xsd allows only these on <testsuites>
+    // (no `skipped`: xUnit drops a file that has it there).
+    for attr in root.attributes() {
+        assert!(
+            ["name", "time", "tests", "failures", "disabled", "errors"].contains(&attr.name()),
+            "<testsuites {}=…> is not allowed by junit-10.xsd",
+            attr.name()
+        );
+    }
+    assert!(
+        s_has_skipped_suite(&doc),
+        "suites still count their skipped cases"
+    );
 
     let s = suites(&doc);
     // Every check code has a suite, plus codes only findings carry (D401).

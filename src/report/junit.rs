@@ -156,6 +156,32 @@ fn check_case(c: &CheckRecord, has_active: bool, names: &mut Names) -> Option<Te
     Some(tc)
 }
 
+/// quick-junit writes a `skipped` count on the root `<testsuites>`, which
+/// Jenkins xUnit's `junit-10.xsd` does not allow there (xUnit then drops the
+/// whole file); per-suite `skipped` counts are allowed and stay. quick-junit
+/// has no switch for it, so the attribute is removed from the root start
+/// tag only (quick-junit writes that tag itself, with numeric values).
+fn drop_root_skipped(xml: String) -> String {
+    let Some(start) = xml.find("<testsuites ") else {
+        return xml;
+    };
+    let Some(len) = xml[start..].find('>') else {
+        return xml;
+    };
+    let tag = &xml[start..start + len];
+    let Some(at) = tag.find(" skipped=\"") else {
+        return xml;
+    };
+    let value_start = at + " skipped=\"".len();
+    let Some(value_len) = tag[value_start..].find('"') else {
+        return xml;
+    };
+    let cut = start + at..start + value_start + value_len + 1;
+    let mut out = xml;
+    out.replace_range(cut, "");
+    out
+}
+
 fn render_inner(r: &Report) -> String {
     let mut suites: HashMap<&str, Suite> = HashMap::new();
     for c in r.checks {
@@ -195,7 +221,8 @@ fn render_inner(r: &Report) -> String {
         report.add_test_suite(ts);
     }
     match report.to_string() {
-        Ok(mut s) => {
+        Ok(s) => {
+            let mut s = drop_root_skipped(s);
             if !s.ends_with('\n') {
                 s.push('\n');
             }
