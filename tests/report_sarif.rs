@@ -101,9 +101,15 @@ fn scenario_validates_and_maps_fields() {
     let d52 = &rules[0];
     assert_eq!(d52["name"], "vm-lan-ip-octet");
     assert_eq!(d52["help"]["text"], "How to fix D52.");
+    assert_eq!(
+        d52["help"]["markdown"],
+        "**vm-lan-ip-octet**\n\nHow to fix D52.\n\nMore: `driftgate explain D52`"
+    );
     assert_eq!(d52["defaultConfiguration"]["level"], "error");
     assert_eq!(rules[5]["id"], "D401");
-    assert!(rules[5].get("help").is_none());
+    // A rule without a help text still points at `explain`.
+    assert_eq!(rules[5]["help"]["text"], "Run `driftgate explain D401`.");
+    assert!(rules[5].get("fullDescription").is_none());
 
     // One result per finding, in order, with the right rule index.
     let results = run["results"].as_array().unwrap();
@@ -207,12 +213,16 @@ fn scenario_validates_and_maps_fields() {
     let inv = &run["invocations"][0];
     assert_eq!(inv["executionSuccessful"], false);
     let notes = inv["toolExecutionNotifications"].as_array().unwrap();
+    assert!(
+        notes.iter().all(|n| n.get("descriptor").is_none()),
+        "a notification about a rule names it as associatedRule, not descriptor"
+    );
     assert!(notes
         .iter()
-        .any(|n| n["level"] == "error" && n["descriptor"]["id"] == "D90"));
+        .any(|n| n["level"] == "error" && n["associatedRule"]["id"] == "D90"));
     assert!(notes
         .iter()
-        .any(|n| n["level"] == "note" && n["descriptor"]["id"] == "D80"));
+        .any(|n| n["level"] == "note" && n["associatedRule"]["id"] == "D80"));
 }
 
 #[test]

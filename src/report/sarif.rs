@@ -167,9 +167,21 @@ fn rule_value(rule: &Rule) -> Value {
     o.insert("id".into(), json!(rule.id));
     o.insert("name".into(), json!(rule.name));
     o.insert("shortDescription".into(), message(&rule.name));
+    // `help.markdown` for viewers that render it (GitHub, the SARIF
+    // viewer); `text` stays for the rest.
+    let explain = format!("driftgate explain {}", rule.id);
+    let markdown = match &rule.help {
+        Some(h) => format!("**{}**\n\n{h}\n\nMore: `{explain}`", rule.name),
+        None => format!("**{}**\n\nMore: `{explain}`", rule.name),
+    };
     if let Some(h) = &rule.help {
         o.insert("fullDescription".into(), message(h));
-        o.insert("help".into(), message(h));
+        o.insert("help".into(), json!({ "text": h, "markdown": markdown }));
+    } else {
+        o.insert(
+            "help".into(),
+            json!({ "text": format!("Run `{explain}`."), "markdown": markdown }),
+        );
     }
     if let Some(l) = rule.level {
         o.insert("defaultConfiguration".into(), json!({ "level": level(l) }));
@@ -310,10 +322,10 @@ fn value_inner(r: &Report) -> Value {
         let mut n = json!({
             "level": lvl,
             "message": message(&format!("{} ({}) {what}: {reason}", c.code, c.name)),
-            "descriptor": { "id": c.code },
+            "associatedRule": { "id": c.code },
         });
         if let Some(i) = index.get(c.code.as_str()) {
-            n["descriptor"]["index"] = json!(i);
+            n["associatedRule"]["index"] = json!(i);
         }
         notifications.push(n);
     }
