@@ -496,3 +496,24 @@ fn timings_go_to_stderr_only_when_asked_and_leave_stdout_alone() {
     assert_eq!(a["findings"], b["findings"]);
     assert_eq!(plain.status.code(), timed.status.code());
 }
+
+#[test]
+fn force_color_colours_a_pipe_and_no_color_does_not() {
+    let ws = demo_copy(false);
+    let run = |env: &[(&str, &str)]| {
+        let mut c = driftgate();
+        c.args(["check", "--no-exec", "--now", "2026-11-20"])
+            .arg(ws.path())
+            .env_remove("NO_COLOR")
+            .env_remove("FORCE_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        String::from_utf8_lossy(&c.output().expect("runs").stdout).into_owned()
+    };
+    assert!(!run(&[]).contains('\u{1b}'), "a pipe gets no colour");
+    assert!(run(&[("FORCE_COLOR", "1")]).contains('\u{1b}'));
+    assert!(run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains('\u{1b}'));
+    assert!(!run(&[("NO_COLOR", "1")]).contains('\u{1b}'));
+}

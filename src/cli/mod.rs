@@ -139,10 +139,10 @@ pub struct CheckArgs {
     /// Also write a markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY).
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
-    /// Gates to run: IDs (D69), prefixes (D1), categories; comma-separated.
+    /// Gates to run: IDs (D69), prefixes ending in * (D1* = D1, D10.., D100..), categories; comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "SEL")]
     pub select: Vec<String>,
-    /// Gates to leave out: IDs, prefixes, categories; comma-separated.
+    /// Gates to leave out: IDs, prefixes ending in * (D4*), categories; comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "SEL")]
     pub ignore: Vec<String>,
     /// Run gates up to this ring (instant ⊂ standard ⊂ deep).
@@ -306,14 +306,28 @@ fn print_timings(phases: &[Phase]) {
     }
 }
 
+/// `--color auto`: `FORCE_COLOR` (non-empty, not `0`/`false`) or
+/// `CLICOLOR_FORCE` (non-empty, not `0`) force colour, e.g. in a CI log that
+/// renders ANSI; otherwise `NO_COLOR` (non-empty) turns it off; otherwise
+/// colour on a terminal only.
+fn auto_color(env: impl Fn(&str) -> Option<String>, terminal: bool) -> bool {
+    let set = |k: &str, off: &[&str]| {
+        env(k).is_some_and(|v| !v.is_empty() && !off.contains(&v.to_ascii_lowercase().as_str()))
+    };
+    if set("FORCE_COLOR", &["0", "false"]) || set("CLICOLOR_FORCE", &["0"]) {
+        return true;
+    }
+    if set("NO_COLOR", &[]) {
+        return false;
+    }
+    terminal
+}
+
 fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
+        ColorChoice::Auto => auto_color(|k| std::env::var(k).ok(), std::io::stdout().is_terminal()),
     }
 }
 
@@ -456,5 +470,38 @@ pub fn main() -> i32 {
         Command::Parity(a) => parity::cmd_parity(a),
         Command::Shadow(a) => shadow::cmd_shadow(a),
         Command::Hook(h) => cmd_hook(h),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::auto_color;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn forced_colour_and_no_color() {
+        assert!(auto_color(env(&[]), true));
+        assert!(!auto_color(env(&[]), false));
+        assert!(auto_color(env(&[("FORCE_COLOR", "1")]), false));
+        assert!(auto_color(env(&[("CLICOLOR_FORCE", "1")]), false));
+        assert!(!auto_color(env(&[("FORCE_COLOR", "0")]), false));
+        assert!(!auto_color(env(&[("CLICOLOR_FORCE", "0")]), false));
+        assert!(!auto_color(env(&[("NO_COLOR", "1")]), true));
+        assert!(
+            auto_color(env(&[("NO_COLOR", "1"), ("FORCE_COLOR", "true")]), false),
+            "forcing wins over NO_COLOR"
+        );
+        assert!(
+            auto_color(env(&[("NO_COLOR", "")]), true),
+            "empty NO_COLOR is unset"
+        );
     }
 }
