@@ -77,3 +77,50 @@ fn hostile_text_stays_valid_json() {
         .contains('\u{1b}'));
     assert_eq!(v["findings"][0]["path"], nasty);
 }
+
+fn check_schema() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/reports/check.schema.json"),
+    )
+    .expect("schema file");
+    let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
+    jsonschema::validator_for(&schema).expect("schema compiles")
+}
+
+fn assert_valid(v: &Value, what: &str) {
+    let errors: Vec<String> = check_schema()
+        .iter_errors(v)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{what} breaks check.schema.json: {errors:#?}"
+    );
+}
+
+#[test]
+fn reports_validate_against_the_shipped_schema() {
+    // The library scenario: waived, skipped and errored checks, related
+    // locations, every severity.
+    let fx = scenario();
+    let v: Value = serde_json::from_str(&fx.with_report(json::render)).expect("JSON");
+    assert_valid(&v, "the scenario");
+    // Real runs of the binary: the demo with exec gates, and a hostile spine.
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/demo");
+    for extra in [&[][..], &["--no-exec"][..]] {
+        let out = assert_cmd::Command::cargo_bin("driftgate")
+            .expect("binary")
+            .args(["check", "--format", "json", "--now", "2026-11-20"])
+            .args(extra)
+            .arg(&demo)
+            .output()
+            .expect("runs");
+        let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert!(v["findings"].as_array().is_some_and(|f| !f.is_empty()));
+        assert_valid(&v, "the demo run");
+    }
+    // The schema is not a rubber stamp.
+    let mut bad = v.clone();
+    bad["findings"][0]["severity"] = Value::from("fatal");
+    assert!(!check_schema().is_valid(&bad));
+}
