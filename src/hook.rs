@@ -7,12 +7,30 @@ use std::path::{Path, PathBuf};
 const MARKER: &str = "# driftgate pre-commit hook";
 const CHAINED: &str = "pre-commit.driftgate-chained";
 
-/// The hooks directory of the repo containing `dir` (honours core.hooksPath
-/// only through git itself: we ask gix for the git dir).
+/// The hooks directory git runs for the repo containing `dir`, asked of git
+/// itself (`git rev-parse --git-path hooks`): it honours `core.hooksPath`
+/// and resolves a linked worktree to the common directory, where a
+/// `.git/worktrees/X/hooks` directory would be written but never run.
 fn hooks_dir(dir: &Path) -> Result<PathBuf, String> {
-    let repo = gix::discover(dir)
-        .map_err(|e| format!("{}: not in a git repository ({e})", dir.display()))?;
-    Ok(repo.git_dir().join("hooks"))
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "--path-format=absolute", "--git-path", "hooks"])
+        .output()
+        .map_err(|e| format!("cannot run git to find the hooks directory: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{}: not in a git repository ({})",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if text.is_empty() {
+        return Err(format!("{}: git named no hooks directory", dir.display()));
+    }
+    let p = PathBuf::from(text);
+    Ok(if p.is_absolute() { p } else { dir.join(p) })
 }
 
 fn shell_quote(s: &str) -> String {

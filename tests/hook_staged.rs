@@ -375,3 +375,61 @@ fn staged_sweeping_gates_judge_only_the_changed_files() {
     );
     assert!(paths.contains(&touched));
 }
+
+/// `driftgate hook install` run in `dir` (the current directory).
+fn install_in(dir: &Path) {
+    let out = Command::new(bin())
+        .current_dir(dir)
+        .args(["hook", "install", "--", "--no-exec", "--now", "2026-11-20"])
+        .output()
+        .expect("install runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn hook_install_honours_core_hooks_path() {
+    let ws = demo_copy(true);
+    let spine = ws.path().join("spine");
+    init_repo(&spine);
+    git(&spine, &["config", "core.hooksPath", ".githooks"]);
+    install_in(&spine);
+    assert!(
+        spine.join(".githooks/pre-commit").is_file(),
+        "written where git looks"
+    );
+    assert!(!spine.join(".git/hooks/pre-commit").exists());
+    edit(&spine.join(VM), "status: active", "status: bogus");
+    git(&spine, &["add", VM]);
+    let (ok, out) = commit(&spine, &["-qm", "break it"]);
+    assert!(!ok, "git runs the hook from core.hooksPath:\n{out}");
+    assert!(out.contains("schema/vm.lifecycle"), "{out}");
+}
+
+#[test]
+fn hook_install_from_a_linked_worktree_guards_its_commits() {
+    let ws = demo_copy(true);
+    let spine = ws.path().join("spine");
+    init_repo(&spine);
+    let linked = ws.path().join("linked");
+    git(
+        &spine,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "side",
+            linked.to_str().expect("utf8"),
+        ],
+    );
+    install_in(&linked);
+    edit(&linked.join(VM), "status: active", "status: bogus");
+    git(&linked, &["add", VM]);
+    let (ok, out) = commit(&linked, &["-qm", "break it"]);
+    assert!(!ok, "the hook runs for the linked worktree:\n{out}");
+    assert!(out.contains("schema/vm.lifecycle"), "{out}");
+}
