@@ -66,13 +66,110 @@ fn push_workflow_runs_check_with_reports_and_uploads_them_always() {
 }
 
 #[test]
-fn pre_commit_framework_hook_runs_staged_without_filenames() {
+fn pre_commit_framework_hooks_declare_their_minimum_version_and_scope() {
     let hooks = load(".pre-commit-hooks.yaml");
-    let h = &hooks[0];
-    assert_eq!(h["id"], "driftgate");
-    assert_eq!(h["pass_filenames"], false);
-    assert!(h["entry"].as_str().unwrap_or("").contains("check --staged"));
-    assert_eq!(h["language"], "rust");
+    let hooks = hooks.as_array().expect("a list of hooks");
+    let by_id = |id: &str| {
+        hooks
+            .iter()
+            .find(|h| h["id"] == id)
+            .unwrap_or_else(|| panic!("hook {id}"))
+    };
+    for h in hooks {
+        // `stages: [pre-commit]` (and pre-push/manual) need pre-commit 3.2.
+        assert_eq!(h["minimum_pre_commit_version"], "3.2.0", "{h}");
+        assert_eq!(h["pass_filenames"], false, "{h}");
+        assert!(
+            h["entry"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("driftgate check"),
+            "{h}"
+        );
+    }
+    assert_eq!(by_id("driftgate")["language"], "rust");
+    assert_eq!(by_id("driftgate-system")["language"], "system");
+    assert_eq!(
+        by_id("driftgate")["entry"],
+        by_id("driftgate-system")["entry"]
+    );
+    assert!(by_id("driftgate")["entry"]
+        .as_str()
+        .unwrap_or("")
+        .contains("--staged"));
+    let spine = by_id("driftgate-spine");
+    assert!(
+        !spine["entry"].as_str().unwrap_or("").contains("--staged"),
+        "whole spine"
+    );
+    assert_eq!(spine["stages"], serde_json::json!(["pre-push", "manual"]));
+}
+
+#[test]
+fn the_whole_spine_hook_finds_old_drift_that_the_staged_hook_does_not_judge() {
+    // What `pre-commit run --all-files` runs: the index equals HEAD, so the
+    // staged hook has nothing to judge; the spine hook judges everything.
+    let hooks = load(".pre-commit-hooks.yaml");
+    let entry = |id: &str| -> Vec<String> {
+        hooks
+            .as_array()
+            .and_then(|a| a.iter().find(|h| h["id"] == id))
+            .and_then(|h| h["entry"].as_str())
+            .expect("entry")
+            .split_whitespace()
+            .skip(1) // `driftgate`: the binary under test instead
+            .map(str::to_string)
+            .collect()
+    };
+    let ws = tempfile::tempdir().expect("tempdir");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/demo");
+    let status = std::process::Command::new("cp")
+        .arg("-R")
+        .arg(demo.join("spine"))
+        .arg(ws.path())
+        .status()
+        .expect("cp");
+    assert!(status.success());
+    let spine = ws.path().join("spine");
+    for args in [
+        &["init", "-q", "-b", "main"][..],
+        &["add", "-A"],
+        &["commit", "-qm", "old drift"],
+    ] {
+        let ok = std::process::Command::new("git")
+            .current_dir(&spine)
+            .args(args)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+            .status()
+            .expect("git");
+        assert!(ok.success());
+    }
+    let run = |args: Vec<String>| {
+        assert_cmd::Command::cargo_bin("driftgate")
+            .expect("binary")
+            .current_dir(&spine)
+            .args(args)
+            .args(["--no-exec", "--now", "2026-11-20"])
+            .env("NO_COLOR", "1")
+            .env_remove("DRIFTGATE_SPINE")
+            .output()
+            .expect("runs")
+            .status
+            .code()
+    };
+    assert_eq!(
+        run(entry("driftgate-system")),
+        Some(0),
+        "nothing staged to judge"
+    );
+    assert_eq!(
+        run(entry("driftgate-spine")),
+        Some(1),
+        "the old drift is found"
+    );
 }
 
 #[test]
