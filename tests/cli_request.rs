@@ -216,3 +216,53 @@ fn hook_install_refuses_arguments_check_would_refuse() {
         "{script}"
     );
 }
+
+#[test]
+fn completions_load_in_bash_and_the_man_page_lists_every_command() {
+    let out = driftgate()
+        .args(["completions", "bash"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("driftgate.bash");
+    std::fs::write(&script, &out.stdout).expect("write");
+    // Load it in a real bash and ask bash what completes `driftgate`.
+    let probe = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source '{}' && complete -p driftgate",
+            script.display()
+        ))
+        .output()
+        .expect("bash runs");
+    assert!(
+        String::from_utf8_lossy(&probe.stdout).contains("driftgate"),
+        "{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+    for shell in ["zsh", "fish", "powershell"] {
+        let out = driftgate()
+            .args(["completions", shell])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("shadow"),
+            "{shell}"
+        );
+    }
+    let bad = driftgate()
+        .args(["completions", "tcsh"])
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+
+    let man = driftgate().arg("man").output().expect("runs");
+    assert_eq!(man.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&man.stdout);
+    assert!(text.contains(".TH driftgate 1"), "{text}");
+    for cmd in ["check", "gates", "explain", "parity", "shadow", "hook"] {
+        assert!(text.contains(cmd), "man page lacks {cmd}");
+    }
+}

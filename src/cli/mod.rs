@@ -50,6 +50,13 @@ pub enum Command {
     /// Install or remove the git pre-commit hook (`check --staged`).
     #[command(subcommand)]
     Hook(HookCommand),
+    /// Print a shell completion script: `driftgate completions bash > /etc/bash_completion.d/driftgate`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `driftgate man > /usr/local/share/man/man1/driftgate.1`.
+    Man,
 }
 
 #[derive(Subcommand, Debug)]
@@ -470,6 +477,27 @@ pub fn main() -> i32 {
         Command::Parity(a) => parity::cmd_parity(a),
         Command::Shadow(a) => shadow::cmd_shadow(a),
         Command::Hook(h) => cmd_hook(h),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut cmd, "driftgate", &mut out);
+            print_stdout(&String::from_utf8_lossy(&out));
+            0
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(cmd).render(&mut out) {
+                Ok(()) => {
+                    print_stdout(&String::from_utf8_lossy(&out));
+                    0
+                }
+                Err(e) => {
+                    eprintln!("driftgate: cannot render the man page: {e}");
+                    2
+                }
+            }
+        }
     }
 }
 
