@@ -230,10 +230,28 @@ pub fn run(opts: &CheckOptions) -> Run {
 
 fn run_on_pool(opts: &CheckOptions) -> Run {
     let t0 = Instant::now();
-    let mut current = run_once(opts);
     let Some(rev) = &opts.new_since else {
-        return current;
+        return run_once(opts);
     };
+    // Touch-and-fix gates judge the files this change touches in full.
+    let touched = crate::workspace::git::changed_since(&opts.sources.spine, rev, &opts.snapshot);
+    let mut cur_opts = opts.clone();
+    if let Ok(paths) = &touched {
+        cur_opts.gates.touched = Some(paths.clone());
+    }
+    let mut current = run_once(&cur_opts);
+    if let Err(e) = touched {
+        current.findings.push(
+            Finding::new(
+                "workspace/new-since",
+                Severity::Error,
+                Location::file(RepoId::Spine, ""),
+                format!("--new-since {rev}: cannot list the files this change touches: {e}"),
+            )
+            .internal(),
+        );
+        return current;
+    }
     let mut base_opts = opts.clone();
     base_opts.snapshot = Snapshot::Rev(rev.clone());
     base_opts.new_since = None;
@@ -285,6 +303,9 @@ fn run_once(opts: &CheckOptions) -> Run {
         Snapshot::Staged => match crate::workspace::git::staged_changes(&opts.sources.spine) {
             Ok(paths) => {
                 gopts.affected = Some(paths.iter().map(|p| format!("spine:{p}")).collect());
+                if gopts.touched.is_none() {
+                    gopts.touched = Some(paths.clone());
+                }
                 Some(paths.into_iter().map(|p| (RepoId::Spine, p)).collect())
             }
             Err(e) => {

@@ -433,3 +433,93 @@ fn hook_install_from_a_linked_worktree_guards_its_commits() {
     assert!(!ok, "the hook runs for the linked worktree:\n{out}");
     assert!(out.contains("schema/vm.lifecycle"), "{out}");
 }
+
+/// D129's pass fixture (touch_and_fix conventions) with drift planted in a
+/// binding nobody touched, as a committed spine.
+fn touch_and_fix_spine() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gates = Path::new(env!("CARGO_MANIFEST_DIR")).join("gates");
+    let d129 = std::fs::read_dir(&gates)
+        .expect("gates/")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("D129-"))
+        })
+        .expect("D129 folder");
+    let spine = dir.path().join("spine");
+    copy_tree(&d129.join("pass/spine"), &spine);
+    edit(
+        &spine.join("ops/bindings/tenant.storage.contract.yaml"),
+        "status: authoritative\nowner",
+        "status: wip\nowner",
+    );
+    init_repo(&spine);
+    dir
+}
+
+fn d129(spine: &Path, args: &[&str]) -> Vec<(String, String)> {
+    let out = driftgate()
+        .args([
+            "check",
+            "--no-exec",
+            "--now",
+            "2026-11-20",
+            "--format",
+            "json",
+            "--select",
+            "D129",
+        ])
+        .args(args)
+        .arg("--spine")
+        .arg(spine)
+        .output()
+        .expect("runs");
+    let v = json_of(&out);
+    findings_with_code(&v, "D129")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or("").to_string(),
+                f["severity"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn touch_and_fix_judges_what_a_change_touches() {
+    let dir = touch_and_fix_spine();
+    let spine = dir.path().join("spine");
+    let contract = "ops/bindings/tenant.storage.contract.yaml".to_string();
+    // A full run: the untouched file's violation is backlog.
+    assert_eq!(
+        d129(&spine, &[]),
+        vec![(contract.clone(), "info".to_string())]
+    );
+    // A commit that does not touch it is not judged on it.
+    std::fs::write(spine.join("ops/bindings/other.yaml"), "status: active\n").expect("w");
+    git(&spine, &["add", "ops/bindings/other.yaml"]);
+    assert_eq!(d129(&spine, &["--staged"]), vec![]);
+    // A commit that touches it must fix it.
+    let path = spine.join(&contract);
+    let text = std::fs::read_to_string(&path).expect("r");
+    std::fs::write(&path, format!("# reviewed\n{text}")).expect("w");
+    git(&spine, &["add", &contract]);
+    assert_eq!(
+        d129(&spine, &["--staged"]),
+        vec![(contract.clone(), "error".to_string())]
+    );
+    // The same for --new-since: touched since the base → error, shown as new.
+    git(&spine, &["commit", "-qm", "touch"]);
+    assert_eq!(
+        d129(&spine, &["--new-since", "HEAD~1"]),
+        vec![(contract.clone(), "error".to_string())]
+    );
+    assert_eq!(
+        d129(&spine, &["--new-since", "HEAD"]),
+        vec![],
+        "nothing touched since HEAD"
+    );
+}

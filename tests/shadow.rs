@@ -82,7 +82,9 @@ fn sandbox_works() -> bool {
 /// user namespaces; the sandbox has its own test).
 fn shadow(spine: &Path, extra: &[&str]) -> std::process::Output {
     let mut c = driftgate();
-    c.arg("shadow")
+    // The doubles need bash alone (the real scripts need yq, jq, rg, …).
+    c.env("DRIFTGATE_SHADOW_TOOLS", "bash,git")
+        .arg("shadow")
         .arg("--spine")
         .arg(spine)
         .args(["--format", "json", "--now", "2026-03-05", "--timeout", "60"])
@@ -181,7 +183,8 @@ fn driftgate_alone_calling_drift_is_a_disagreement_with_details() {
     );
     // The table names the verdict and the finding.
     let mut c = driftgate();
-    c.args(["shadow", "--now", "2026-03-05", "--gates", "D86", "--spine"])
+    c.env("DRIFTGATE_SHADOW_TOOLS", "bash,git")
+        .args(["shadow", "--now", "2026-03-05", "--gates", "D86", "--spine"])
         .arg(&spine);
     if !sandbox_works() {
         c.arg("--unsandboxed");
@@ -324,4 +327,39 @@ fn a_spine_without_git_or_registry_is_a_clear_usage_error() {
     let out = shadow(&spine, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("gate.registry.yaml"));
+}
+
+#[test]
+fn a_tool_the_scripts_need_and_the_machine_lacks_is_named_and_not_green() {
+    let (_d, spine) = spine("pass", "pass");
+    let out = driftgate()
+        .env("DRIFTGATE_SHADOW_TOOLS", "bash,no-such-tool-for-driftgate")
+        .args([
+            "shadow",
+            "--format",
+            "json",
+            "--now",
+            "2026-03-05",
+            "--spine",
+        ])
+        .arg(&spine)
+        .args(if sandbox_works() {
+            &[][..]
+        } else {
+            &["--unsandboxed"][..]
+        })
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "both agree, but a tool is missing"
+    );
+    let r = json_of(&out);
+    validate(&r);
+    assert_eq!(
+        r["missing_tools"],
+        serde_json::json!(["no-such-tool-for-driftgate"])
+    );
+    assert_eq!(gate(&r, "D86")["verdict"], "agree-clean");
 }

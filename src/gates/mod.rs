@@ -46,6 +46,10 @@ pub struct GateOptions {
     /// Only gates whose inputs intersect these paths (`repo:path`), when set.
     pub affected: Option<Vec<String>>,
     pub affected_only: bool,
+    /// Touch-and-fix: the spine files this change touches (`--staged`: the
+    /// index vs HEAD; `--new-since REV`: the snapshot vs REV). None: a full
+    /// run with no base, where touch-and-fix gates report their backlog.
+    pub touched: Option<Vec<String>>,
 }
 
 /// How a gate is implemented.
@@ -128,6 +132,9 @@ pub struct GateContext<'a> {
     /// files (conventions, forbidden patterns, freshness, references) judge
     /// only these, like the registry's D129 does. None: judge everything.
     pub changed: Option<&'a std::collections::HashSet<(RepoId, String)>>,
+    /// Touch-and-fix gates (D129): the files the change touches (see
+    /// `GateOptions::touched`). None: no base, judge the backlog as info.
+    pub touched: Option<&'a std::collections::HashSet<(RepoId, String)>>,
     /// The run's path → schema mapping (None in unit tests: built-ins).
     pub schemas: Option<&'a crate::schema::SchemaStore>,
 }
@@ -282,6 +289,12 @@ pub fn run_timed(
             })
             .collect()
     });
+    shared.touched = opts.touched.as_ref().map(|paths| {
+        paths
+            .iter()
+            .map(|p| (RepoId::Spine, p.to_string()))
+            .collect()
+    });
     let jobs: Vec<exec::Job<'_>> = cat
         .gates
         .iter()
@@ -414,6 +427,7 @@ fn run_in_process(
         now,
         options,
         changed: shared.changed.as_ref(),
+        touched: shared.touched.as_ref(),
         schemas: shared.schemas,
     };
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -596,6 +610,7 @@ pub(crate) mod tests_support {
             now,
             options: None,
             changed: None,
+            touched: None,
             schemas: None,
         };
         let cx = rules::RuleCx {

@@ -147,6 +147,9 @@ pub struct ShadowRun {
     pub clock_pinned: bool,
     /// Scripts ran without network (`unshare -rn` worked).
     pub sandboxed: bool,
+    /// Tools the scripts call that this machine lacks (see
+    /// `script::SCRIPT_TOOLS`): their verdicts cannot be trusted.
+    pub missing_tools: Vec<String>,
     pub gates: Vec<GateShadow>,
     pub not_compared: Vec<NotCompared>,
     /// Tracked files of the copy that scripts changed (never the user's).
@@ -156,10 +159,10 @@ pub struct ShadowRun {
 
 impl ShadowRun {
     /// 0: every compared gate agrees or declares its difference; 1
-    /// otherwise (including a script or a gate that could not judge:
-    /// that is not "checked and clean").
+    /// otherwise (including a script or a gate that could not judge, or a
+    /// tool the scripts need missing: that is not "checked and clean").
     pub fn exit_code(&self) -> i32 {
-        if self.gates.iter().any(GateShadow::undeclared) {
+        if !self.missing_tools.is_empty() || self.gates.iter().any(GateShadow::undeclared) {
             1
         } else {
             0
@@ -280,6 +283,13 @@ pub fn run(opts: &ShadowOptions) -> Result<ShadowRun, String> {
             now: Some(now),
             exec: false,
             jobs: opts.jobs,
+            // Touch-and-fix gates judge what the scripts judge: the files
+            // the copy's index changes (`git diff --cached`; the user's
+            // index for the work tree and --staged, none at a --rev).
+            touched: Some(
+                crate::workspace::git::staged_changes(&snap.spine)
+                    .map_err(|e| format!("cannot compare the copy's index with HEAD: {e}"))?,
+            ),
             ..GateOptions::default()
         },
         no_cache: true,
@@ -372,6 +382,11 @@ pub fn run(opts: &ShadowOptions) -> Result<ShadowRun, String> {
         now,
         clock_pinned: env.clock_pinned(),
         sandboxed: env.sandboxed(),
+        missing_tools: if scripts.is_empty() {
+            Vec::new()
+        } else {
+            script::missing_tools()
+        },
         gates,
         not_compared,
         script_writes,

@@ -44,6 +44,13 @@ fn header(run: &ShadowRun) -> String {
     if !run.clock_pinned {
         notes.push("scripts read the real clock (faketime not found)");
     }
+    let missing = format!(
+        "NOT TRUSTWORTHY: the scripts need {} and this machine lacks it",
+        run.missing_tools.join(", ")
+    );
+    if !run.missing_tools.is_empty() {
+        notes.push(&missing);
+    }
     let mut s = format!(
         "shadow of {} ({}, {commit}) at {}",
         run.spine, run.snapshot, run.now

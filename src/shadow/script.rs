@@ -21,6 +21,66 @@ use std::time::Duration;
 /// At most this many output lines are kept per script in the report.
 pub const KEPT_LINES: usize = 40;
 
+/// Tools the spine's gate scripts call (`command -v` in the scripts:
+/// yq 168, python3 81, rg 37, jq 32, git 6). A missing one makes some
+/// scripts misjudge quietly (a script that pipes `rg` into a count reads
+/// "0 violations"), so shadow names them and is not green without them.
+pub const SCRIPT_TOOLS: &[&str] = &["bash", "git", "jq", "python3", "rg", "yq"];
+
+fn on_path(tool: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|d| {
+            let p = d.join(tool);
+            std::fs::metadata(&p).is_ok_and(|m| {
+                use std::os::unix::fs::PermissionsExt;
+                m.is_file() && m.permissions().mode() & 0o111 != 0
+            })
+        })
+    })
+}
+
+/// mikefarah yq v4 answers `yq e '.a'` on `a: 1` with `1`; other programs
+/// named yq (the Python jq wrapper) do not.
+fn yq_is_v4() -> bool {
+    use std::io::Write;
+    let Ok(mut child) = Command::new("yq")
+        .args(["e", ".a", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+    else {
+        return false;
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(b"a: 1\n");
+    }
+    child
+        .wait_with_output()
+        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == "1")
+}
+
+/// The tools the scripts need that this machine lacks (`yq (found, but
+/// not mikefarah yq v4)` when another yq is found). The list is
+/// `SCRIPT_TOOLS`, or `DRIFTGATE_SHADOW_TOOLS` (comma-separated) for a
+/// spine whose scripts need others.
+pub fn missing_tools() -> Vec<String> {
+    let wanted: Vec<String> = match std::env::var("DRIFTGATE_SHADOW_TOOLS") {
+        Ok(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect(),
+        Err(_) => SCRIPT_TOOLS.iter().map(|t| t.to_string()).collect(),
+    };
+    let mut out: Vec<String> = wanted.iter().filter(|t| !on_path(t)).cloned().collect();
+    if wanted.iter().any(|t| t == "yq") && !out.iter().any(|t| t == "yq") && !yq_is_v4() {
+        out.push("yq (found, but not mikefarah yq v4)".into());
+    }
+    out
+}
+
 pub struct Environment {
     spine: PathBuf,
     prefix: Vec<String>,

@@ -148,6 +148,28 @@ fn work_tree_files(root: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(v)
 }
 
+/// Gives the copy the user's index (its blobs are reachable through the
+/// shared object store); without one, the copy's index is its HEAD.
+fn copy_index(top: &Path, copy: &Path, has_head: bool) -> Result<(), String> {
+    let index = PathBuf::from(git_text(
+        top,
+        &["rev-parse", "--path-format=absolute", "--git-path", "index"],
+    )?);
+    let target = PathBuf::from(git_text(
+        copy,
+        &["rev-parse", "--path-format=absolute", "--git-path", "index"],
+    )?);
+    match std::fs::symlink_metadata(&index) {
+        Ok(m) if m.file_type().is_file() => {
+            std::fs::copy(&index, &target)
+                .map_err(|e| format!("cannot copy the index {}: {e}", index.display()))?;
+            Ok(())
+        }
+        _ if has_head => git(copy, &["reset", "--quiet"]).map(|_| ()),
+        _ => Ok(()),
+    }
+}
+
 fn is_git_repo(p: &Path) -> bool {
     git(p, &["rev-parse", "--git-dir"]).is_ok()
 }
@@ -211,11 +233,10 @@ impl Snapshot {
                 )?;
             }
             Source::Staged => {
-                if has_head {
-                    // Index = HEAD in the copy; the work tree gets the
-                    // user's index content.
-                    git(&copy, &["reset", "--quiet"])?;
-                }
+                // The copy's index is the user's (what `git diff --cached`
+                // shows there is what the commit would record) and its work
+                // tree holds the index content.
+                copy_index(&top, &copy, has_head)?;
                 let prefix = format!("{copy_s}/");
                 git(
                     &top,
@@ -223,9 +244,9 @@ impl Snapshot {
                 )?;
             }
             Source::WorkTree => {
-                if has_head {
-                    git(&copy, &["reset", "--quiet"])?;
-                }
+                // The user's index and work tree: staged and unstaged
+                // changes stay what they are.
+                copy_index(&top, &copy, has_head)?;
                 copy_files(&top, &copy, &work_tree_files(&top)?)?;
             }
         }

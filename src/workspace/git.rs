@@ -222,3 +222,61 @@ pub fn staged_changes(path: &Path) -> Result<Vec<String>, OpenError> {
     changed.dedup();
     Ok(changed)
 }
+
+/// Spine paths whose content in `snapshot` differs from revision `base`
+/// (added, copied, modified, renamed or type-changed; deleted paths are not
+/// listed): what a change "touches" for touch-and-fix gates under
+/// `--new-since`. Asked of git itself (`git diff --name-only`), plus the
+/// untracked files of a work tree.
+pub fn changed_since(
+    path: &Path,
+    base: &str,
+    snapshot: &super::Snapshot,
+) -> Result<Vec<String>, String> {
+    let git = |args: &[&str]| -> Result<Vec<String>, String> {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(path)
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "git {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Ok(out
+            .stdout
+            .split(|b| *b == 0)
+            .filter(|s| !s.is_empty())
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect())
+    };
+    let base_spec = format!("{base}^{{commit}}");
+    let diff = [
+        "diff",
+        "-z",
+        "--name-only",
+        "--no-renames",
+        "--diff-filter=ACMRT",
+    ];
+    let mut out = match snapshot {
+        super::Snapshot::WorkTree => {
+            let mut v = git(&[&diff[..], &[base_spec.as_str(), "--"]].concat())?;
+            v.extend(git(&["ls-files", "-z", "--others", "--exclude-standard"])?);
+            v
+        }
+        super::Snapshot::Staged => {
+            git(&[&diff[..], &["--cached", base_spec.as_str(), "--"]].concat())?
+        }
+        super::Snapshot::Rev(r) => {
+            let rev_spec = format!("{r}^{{commit}}");
+            git(&[&diff[..], &[base_spec.as_str(), rev_spec.as_str(), "--"]].concat())?
+        }
+    };
+    out.sort();
+    out.dedup();
+    Ok(out)
+}

@@ -171,6 +171,7 @@ pub mod testing {
         files: &[(&str, &str)],
         workbench: Option<&[(&str, &str)]>,
         options: Option<serde_json::Value>,
+        touched: Option<&[&str]>,
     ) -> (CheckStatus, Vec<Finding>) {
         let t = TestWs::new(files, workbench);
         let ws = t.workspace();
@@ -183,6 +184,7 @@ pub mod testing {
             now: chrono::NaiveDate::from_ymd_opt(2026, 11, 20),
             exec: false,
             registry: Some(false),
+            touched: touched.map(|t| t.iter().map(|p| p.to_string()).collect()),
             ..GateOptions::default()
         };
         let (findings, records) = crate::gates::run(&ws, &config, &opts, None);
@@ -202,7 +204,21 @@ pub mod testing {
         workbench: Option<&[(&str, &str)]>,
         options: Option<serde_json::Value>,
     ) -> Result<Vec<Finding>, String> {
-        match engine_run(id, files, workbench, options) {
+        match engine_run(id, files, workbench, options, None) {
+            (CheckStatus::Ran, f) => Ok(f.into_iter().filter(|f| f.code == id).collect()),
+            (CheckStatus::Skipped(why), _) => Err(format!("skipped: {why}")),
+            (CheckStatus::Errored(why), _) => Err(why),
+        }
+    }
+
+    /// Like `run_gate`, with the change touching `touched` (touch-and-fix
+    /// gates judge those files; `--staged` and `--new-since` set this).
+    pub fn run_gate_touched(
+        id: &str,
+        files: &[(&str, &str)],
+        touched: &[&str],
+    ) -> Result<Vec<Finding>, String> {
+        match engine_run(id, files, None, None, Some(touched)) {
             (CheckStatus::Ran, f) => Ok(f.into_iter().filter(|f| f.code == id).collect()),
             (CheckStatus::Skipped(why), _) => Err(format!("skipped: {why}")),
             (CheckStatus::Errored(why), _) => Err(why),
@@ -211,7 +227,7 @@ pub mod testing {
 
     /// Why gate `id` is skipped over the files (None: it runs).
     pub fn skip_reason(id: &str, files: &[(&str, &str)]) -> Option<String> {
-        match engine_run(id, files, None, None).0 {
+        match engine_run(id, files, None, None, None).0 {
             CheckStatus::Skipped(why) => Some(why),
             _ => None,
         }

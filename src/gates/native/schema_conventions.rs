@@ -65,7 +65,32 @@ struct Rules {
     replacement: HashMap<String, String>,
     /// file → keys allowed there
     allowed: HashMap<String, HashSet<String>>,
+    /// `legacy_alias_rules.touch_to_fix_required` (default true), and the
+    /// per-file overrides of the exceptions.
+    touch_to_fix: bool,
+    touch_to_fix_file: HashMap<String, bool>,
+    /// `policy.enforcement_mode: touch_and_fix` (the spine's): judge the
+    /// files a change touches; without a base the rest is backlog (info).
+    touch_and_fix: bool,
     source: String,
+}
+
+impl Rules {
+    fn touch_to_fix_for(&self, file: &str) -> bool {
+        self.touch_to_fix_file
+            .get(file)
+            .copied()
+            .unwrap_or(self.touch_to_fix)
+    }
+}
+
+fn flag(v: Option<&Value>) -> Option<bool> {
+    match v {
+        Some(Value::Bool(b)) => Some(*b),
+        Some(Value::String(s)) if s == "true" => Some(true),
+        Some(Value::String(s)) if s == "false" => Some(false),
+        _ => None,
+    }
 }
 
 fn rules(v: &Value, source: &str) -> Result<Rules, String> {
@@ -101,14 +126,22 @@ fn rules(v: &Value, source: &str) -> Result<Rules, String> {
     replacement.insert("discovered_at".into(), "created_at".into());
     replacement.insert("opened".into(), "created_at".into());
     let mut allowed: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut touch_to_fix_file = HashMap::new();
     for e in items(sec("legacy_alias_rules"), "legacy_exceptions") {
         if let Some(file) = text(e.get("file")) {
+            if let Some(t) = flag(e.get("touch_to_fix_required")) {
+                touch_to_fix_file.insert(file.clone(), t);
+            }
             allowed
                 .entry(file)
                 .or_default()
                 .extend(strings(Some(e), "allowed_keys"));
         }
     }
+    let touch_to_fix = flag(sec("legacy_alias_rules").and_then(|l| l.get("touch_to_fix_required")))
+        .unwrap_or(true);
+    let touch_and_fix = text(sec("policy").and_then(|p| p.get("enforcement_mode")))
+        .is_some_and(|m| m == "touch_and_fix");
     let mut date_fields: HashSet<String> = strings(dates, "canonical_fields").into_iter().collect();
     date_fields.extend(strings(dates, "accepted_legacy_fields"));
     Ok(Rules {
@@ -128,6 +161,9 @@ fn rules(v: &Value, source: &str) -> Result<Rules, String> {
             .collect(),
         replacement,
         allowed,
+        touch_to_fix,
+        touch_to_fix_file,
+        touch_and_fix,
         source: source.to_string(),
     })
 }
@@ -171,25 +207,51 @@ impl NativeGate for SchemaConventions {
                 &own
             }
         };
-        let wanted: Vec<&str> = cx
+        // Touch-and-fix (the spine's policy): with a base (`--staged`,
+        // `--new-since`) judge `always_validate_files` and the touched files;
+        // without one, the always-validated files as errors and every other
+        // file as backlog (info). Other policies judge every file.
+        let touched = |path: &str| {
+            cx.touched
+                .is_some_and(|t| t.contains(&(RepoId::Spine, path.to_string())))
+        };
+        let wanted: Vec<(&str, Judge)> = cx
             .inputs
             .paths(RepoId::Spine)
             .into_iter()
-            .filter(|path| {
-                Format::of_path(path) == Format::Yaml
-                    && cx.sweeps(RepoId::Spine, path)
-                    && (rules.always.contains(*path)
-                        || (rules.include.is_match(path)
-                            && store.schema_for(RepoId::Spine, path).is_none()))
+            .filter(|path| Format::of_path(path) == Format::Yaml)
+            .filter_map(|path| {
+                let always = rules.always.contains(path);
+                if !always
+                    && !(rules.include.is_match(path)
+                        && store.schema_for(RepoId::Spine, path).is_none())
+                {
+                    return None;
+                }
+                let judge = if !rules.touch_and_fix {
+                    cx.sweeps(RepoId::Spine, path).then_some(Judge::Enforce)?
+                } else if always || touched(path) {
+                    Judge::Enforce
+                } else if cx.touched.is_some() || cx.changed.is_some() {
+                    return None;
+                } else {
+                    Judge::Backlog
+                };
+                Some((path, judge))
             })
             .collect();
         // Files are independent: walk them in parallel, keep file order.
         let out = wanted
             .par_iter()
-            .flat_map_iter(|path| {
+            .flat_map_iter(|(path, judge)| {
                 let mut out = Vec::new();
                 if let Some(doc) = cx.doc(RepoId::Spine, path) {
                     let allowed = rules.allowed.get(*path);
+                    // A legacy exception lasts until the file is touched
+                    // (touch_to_fix_required), unless the exception says so.
+                    let exception_expired = rules.touch_and_fix
+                        && touched(path)
+                        && rules.touch_to_fix_for(path);
                     for (i, d) in doc.docs.iter().enumerate() {
                         let mut walker = Walker {
                             cx,
@@ -198,6 +260,8 @@ impl NativeGate for SchemaConventions {
                             index: i,
                             root: &d.value,
                             allowed,
+                            exception_expired,
+                            judge: *judge,
                             out: &mut out,
                         };
                         walker.walk(&d.value, &mut String::new());
@@ -210,6 +274,15 @@ impl NativeGate for SchemaConventions {
     }
 }
 
+/// How a file's violations are reported.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Judge {
+    /// Errors (the gate's severity): a touched or always-validated file.
+    Enforce,
+    /// Info: an untouched file in a full run (touch-and-fix backlog).
+    Backlog,
+}
+
 struct Walker<'a, 'b> {
     cx: &'a GateContext<'b>,
     rules: &'a Rules,
@@ -217,6 +290,9 @@ struct Walker<'a, 'b> {
     index: usize,
     root: &'a Value,
     allowed: Option<&'a HashSet<String>>,
+    /// The file is touched and its legacy exceptions require touch-and-fix.
+    exception_expired: bool,
+    judge: Judge,
     out: &'a mut Vec<Finding>,
 }
 
@@ -254,13 +330,21 @@ impl Walker<'_, '_> {
             String::new()
         };
         let at = format!(" (at `{subj}`{doc_tag})");
-        let f = self
+        let backlog = if self.judge == Judge::Backlog {
+            " — backlog: touch-and-fix judges this file when a change touches it"
+        } else {
+            ""
+        };
+        let mut f = self
             .cx
             .finding_at(
                 location_in(self.doc, self.index, pointer),
-                format!("{msg}{at}"),
+                format!("{msg}{at}{backlog}"),
             )
             .with_subject(format!("file:{}", self.doc.path));
+        if self.judge == Judge::Backlog {
+            f.severity = crate::findings::Severity::Info;
+        }
         self.out.push(f);
     }
 
@@ -293,10 +377,18 @@ impl Walker<'_, '_> {
             }
         }
         if r.date_fields.contains(k) {
+            // As the spine's audit: only date-like values (a YYYY-MM-DD
+            // inside) are held to the ISO regex; `true`, `n/a` or a number
+            // are not dates to judge.
+            static DATE_LIKE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+            let date_like = DATE_LIKE.get_or_init(|| {
+                // A constant pattern: compiling it cannot fail at run time.
+                Regex::new(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").expect("valid regex")
+            });
             let bad = match v {
-                Value::String(s) => (!r.date_re.is_match(s.trim())).then(|| format!("`{s}`")),
-                Value::Null | Value::Object(_) | Value::Array(_) => None,
-                other => Some(other.to_string()),
+                Value::String(s) => (date_like.is_match(s) && !r.date_re.is_match(s.trim()))
+                    .then(|| format!("`{s}`")),
+                _ => None,
             };
             if let Some(bad) = bad {
                 self.report(
@@ -307,7 +399,16 @@ impl Walker<'_, '_> {
                 );
             }
         }
-        if r.disallowed.contains(k) && !self.allowed.is_some_and(|a| a.contains(k)) {
+        let excepted = self.allowed.is_some_and(|a| a.contains(k));
+        if r.disallowed.contains(k) && excepted && self.exception_expired {
+            self.report(
+                p,
+                format!(
+                    "key `{k}` is a legacy exception of this file in {}, and the change touches the file: touch-and-fix requires migrating it now",
+                    r.source
+                ),
+            );
+        } else if r.disallowed.contains(k) && !excepted {
             let instead = r
                 .replacement
                 .get(k)
@@ -354,7 +455,7 @@ mod tests {
                 (CONVENTIONS, CONV),
                 (
                     "ops/bindings/b.yaml",
-                    "status: wip\ncreated_at: 2026/01/02\ntiers:\n  - id: tank\n    notes: mount by LAN IP\n",
+                    "status: wip\ncreated_at: 2026-01-02 10:00\ntiers:\n  - id: tank\n    notes: mount by LAN IP\n",
                 ),
                 (
                     "ops/bindings/multi.yaml",
@@ -389,7 +490,7 @@ mod tests {
             .starts_with("status `wip` is not in the status vocabulary"));
         assert!(f[1]
             .message
-            .contains("`2026/01/02`, which is not an ISO-8601 date"));
+            .contains("`2026-01-02 10:00`, which is not an ISO-8601 date"));
         assert_eq!(
             f[2].message,
             "key `notes` is a disallowed alias in ops/bindings/spine.schema.conventions.yaml; use `description` (at `tiers[id=tank].notes`)"
@@ -399,6 +500,71 @@ mod tests {
             "{}",
             f[3].message
         );
+    }
+
+    const TOUCH: &str = "policy:\n  enforcement_mode: touch_and_fix\n  always_validate_files: [ops/bindings/spine.schema.conventions.yaml]\nstatus_rules:\n  canonical_field: status\n  allowed_values: [active]\ndate_rules:\n  canonical_fields: [updated_at]\nfield_rules:\n  disallowed_alias_keys: [notes]\nlegacy_alias_rules:\n  touch_to_fix_required: true\n  legacy_exceptions:\n    - file: ops/bindings/old.yaml\n      allowed_keys: [notes]\n    - file: ops/bindings/big.yaml\n      allowed_keys: [notes]\n      touch_to_fix_required: false\nstatus: wip\n";
+
+    fn touch_files() -> Vec<(&'static str, &'static str)> {
+        vec![
+            (CONVENTIONS, TOUCH),
+            ("ops/bindings/a.yaml", "status: zombie\nupdated_at: 2026/01/02\n"),
+            ("ops/bindings/old.yaml", "notes: legacy\nstatus: active\n"),
+            ("ops/bindings/big.yaml", "notes: legacy\n"),
+        ]
+    }
+
+    #[test]
+    fn touch_and_fix_without_a_base_reports_the_backlog_as_info() {
+        let f = findings(run_gate("D129", &touch_files(), None, None));
+        let got: Vec<(&str, crate::findings::Severity)> = f
+            .iter()
+            .map(|f| (f.location.path.as_str(), f.severity))
+            .collect();
+        use crate::findings::Severity::*;
+        assert_eq!(
+            got,
+            vec![
+                // the rest is backlog; `2026/01/02` is not date-like (the
+                // audit's own heuristic) and excepted keys stay allowed
+                ("ops/bindings/a.yaml", Info),
+                // always_validate_files are enforced in every run
+                (CONVENTIONS, Error),
+            ],
+            "{:?}",
+            summary(&f)
+        );
+        assert!(f[0].message.ends_with("judges this file when a change touches it"));
+        assert!(!f[1].message.contains("backlog"));
+    }
+
+    #[test]
+    fn touched_files_are_enforced_and_their_legacy_exceptions_expire() {
+        let f = findings(run_gate_touched(
+            "D129",
+            &touch_files(),
+            &["ops/bindings/a.yaml", "ops/bindings/old.yaml", "ops/bindings/big.yaml"],
+        ));
+        let got: Vec<(&str, usize, crate::findings::Severity)> = f
+            .iter()
+            .map(|f| (f.location.path.as_str(), f.location.line(), f.severity))
+            .collect();
+        use crate::findings::Severity::*;
+        assert_eq!(
+            got,
+            vec![
+                ("ops/bindings/a.yaml", 1, Error),
+                // touched, and its exception requires touch-and-fix
+                ("ops/bindings/old.yaml", 1, Error),
+                // big.yaml: touch_to_fix_required: false keeps the exception
+                (CONVENTIONS, 19, Error),
+            ],
+            "{:?}",
+            summary(&f)
+        );
+        assert!(f[1].message.contains("touch-and-fix requires migrating it now"));
+        // An untouched file is not judged at all when there is a base.
+        let f = findings(run_gate_touched("D129", &touch_files(), &["ops/bindings/big.yaml"]));
+        assert_eq!(f.len(), 1, "only the always-validated file: {:?}", summary(&f));
     }
 
     #[test]

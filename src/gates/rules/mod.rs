@@ -38,6 +38,8 @@ pub struct Shared<'a> {
     pub catalogue: Val,
     /// Staged mode: the changed files (see `GateContext::changed`).
     pub changed: Option<std::collections::HashSet<(RepoId, String)>>,
+    /// Touch-and-fix: the files the change touches (see `GateContext::touched`).
+    pub touched: Option<std::collections::HashSet<(RepoId, String)>>,
     /// The run's schema mapping (see `GateContext::schemas`).
     pub schemas: Option<&'a crate::schema::SchemaStore>,
     vals: Mutex<HashMap<DocKey, Arc<OnceLock<Val>>>>,
@@ -58,6 +60,7 @@ impl<'a> Shared<'a> {
             now,
             catalogue: jq::from_json(&Value::Object(cat)),
             changed: None,
+            touched: None,
             schemas: None,
             vals: Mutex::new(HashMap::new()),
         }
