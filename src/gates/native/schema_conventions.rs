@@ -222,10 +222,9 @@ impl NativeGate for SchemaConventions {
             .filter(|path| Format::of_path(path) == Format::Yaml)
             .filter_map(|path| {
                 let always = rules.always.contains(path);
-                if !always
-                    && !(rules.include.is_match(path)
-                        && store.schema_for(RepoId::Spine, path).is_none())
-                {
+                let judged_here = rules.include.is_match(path)
+                    && store.schema_for(RepoId::Spine, path).is_none();
+                if !(always || judged_here) {
                     return None;
                 }
                 let judge = if !rules.touch_and_fix {
