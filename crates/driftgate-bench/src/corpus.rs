@@ -1141,6 +1141,9 @@ pub fn generate(opts: &CorpusOptions, sink: &mut dyn FnMut(GenFile)) -> Summary 
     emit(spine, b("vm.lifecycle.contract.yaml"), vm_contract(), false);
     let (text, ssh_count) = ssh_targets(&m);
     emit(spine, b("ssh.targets.yaml"), text, false);
+    let (text, d) = naming_policy(&m);
+    drifts.extend(d);
+    emit(spine, b("naming.policy.yaml"), text, false);
     let (text, d) = services_health(&m);
     drifts.extend(d);
     emit(spine, b("services.health.yaml"), text, false);
@@ -1223,6 +1226,7 @@ pub fn generate(opts: &CorpusOptions, sink: &mut dyn FnMut(GenFile)) -> Summary 
     drifts.extend(d);
     emit(spine, g("SERVICE_REGISTRY.yaml"), text, false);
     emit(spine, g("STACK_REGISTRY.yaml"), stack_registry(&m), false);
+    emit(spine, g("SSOT_REGISTRY.yaml"), ssot_registry(), false);
     emit(
         spine,
         g("DEVICE_IDENTITY_SSOT.md"),
@@ -3125,6 +3129,7 @@ const CORE_NAMES: &[&str] = &[
     "vm.ip.parity.policy.yaml",
     "proposals.lifecycle.yaml",
     "capability.catalog.yaml",
+    "naming.policy.yaml",
 ];
 
 fn other_name(rng: &mut Rng, taken: &mut HashSet<String>, i: usize) -> String {
@@ -3204,7 +3209,9 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
     if rng.chance(50) {
         ln!(s, "updated_at: \"{}\"", date(rng, 6, 11));
     } else {
-        ln!(s, "updated: {}", date(rng, 6, 11));
+        // D58 holds a binding's `updated:` line to 21 days, like the real
+        // spine's 49 dated, non-exempt bindings.
+        ln!(s, "updated: {}", fresh_date(rng));
     }
     ln!(s);
     match i % 9 {
@@ -3575,23 +3582,96 @@ services:
     ln!(s, "    tailscale_ip: {}", m.nas_ts);
     ln!(s, "    ssh: nas");
     ln!(s, "    os: dsm-7");
+    (s, drifts)
+}
+
+/// ops/bindings/naming.policy.yaml: one canonical name per SSH-reachable
+/// host (every guest with an SSH target, the hypervisors, the NAS), as D59
+/// reads it. Drift: a host the policy calls an SSH target that
+/// ssh.targets.yaml lacks.
+fn naming_policy(m: &Model) -> (String, Vec<Drift>) {
+    let mut drifts = Vec::new();
+    let mut s = String::new();
+    binding_header(
+        &mut s,
+        "Naming Policy",
+        "One canonical name per host and the identity surfaces it must appear on.",
+        "2026-11-16",
+    );
+    s.push_str("\nversion: 1\nowner: \"@ronny\"\nhosts:\n");
+    let host = |s: &mut String, name: &str, kind: &str, site: &str, status: Option<&str>| {
+        ln!(s, "  - canonical_name: {name}");
+        ln!(s, "    kind: {kind}");
+        ln!(s, "    site: {site}");
+        if let Some(st) = status {
+            ln!(s, "    status: {st}");
+        }
+        ln!(s, "    surfaces:");
+        ln!(s, "      ssh_target: true");
+    };
+    for site in &m.sites {
+        if site.status == "active" {
+            host(&mut s, &site.hv, "proxmox", &site.id, None);
+        }
+    }
+    for vm in &m.vms {
+        let site = &m.sites[vm.site];
+        if vm.has_target() {
+            host(
+                &mut s,
+                &vm.hostname,
+                if vm.lxc { "lxc" } else { "vm" },
+                &site.id,
+                None,
+            );
+        } else if vm.status == Status::Decommissioned {
+            host(&mut s, &vm.hostname, "vm", &site.id, Some("decommissioned"));
+        }
+    }
+    host(&mut s, "nas", "nas", "home", None);
     if m.drift() {
-        s.push_str(
-            r#"  metrics-legacy:
-    tailscale_ip: null
-    ssh: metrics-legacy
-    os: ubuntu-20.04
-"#,
-        );
+        host(&mut s, "metrics-legacy", "vm", "shop", None);
         drifts.push(Drift::new(
             "D59",
             RepoId::Spine,
-            "docs/governance/SERVICE_REGISTRY.yaml",
+            "ops/bindings/naming.policy.yaml",
             "ssh_host:metrics-legacy",
-            "registry host metrics-legacy has no ssh.targets entry",
+            "naming policy host metrics-legacy (ssh_target: true) has no ssh.targets entry",
         ));
     }
     (s, drifts)
+}
+
+/// docs/governance/SSOT_REGISTRY.yaml: the SSOTs D58 holds to 21 days,
+/// reviewed within the window of `CORPUS_NOW`.
+fn ssot_registry() -> String {
+    let mut s = String::from(
+        "# SSOT registry: the source of truth for each concern and its last review.\nversion: 1\nssots:\n",
+    );
+    for (id, path, reviewed) in [
+        (
+            "vm-lifecycle",
+            "ops/bindings/vm.lifecycle.yaml",
+            "2026-11-14",
+        ),
+        ("ssh-targets", "ops/bindings/ssh.targets.yaml", "2026-11-12"),
+        (
+            "service-registry",
+            "docs/governance/SERVICE_REGISTRY.yaml",
+            "2026-11-18",
+        ),
+        (
+            "device-identity",
+            "docs/governance/DEVICE_IDENTITY_SSOT.md",
+            "2026-11-10",
+        ),
+    ] {
+        ln!(s, "  - id: {id}");
+        ln!(s, "    path: {path}");
+        ln!(s, "    owner: \"@ronny\"");
+        ln!(s, "    last_reviewed: {reviewed}");
+    }
+    s
 }
 
 fn stack_registry(m: &Model) -> String {

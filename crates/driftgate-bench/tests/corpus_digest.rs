@@ -37,5 +37,5 @@ fn scale_1_corpus_is_pinned() {
     );
 }
 
-const CLEAN_N1_SEED42: &str = "6605ae4cdfd9dcd8dad0e011ff2920af6e2d6680a5d88d7b5dd99f986f11e10f";
-const DRIFT_N1_SEED42: &str = "cef893b18e2cf6adc158ed3a361490b2cc0497cf7e7fb18fe05f77384cab49ea";
+const CLEAN_N1_SEED42: &str = "1b0780ca0b8f2a49572b1ec7ff9c0ab9b3c8a32ff0cf38c757c32b4983399da5";
+const DRIFT_N1_SEED42: &str = "0658534bd8455bf9743b070299af0eec83b98f656e2e8a591292df398852c0ee";
