@@ -603,3 +603,118 @@ fn sixty_four_threads_under_1_gib_address_space_do_not_panic() {
     let out = run_limited("ulimit -v 1048576; ulimit -u 3", "--jobs 16");
     assert_full_report(&out);
 }
+
+#[test]
+fn a_report_is_never_written_over_an_input_of_the_run() {
+    let ws = demo_copy(false);
+    let vm = ws.path().join("spine/ops/bindings/vm.lifecycle.yaml");
+    let before = std::fs::read(&vm).expect("read");
+    for (flag, target) in [
+        ("--junit", vm.clone()),
+        // another spelling of the same file
+        (
+            "--json",
+            ws.path()
+                .join("spine/ops/../ops/bindings/vm.lifecycle.yaml"),
+        ),
+    ] {
+        let out = driftgate()
+            .args(["check", "--no-exec", "--now", "2026-11-20", flag])
+            .arg(&target)
+            .arg(ws.path())
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("over spine:ops/bindings/vm.lifecycle.yaml, an input of this run"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read(&vm).expect("read"),
+            before,
+            "{flag}: input untouched"
+        );
+    }
+    // A new file next to the inputs is fine.
+    let report = ws.path().join("spine/driftgate-junit.xml");
+    let out = driftgate()
+        .args(["check", "--no-exec", "--now", "2026-11-20", "--junit"])
+        .arg(&report)
+        .arg(ws.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(report.is_file());
+}
+
+#[test]
+fn a_report_that_cannot_be_written_to_stdout_exits_2() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("driftgate"))
+        .args([
+            "check",
+            "--no-exec",
+            "--now",
+            "2026-11-20",
+            "--format",
+            "json",
+        ])
+        .arg(fixtures().join("demo"))
+        .stdout(full)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write the report to stdout"));
+}
+
+#[test]
+fn control_and_bidi_characters_in_file_names_are_shown_escaped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spine = dir.path().join("spine");
+    let bindings = spine.join("ops/bindings");
+    std::fs::create_dir_all(&bindings).expect("mkdir");
+    let names = [
+        "evil\nspine:forged.yaml:1:1: D1 forged finding.yaml",
+        "esc\u{1b}[31mred.yaml",
+        "bidi\u{202e}lmay.txt.yaml",
+    ];
+    for name in names {
+        std::fs::write(bindings.join(name), "a: [unclosed\n").expect("write");
+    }
+    for format in ["short", "human", "github"] {
+        let out = driftgate()
+            .args([
+                "check",
+                "--no-exec",
+                "--now",
+                "2026-11-20",
+                "--format",
+                format,
+                "--spine",
+            ])
+            .arg(&spine)
+            .output()
+            .expect("runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !text.lines().any(|l| l.starts_with("spine:forged.yaml")),
+            "{format}: a newline in a file name forged a line:\n{text}"
+        );
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "{format}:\n{text}"
+        );
+        assert!(text.contains("evil\\u{a}spine"), "{format}:\n{text}");
+        assert!(
+            text.contains("bidi\\u{202e}lmay.txt.yaml"),
+            "{format}:\n{text}"
+        );
+    }
+}

@@ -33,11 +33,11 @@ fn catalogue_for(repos: &RepoArgs) -> driftgate::gates::catalogue::Catalogue {
 /// `driftgate gates [--json]`
 pub fn cmd_gates(a: &GatesArgs) -> i32 {
     let cat = catalogue_for(&a.repos);
-    print_stdout(&explain::listing(&cat, a.json));
+    let written = print_stdout(&explain::listing(&cat, a.json));
     for p in &cat.problems {
         eprintln!("{}: {}: {}", p.location.display(), p.code, p.message);
     }
-    if cat.problems.iter().any(|p| p.internal) {
+    if !written || cat.problems.iter().any(|p| p.internal) {
         2
     } else {
         0
@@ -48,10 +48,8 @@ pub fn cmd_gates(a: &GatesArgs) -> i32 {
 /// when run inside a spine.
 pub fn cmd_explain(a: &ExplainArgs) -> i32 {
     match explain::explain(&a.code, || catalogue_for(&RepoArgs::default())) {
-        Some(t) => {
-            print_stdout(&t);
-            0
-        }
+        Some(t) if print_stdout(&t) => 0,
+        Some(_) => 2,
         None => {
             eprintln!("driftgate: {}", explain::unknown(&a.code));
             2

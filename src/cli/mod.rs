@@ -291,12 +291,24 @@ fn write_file(path: &Path, text: &str, append: bool) -> bool {
     }
 }
 
-/// Writes `text` to stdout; a closed pipe (`| head`) is not an error worth
-/// a panic.
-fn print_stdout(text: &str) {
+/// Writes `text` to stdout. A closed pipe (`| head`) is fine: the reader
+/// took what it wanted. Any other write error (a full disk, `> /dev/full`)
+/// is reported and returns false, so the command exits 2 instead of
+/// claiming a report it did not write.
+#[must_use]
+fn print_stdout(text: &str) -> bool {
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
+    let res = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+    match res {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => true,
+        Err(e) => {
+            eprintln!("driftgate: cannot write the report to stdout: {e}");
+            false
+        }
+    }
 }
 
 /// Prints phase timings on stderr when `DRIFTGATE_TIMINGS` is set.
@@ -341,7 +353,36 @@ fn use_color(choice: ColorChoice) -> bool {
 /// Renders every requested output of a run; returns false if a file could
 /// not be written.
 pub fn emit(run: &Run, a: &CheckArgs) -> bool {
+    // Report files never overwrite an input of the run.
+    let mut ok = true;
+    for (flag, p) in [
+        ("--junit", &a.junit),
+        ("--sarif", &a.sarif),
+        ("--json", &a.json),
+        ("--summary", &a.summary),
+    ] {
+        if let Some(p) = p {
+            ok &= not_an_input(&run.ws, flag, p);
+        }
+    }
+    if !ok {
+        return false;
+    }
     run.with_report(|r| emit_report(r, a))
+}
+
+/// False (with the reason on stderr) when `path` is a file the run read.
+fn not_an_input(ws: &driftgate::workspace::Workspace, flag: &str, path: &Path) -> bool {
+    match ws.input_at(path) {
+        Some(input) => {
+            eprintln!(
+                "driftgate: refusing to write {flag} {} over {input}, an input of this run; choose another path",
+                path.display()
+            );
+            false
+        }
+        None => true,
+    }
 }
 
 fn emit_report(r: &Report<'_>, a: &CheckArgs) -> bool {
@@ -366,7 +407,7 @@ fn emit_report(r: &Report<'_>, a: &CheckArgs) -> bool {
         Format::Github => report::github::render(r),
         Format::Markdown => report::markdown::render(r),
     };
-    print_stdout(&out);
+    ok &= print_stdout(&out);
     ok
 }
 
@@ -450,8 +491,10 @@ fn cmd_hook(h: &HookCommand) -> i32 {
         HookCommand::Uninstall { repo } => driftgate::hook::uninstall(&here(repo)),
     };
     match res {
+        // The hook is written either way; a failed message is no reason
+        // to report failure.
         Ok(msg) => {
-            println!("driftgate: {msg}");
+            let _ = print_stdout(&format!("driftgate: {msg}\n"));
             0
         }
         Err(e) => {
@@ -481,17 +524,18 @@ pub fn main() -> i32 {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();
             clap_complete::generate(*shell, &mut cmd, "driftgate", &mut out);
-            print_stdout(&String::from_utf8_lossy(&out));
-            0
+            if print_stdout(&String::from_utf8_lossy(&out)) {
+                0
+            } else {
+                2
+            }
         }
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();
             match clap_mangen::Man::new(cmd).render(&mut out) {
-                Ok(()) => {
-                    print_stdout(&String::from_utf8_lossy(&out));
-                    0
-                }
+                Ok(()) if print_stdout(&String::from_utf8_lossy(&out)) => 0,
+                Ok(()) => 2,
                 Err(e) => {
                     eprintln!("driftgate: cannot render the man page: {e}");
                     2

@@ -93,6 +93,19 @@ pub fn cmd_parity(a: &ParityArgs) -> i32 {
     };
     let md = report_md::render(&run, now);
     let mut ok = true;
+    for (flag, p) in [
+        ("-o", &a.output),
+        ("--summary", &a.summary),
+        ("--json", &a.json),
+        ("--junit", &a.junit),
+    ] {
+        if let Some(p) = p {
+            ok &= super::not_an_input(&run.ws, flag, p);
+        }
+    }
+    if !ok {
+        return 2;
+    }
     if let Some(p) = &a.output {
         ok &= write_file(p, &md, false);
     }
@@ -109,7 +122,7 @@ pub fn cmd_parity(a: &ParityArgs) -> i32 {
         ParityFormat::Markdown => md,
         ParityFormat::Json => output::json(&run),
     };
-    print_stdout(&out);
+    ok &= print_stdout(&out);
     if !ok {
         return 2;
     }

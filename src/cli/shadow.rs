@@ -89,10 +89,13 @@ pub fn cmd_shadow(a: &ShadowArgs) -> i32 {
             return 2;
         }
     }
-    print_stdout(&match a.format {
+    let written = print_stdout(&match a.format {
         ShadowFormat::Table => report::table(&run),
         ShadowFormat::Json => json,
         ShadowFormat::Markdown => report::markdown(&run),
     });
+    if !written {
+        return 2;
+    }
     run.exit_code()
 }

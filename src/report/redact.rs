@@ -73,7 +73,39 @@ fn owned(s: &str) -> String {
 }
 
 fn is_hostile_control(c: char) -> bool {
-    c.is_control() && c != '\n' && c != '\t'
+    (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c)
+}
+
+/// Bidirectional formatting characters (Trojan Source, CVE-2021-42574):
+/// they reorder what a terminal or a web view shows.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A file path as every report shows it: control characters (newlines
+/// and tabs included: a path never needs them, and a newline would forge a
+/// report line) and bidi controls become visible escapes (`\u{a}`).
+pub fn path(p: &str) -> Cow<'_, str> {
+    if !p.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        return Cow::Borrowed(p);
+    }
+    let mut out = String::with_capacity(p.len() + 8);
+    for c in p.chars() {
+        if c.is_control() || is_bidi_control(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn location(l: &crate::findings::Location) -> crate::findings::Location {
+    let mut l = l.clone();
+    if let Cow::Owned(p) = path(&l.path) {
+        l.path = p;
+    }
+    l
 }
 
 /// Source text for snippets: control characters other than line breaks and
@@ -103,14 +135,14 @@ pub fn finding(f: &Finding) -> Finding {
     Finding {
         code: f.code.clone(),
         severity: f.severity,
-        location: f.location.clone(),
+        location: location(&f.location),
         message: owned(&f.message),
         help: f.help.as_deref().map(owned),
         related: f
             .related
             .iter()
             .map(|r| Related {
-                location: r.location.clone(),
+                location: location(&r.location),
                 message: owned(&r.message),
             })
             .collect(),

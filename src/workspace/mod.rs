@@ -278,6 +278,22 @@ pub struct Workspace {
 }
 
 impl Workspace {
+    /// The input this path is, if any (`spine:ops/bindings/x.yaml`): a
+    /// report must never be written over a file the run read. Both sides
+    /// are resolved (symlinks, `..`), so another spelling of the same file
+    /// is caught too.
+    pub fn input_at(&self, path: &Path) -> Option<String> {
+        let target = path.canonicalize().ok()?;
+        self.repos.iter().find_map(|repo| {
+            let root = repo.root.canonicalize().ok()?;
+            let rel = target.strip_prefix(&root).ok()?;
+            let rel = rel.to_str()?.replace(std::path::MAIN_SEPARATOR, "/");
+            repo.files
+                .contains_key(&rel)
+                .then(|| format!("{}:{rel}", repo.id))
+        })
+    }
+
     /// Opens the optional repos in parallel next to an already-open spine.
     pub fn assemble(
         spine: Repo,
