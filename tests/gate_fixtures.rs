@@ -283,8 +283,9 @@ fn every_required_input_missing_or_broken_skips_its_gate_in_json_and_junit() {
         for decl in required {
             let hows: &[&str] = if is_glob(&decl.pattern) {
                 &["no-match"]
-            } else if decl.pattern.ends_with(".md") {
-                // Markdown has no syntax errors: absent, refused, linked.
+            } else if [".md", ".sh"].iter().any(|e| decl.pattern.ends_with(e)) {
+                // Markdown and scripts have no syntax errors driftgate
+                // judges: absent, refused, linked.
                 &["missing", "encoding", "binary", "symlink"]
             } else {
                 &["missing", "syntax", "encoding", "binary", "symlink"]

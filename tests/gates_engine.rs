@@ -346,7 +346,11 @@ fn registry_spine(registry: &str, scripts: &[(&str, &str)]) -> tempfile::TempDir
     dir
 }
 
-const REGISTRY: &str = "gates:
+const REGISTRY: &str = "gate_count:
+  total: 5
+  active: 4
+  retired: 1
+gates:
   - id: D8
     name: no-backup-clutter
     severity: medium
@@ -381,9 +385,16 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
         &[
             (
                 "d93.sh",
-                "#!/bin/sh\necho 'D93 FAIL: no tenant contract'\nexit 1\n",
+                "#!/bin/sh\n# TRIAGE: write the tenant contract.\necho 'D93 FAIL: no tenant contract'\nexit 1\n",
             ),
-            ("d300.sh", "#!/bin/sh\necho 'D300 PASS: fine'\n"),
+            (
+                "d300.sh",
+                "#!/bin/sh\n# TRIAGE: nothing to do.\necho 'D300 PASS: fine'\n",
+            ),
+            (
+                "d86.sh",
+                "#!/bin/sh\n# TRIAGE: add the VM's operating profile.\nexit 0\n",
+            ),
             ("drift-gate.sh", "#!/bin/sh\nexit 0\n"),
         ],
     );

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# TRIAGE: Keep caddy/authentik/vaultwarden/infisical/cloudflared registered on infra-core.
 # D149 infra-core-service-parity-lock: required infra-core services are registered on
 # infra-core in SERVICE_REGISTRY and the HTTP ones have a health probe.
 set -euo pipefail

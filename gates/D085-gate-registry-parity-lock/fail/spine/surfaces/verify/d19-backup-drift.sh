@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# TRIAGE: Keep backup.inventory.yaml free of credentials; reference secrets by name.
 # D19 backup-drift: backup inventory present, targets declared, no credentials inline.
 set -euo pipefail
 SPINE_ROOT="${SPINE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# TRIAGE: Add /spine/<site> to ops/bindings/secrets.namespace.policy.yaml namespaces.
 # D43 secrets-namespace-lock: every active site in topology.sites.yaml has a
 # /spine/<site> namespace in secrets.namespace.policy.yaml.
 set -euo pipefail

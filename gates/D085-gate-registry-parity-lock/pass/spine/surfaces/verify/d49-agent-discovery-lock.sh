@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# TRIAGE: Update ops/bindings/agents.registry.yaml. Every agent needs contract + gates.
 # D49 agent-discovery-lock: each registered agent carries a contract path and a gate list.
 set -euo pipefail
 SPINE_ROOT="${SPINE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# TRIAGE: Ensure IPs match across DEVICE_IDENTITY, shop server SSOT, and bindings.
 # D54 ssot-ip-parity-lock: every row of the "Shop VM LAN IPs" table in
 # DEVICE_IDENTITY_SSOT.md matches the `host` of the same id in ssh.targets.yaml.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# TRIAGE: Create ops/bindings/tenant.storage.contract.yaml with boundaries and isolation_mode.
 # D93 tenant-storage-boundary-lock (warn-only): storage contract declares boundaries + isolation mode.
 set -euo pipefail
 SPINE_ROOT="${SPINE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
