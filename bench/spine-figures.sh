@@ -89,7 +89,9 @@ if [ "$shadow_history" -gt 0 ]; then
   echo
   # Shadow compares with the registry's scripts: only revisions that have
   # a registry can be compared.
-  since=$(git -C "$clone" log --first-parent --reverse --format=%H -- ops/bindings/gate.registry.yaml | head -1)
+  # (sed reads the whole list: `head` would close the pipe early and
+  # pipefail would stop the script.)
+  since=$(git -C "$clone" log --first-parent --reverse --format=%H -- ops/bindings/gate.registry.yaml | sed -n 1p)
   echo "## 3. Shadow over $shadow_history commits since the registry exists (${since:0:8})"
   : >"$out/shadow-history.jsonl"
   for c in $(sample "$shadow_history" "$since"); do
