@@ -567,7 +567,24 @@ fn run_job(ws: &Workspace, job: &Job<'_>, root: &Path, sandbox: &[String]) -> Do
         }
     }
     let env = env_for(ws, &meta.id, root);
-    let out = run_command(&argv, root, &env, job.timeout);
+    // Under `unshare` a non-executable script is unshare's exit 126: say
+    // what the user must fix, as without the sandbox.
+    let direct = resolve(&job.argv, root);
+    let not_exec = direct.first().and_then(|p| {
+        use std::os::unix::fs::PermissionsExt;
+        let m = std::fs::metadata(p).ok()?;
+        (m.is_file() && m.permissions().mode() & 0o111 == 0)
+            .then(|| format!("`{p}` is not executable (chmod +x it)"))
+    });
+    let out = match not_exec {
+        Some(why) => Outcome {
+            ending: Ending::NotStarted(why),
+            stdout: Captured::default(),
+            stderr: Captured::default(),
+            elapsed: Duration::ZERO,
+        },
+        None => run_command(&argv, root, &env, job.timeout),
+    };
     let millis = out.elapsed.as_millis() as u64;
     let stdout = out.stdout.text();
     let stderr = out.stderr.text();
