@@ -416,6 +416,12 @@ fn merge_config_selection(g: &mut GateOptions, config: &LoadedConfig) {
     if c.exec == Some(false) {
         g.exec = false;
     }
+    if c.exec_sandbox == Some(false) {
+        g.unsandboxed = true;
+    }
+    if c.runtime == Some(true) {
+        g.runtime = true;
+    }
     if g.jobs == 0 {
         g.jobs = c.jobs.unwrap_or(0);
     }

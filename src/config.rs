@@ -33,6 +33,12 @@ pub struct Config {
     /// Run external script gates (default true).
     pub exec: Option<bool>,
     pub exec_timeout_sec: Option<u64>,
+    /// Run exec gates without network (`unshare -rn`; default true).
+    /// `false` is `--unsandboxed`.
+    pub exec_sandbox: Option<bool>,
+    /// Run registry gates of `gate_class: observational` (runtime probes
+    /// of live hosts; default false). `true` is `--runtime`.
+    pub runtime: Option<bool>,
     pub jobs: Option<usize>,
     #[serde(default)]
     pub waivers: Vec<Waiver>,

@@ -24,6 +24,7 @@ pub mod hook;
 pub mod model;
 pub mod parity;
 pub mod report;
+pub mod sandbox;
 pub mod schema;
 pub mod secrets;
 pub mod shadow;

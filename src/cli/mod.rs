@@ -164,6 +164,12 @@ pub struct CheckArgs {
     /// Do not run external script gates (hermetic CI); they are reported as skipped.
     #[arg(long)]
     pub no_exec: bool,
+    /// Let script gates reach the network (no `unshare -rn` sandbox).
+    #[arg(long)]
+    pub unsandboxed: bool,
+    /// Also run runtime gates (registry `gate_class: observational`) that probe live hosts.
+    #[arg(long)]
+    pub runtime: bool,
     /// Parse and validate against the schemas only; run no gates.
     #[arg(long)]
     pub schemas_only: bool,
@@ -250,6 +256,8 @@ pub fn check_options(a: &CheckArgs) -> Result<CheckOptions, String> {
             ignore: a.ignore.clone(),
             ring: a.ring,
             exec: !a.no_exec,
+            unsandboxed: a.unsandboxed,
+            runtime: a.runtime,
             jobs: a.jobs.unwrap_or(0),
             registry: if a.no_registry {
                 Some(false)

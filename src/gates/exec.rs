@@ -21,7 +21,7 @@ use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wait_timeout::ChildExt;
@@ -170,7 +170,35 @@ pub fn kill_running() {
     }
 }
 
+/// Set by the signal handler: no gate starts after it.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+/// Threads between "may I spawn?" and "the child is tracked". The handler
+/// waits for them (bounded) before killing, so a child spawned concurrently
+/// with the signal is tracked, and killed, too.
+static SPAWNING: AtomicUsize = AtomicUsize::new(0);
+
+/// True once SIGINT/SIGTERM/SIGHUP arrived.
+pub fn stopping() -> bool {
+    STOPPING.load(Ordering::SeqCst)
+}
+
 extern "C" fn on_signal(sig: libc::c_int) {
+    STOPPING.store(true, Ordering::SeqCst);
+    // Spawning threads block these signals, so this never runs on one of
+    // them; wait (at most ~2 s) until each has tracked its child.
+    for _ in 0..2000 {
+        if SPAWNING.load(Ordering::SeqCst) == 0 {
+            break;
+        }
+        let ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 1_000_000,
+        };
+        // SAFETY: nanosleep is async-signal-safe.
+        unsafe {
+            libc::nanosleep(&ts, std::ptr::null_mut());
+        }
+    }
     kill_running();
     // SAFETY: restoring the default disposition and re-raising are
     // async-signal-safe; the process then ends as it would have.
@@ -197,6 +225,44 @@ fn install_signal_handlers() {
             }
         }
     });
+}
+
+/// Spawn and track as one step with respect to the signal handler: the
+/// termination signals are blocked on this thread and `SPAWNING` counts it
+/// until dropped.
+struct SpawnGuard {
+    old: libc::sigset_t,
+}
+
+impl SpawnGuard {
+    fn enter() -> SpawnGuard {
+        install_signal_handlers();
+        // SAFETY: sigset manipulation on local values and pthread_sigmask
+        // on the calling thread.
+        let old = unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            let mut old: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                libc::sigaddset(&mut set, sig);
+            }
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
+            old
+        };
+        SPAWNING.fetch_add(1, Ordering::SeqCst);
+        SpawnGuard { old }
+    }
+}
+
+impl Drop for SpawnGuard {
+    fn drop(&mut self) {
+        SPAWNING.fetch_sub(1, Ordering::SeqCst);
+        // SAFETY: restores this thread's previous mask; a signal that came
+        // meanwhile is delivered now, after the child is tracked.
+        unsafe {
+            libc::pthread_sigmask(libc::SIG_SETMASK, &self.old, std::ptr::null_mut());
+        }
+    }
 }
 
 fn kill_group(pgid: u32) {
@@ -254,7 +320,17 @@ pub fn run_command(
             None => cmd.env_remove(k),
         };
     }
-    let mut child = match cmd.spawn() {
+    let guard = SpawnGuard::enter();
+    if stopping() {
+        return not_started("driftgate is stopping (interrupted); the gate was not started".into());
+    }
+    let spawned = cmd.spawn();
+    let slot = match &spawned {
+        Ok(c) => track(i32::try_from(c.id()).unwrap_or(0)),
+        Err(_) => None,
+    };
+    drop(guard);
+    let mut child = match spawned {
         Ok(c) => c,
         Err(e) => {
             let why = match e.kind() {
@@ -268,7 +344,6 @@ pub fn run_command(
         }
     };
     let pgid = child.id();
-    let slot = track(i32::try_from(pgid).unwrap_or(0));
     let (out_cap, out_h) = match child.stdout.take() {
         Some(s) => reader(s),
         None => reader(std::io::empty()),
@@ -336,6 +411,34 @@ fn resolve(argv: &[String], root: &Path) -> Vec<String> {
     v
 }
 
+/// Why a command does not resolve inside the spine (`root`, canonical):
+/// absolute, with `..`, a bare name (found on PATH), or a symlink whose
+/// target leaves the spine. None when it stays inside (or does not exist:
+/// the "not found" error says that).
+pub fn outside_spine(command: &str, root: &Path) -> Option<String> {
+    let rel = Path::new(command);
+    let out = || {
+        Some(format!(
+            "check_script `{command}` resolves outside the spine"
+        ))
+    };
+    if !command.contains('/') || rel.is_absolute() {
+        return out();
+    }
+    if rel.components().any(|c| {
+        !matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    }) {
+        return out();
+    }
+    match std::fs::canonicalize(root.join(rel)) {
+        Ok(real) if !real.starts_with(root) => out(),
+        _ => None,
+    }
+}
+
 /// Environment for a gate.
 fn env_for(ws: &Workspace, id: &str, root: &Path) -> Vec<(String, Option<String>)> {
     let path_of = |r: RepoId| ws.repo(r).map(|x| abs(&x.root).display().to_string());
@@ -356,7 +459,12 @@ fn abs(p: &Path) -> PathBuf {
 }
 
 /// Runs exec gates, at most `jobs` at a time, in input order of results.
-pub fn run_all(ws: &Workspace, jobs: Vec<Job<'_>>, parallel: usize) -> Vec<Done> {
+pub fn run_all(
+    ws: &Workspace,
+    jobs: Vec<Job<'_>>,
+    parallel: usize,
+    sandbox: &[String],
+) -> Vec<Done> {
     let root = abs(&ws
         .spine()
         .workdir()
@@ -371,7 +479,7 @@ pub fn run_all(ws: &Workspace, jobs: Vec<Job<'_>>, parallel: usize) -> Vec<Done>
             s.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let Some(job) = jobs.get(i) else { break };
-                let done = run_job(ws, job, &root);
+                let done = run_job(ws, job, &root, sandbox);
                 if let Some(slot) = results.get(i) {
                     if let Ok(mut g) = slot.lock() {
                         *g = Some(done);
@@ -392,9 +500,13 @@ pub fn run_all(ws: &Workspace, jobs: Vec<Job<'_>>, parallel: usize) -> Vec<Done>
         .collect()
 }
 
-fn run_job(ws: &Workspace, job: &Job<'_>, root: &Path) -> Done {
+fn run_job(ws: &Workspace, job: &Job<'_>, root: &Path, sandbox: &[String]) -> Done {
     let meta = &job.gate.meta;
-    let argv = resolve(&job.argv, root);
+    let argv: Vec<String> = sandbox
+        .iter()
+        .cloned()
+        .chain(resolve(&job.argv, root))
+        .collect();
     // Where findings point: the first argument that is a spine file (the
     // script), else the gate's definition.
     let script = job
@@ -414,6 +526,22 @@ fn run_job(ws: &Workspace, job: &Job<'_>, root: &Path) -> Done {
         f
     };
     let sev = meta.finding_severity();
+    // Only commands inside the spine run.
+    if let Some(why) = job.argv.first().and_then(|c| outside_spine(c, root)) {
+        let loc = job
+            .gate
+            .registry_at
+            .clone()
+            .unwrap_or_else(|| job.gate.defined_at.clone());
+        return Done {
+            findings: vec![mk(loc, sev, format!("not run: {why}")).with_help(format!(
+                "point {}'s check_script at a script committed inside the spine",
+                meta.id
+            ))],
+            status: CheckStatus::Errored(why),
+            millis: 0,
+        };
+    }
     // A relative script that is not there: say so without spawning.
     if let Some(first) = job.argv.first() {
         if first.contains('/') && !Path::new(first).is_absolute() {
@@ -439,7 +567,24 @@ fn run_job(ws: &Workspace, job: &Job<'_>, root: &Path) -> Done {
         }
     }
     let env = env_for(ws, &meta.id, root);
-    let out = run_command(&argv, root, &env, job.timeout);
+    // Under `unshare` a non-executable script is unshare's exit 126: say
+    // what the user must fix, as without the sandbox.
+    let direct = resolve(&job.argv, root);
+    let not_exec = direct.first().and_then(|p| {
+        use std::os::unix::fs::PermissionsExt;
+        let m = std::fs::metadata(p).ok()?;
+        (m.is_file() && m.permissions().mode() & 0o111 == 0)
+            .then(|| format!("`{p}` is not executable (chmod +x it)"))
+    });
+    let out = match not_exec {
+        Some(why) => Outcome {
+            ending: Ending::NotStarted(why),
+            stdout: Captured::default(),
+            stderr: Captured::default(),
+            elapsed: Duration::ZERO,
+        },
+        None => run_command(&argv, root, &env, job.timeout),
+    };
     let millis = out.elapsed.as_millis() as u64;
     let stdout = out.stdout.text();
     let stderr = out.stderr.text();

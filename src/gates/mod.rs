@@ -30,6 +30,9 @@ use std::time::{Duration, Instant};
 
 pub use crate::model::ids::normalize_id;
 
+/// Why a runtime-class gate was not run.
+pub const RUNTIME_SKIP: &str = "runtime gate: needs live hosts; run with --runtime";
+
 /// Everything a gate run needs besides the workspace.
 #[derive(Debug, Clone, Default)]
 pub struct GateOptions {
@@ -40,6 +43,11 @@ pub struct GateOptions {
     pub now: Option<chrono::NaiveDate>,
     /// Run external script gates.
     pub exec: bool,
+    /// Run exec gates with network (no `unshare -rn`): `--unsandboxed`.
+    pub unsandboxed: bool,
+    /// Run runtime-class registry gates (`gate_class: observational`):
+    /// `--runtime`.
+    pub runtime: bool,
     pub jobs: usize,
     /// Import the spine's gate.registry.yaml (None: when present).
     pub registry: Option<bool>,
@@ -255,6 +263,10 @@ pub fn run_timed(
                 Implementation::Exec(spec) => {
                     if !exec_enabled {
                         Plan::Done(CheckStatus::Skipped("exec disabled (--no-exec)".into()))
+                    } else if g.meta.gate_class == crate::vocab::GateClass::Observational
+                        && !opts.runtime
+                    {
+                        Plan::Done(CheckStatus::Skipped(RUNTIME_SKIP.into()))
                     } else if !snapshot_ok {
                         Plan::Done(CheckStatus::Skipped(format!(
                             "exec gates run only on the work tree (this run reads the {})",
@@ -277,6 +289,35 @@ pub fn run_timed(
             }
         })
         .collect();
+
+    // Scripts run without network unless asked; where that is impossible
+    // they do not run at all, and the run is not green.
+    let mut plans = plans;
+    let mut sandbox: Vec<String> = Vec::new();
+    if !opts.unsandboxed && plans.iter().any(|p| matches!(p, Plan::Exec(..))) {
+        match crate::sandbox::prefix() {
+            Some(p) => sandbox = p,
+            None => {
+                let why = format!("{}; run with --unsandboxed (or `exec_sandbox: false`) to let scripts reach the network", crate::sandbox::UNAVAILABLE);
+                let n = plans.iter().filter(|p| matches!(p, Plan::Exec(..))).count();
+                for p in plans.iter_mut() {
+                    if matches!(p, Plan::Exec(..)) {
+                        *p = Plan::Done(CheckStatus::Errored(why.clone()));
+                    }
+                }
+                findings.push(
+                    Finding::new(
+                        "exec/sandbox",
+                        Severity::Error,
+                        Location::file(RepoId::Spine, crate::config::CONFIG_FILE),
+                        format!("{n} exec gate(s) not run: {why}"),
+                    )
+                    .with_help("enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1), or pass --unsandboxed if the scripts may use the network")
+                    .with_subject("exec:sandbox"),
+                );
+            }
+        }
+    }
 
     let mut shared = rules::Shared::new(ws, now, &implemented);
     shared.schemas = schemas;
@@ -327,12 +368,13 @@ pub fn run_timed(
             .and_then(|mut g| g.take())
             .unwrap_or_default()
     };
+    let sandbox_ref = sandbox.as_slice();
     let (inproc_results, exec_results) = std::thread::scope(|s| {
         // A refused thread (`ulimit -u`) runs the exec gates inline after
         // the in-process ones instead of panicking.
         let exec_handle = if has_exec {
             std::thread::Builder::new()
-                .spawn_scoped(s, move || exec::run_all(ws, take(), parallel))
+                .spawn_scoped(s, move || exec::run_all(ws, take(), parallel, sandbox_ref))
                 .ok()
         } else {
             None
@@ -348,7 +390,7 @@ pub fn run_timed(
             .collect::<Vec<_>>();
         let exec = match exec_handle {
             Some(h) => h.join().unwrap_or_default(),
-            None if has_exec => exec::run_all(ws, take(), parallel),
+            None if has_exec => exec::run_all(ws, take(), parallel, sandbox_ref),
             None => Vec::new(),
         };
         (inproc, exec)

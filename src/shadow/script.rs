@@ -14,7 +14,6 @@ use super::snapshot::Snapshot;
 use crate::gates::exec::{self, Ending};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -89,20 +88,6 @@ pub struct Environment {
     clock_pinned: bool,
 }
 
-fn works(argv: &[&str]) -> bool {
-    let Some((p, rest)) = argv.split_first() else {
-        return false;
-    };
-    Command::new(p)
-        .args(rest)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
-}
-
 impl Environment {
     /// Finds the sandbox and the clock pin. Without `unsandboxed`, a
     /// missing or unusable `unshare` is an error: scripts never run with
@@ -115,16 +100,17 @@ impl Environment {
         let mut prefix = Vec::new();
         let sandboxed = if unsandboxed {
             false
-        } else if works(&["unshare", "-rn", "true"]) {
-            prefix.extend(["unshare".to_string(), "-rn".to_string()]);
+        } else if let Some(p) = crate::sandbox::prefix() {
+            prefix.extend(p);
             true
         } else {
-            return Err(
-                "cannot sandbox the scripts: `unshare -rn true` failed (util-linux unshare and unprivileged user namespaces are needed). Run with --unsandboxed to let the scripts reach the network".into(),
-            );
+            return Err(format!(
+                "{}. Run with --unsandboxed to let the scripts reach the network",
+                crate::sandbox::UNAVAILABLE
+            ));
         };
         let stamp = format!("{} 12:00:00", now.format("%Y-%m-%d"));
-        let clock_pinned = works(&["faketime", &stamp, "true"]);
+        let clock_pinned = crate::sandbox::works(&["faketime", &stamp, "true"]);
         if clock_pinned {
             prefix.extend(["faketime".to_string(), stamp]);
         }
