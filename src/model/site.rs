@@ -52,6 +52,19 @@ pub fn parse_range(raw: &str) -> Option<(i64, i64)> {
     }
 }
 
+/// Site → cluster for spine revisions older than topology.sites.yaml: the
+/// clusters the registry's scripts name (`proxmox_host == "pve"` for the
+/// shop, `proxmox-home` for home) before sites were bindings.
+pub const LEGACY_SITE_CLUSTERS: [(&str, &str); 2] = [("shop", "pve"), ("home", "proxmox-home")];
+
+/// The cluster of `site` in a spine without topology.sites.yaml.
+pub fn legacy_cluster(site: &str) -> Option<&'static str> {
+    LEGACY_SITE_CLUSTERS
+        .iter()
+        .find(|(s, _)| *s == site)
+        .map(|(_, c)| *c)
+}
+
 pub fn sites(doc: &Document) -> Vec<Site<'_>> {
     items(doc.value(), "sites")
         .iter()

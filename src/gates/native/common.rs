@@ -97,13 +97,21 @@ pub fn scoped_clusters(
         ));
     }
     let wanted = opt_list(cx, "sites").unwrap_or_else(|| default_sites.to_vec());
-    let topo = spine_doc(cx, TOPOLOGY).ok_or_else(|| {
-        format!(
-            "{TOPOLOGY} not found: cannot tell which cluster belongs to site(s) {}; set gate_options.{}.clusters",
-            wanted.join(", "),
-            cx.meta.id
-        )
-    })?;
+    let Some(topo) = spine_doc(cx, TOPOLOGY) else {
+        // Older spines have no topology.sites.yaml: their sites are the
+        // clusters the registry's scripts name.
+        let mut clusters = HashSet::new();
+        for s in &wanted {
+            let c = legacy_cluster(s).ok_or_else(|| {
+                format!(
+                    "{TOPOLOGY} not found: cannot tell which cluster belongs to site `{s}`; set gate_options.{}.clusters",
+                    cx.meta.id
+                )
+            })?;
+            clusters.insert(c.to_string());
+        }
+        return Ok((wanted, clusters));
+    };
     let all = sites(&topo);
     let clusters = all
         .iter()

@@ -69,14 +69,19 @@ impl NativeGate for NasBaseline {
         let hosts = match opt_list(cx, "hosts") {
             Some(h) => h,
             None => {
-                let topo = spine_doc(cx, TOPOLOGY).ok_or_else(|| {
-                    format!("{TOPOLOGY} not found: cannot tell which hypervisors need backup targets; set gate_options.{}.hosts", cx.meta.id)
-                })?;
-                let mut h: Vec<String> = sites(&topo)
-                    .iter()
-                    .filter(|s| s.is_active())
-                    .filter_map(|s| s.proxmox_alias.clone())
-                    .collect();
+                // Without topology.sites.yaml (older spines): the
+                // hypervisors the registry's script names.
+                let mut h: Vec<String> = match spine_doc(cx, TOPOLOGY) {
+                    Some(topo) => sites(&topo)
+                        .iter()
+                        .filter(|s| s.is_active())
+                        .filter_map(|s| s.proxmox_alias.clone())
+                        .collect(),
+                    None => LEGACY_SITE_CLUSTERS
+                        .iter()
+                        .map(|(_, c)| c.to_string())
+                        .collect(),
+                };
                 h.push(nas.clone());
                 h
             }

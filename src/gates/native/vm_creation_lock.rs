@@ -2,7 +2,8 @@
 //! (default: `shop`) is wired into every companion binding.
 //!
 //! For each active VM whose `proxmox_host` is the proxmox_alias of a scoped
-//! site (topology.sites.yaml):
+//! site (topology.sites.yaml; in older spines without it, `shop` is `pve`
+//! and `home` is `proxmox-home`, as the registry's scripts have it):
 //! - an ssh.targets entry (id = `ssh_target`, else hostname) whose `host`
 //!   equals `lan_ip` and whose `tailscale_ip` equals the VM's;
 //! - a SERVICE_REGISTRY `hosts` entry (by hostname, else ssh target) whose
@@ -458,9 +459,28 @@ mod tests {
     }
 
     #[test]
-    fn missing_topology_is_a_gate_error() {
+    fn without_topology_shop_vms_are_those_on_pve_and_vmid_entries_count() {
+        // Older spines: no topology.sites.yaml, guests keyed `vmid:`.
+        let vm = vm_file("192.168.1.50", "").replace("  - id: ", "  - vmid: ");
+        let fs: Vec<(&str, &str)> = files(&vm, SSH, REG, BAK)
+            .into_iter()
+            .filter(|(p, _)| *p != TOPOLOGY)
+            .collect();
+        let f = findings(run_gate("D69", &fs, None, None));
+        assert_eq!(f.len(), 1, "{:?}", summary(&f));
+        assert_eq!(f[0].subject.as_deref(), Some("vm:pve/215"));
+        assert!(f[0].message.starts_with("VM 215 (immich): "), "{}", f[0].message);
+    }
+
+    #[test]
+    fn without_topology_an_unknown_site_is_a_gate_error() {
         let vm = vm_file("192.168.1.215", "");
-        let r = run_gate("D69", &[(VM_LIFECYCLE, &vm)], None, None);
+        let r = run_gate(
+            "D69",
+            &[(VM_LIFECYCLE, &vm)],
+            None,
+            Some(serde_json::json!({"sites": ["lab"]})),
+        );
         assert!(r.unwrap_err().contains("topology.sites.yaml"));
     }
 

@@ -48,10 +48,14 @@ impl NativeGate for VmIpOctet {
         let (_, clusters) = scoped_clusters(cx, &default_sites)?;
         let topo = spine_doc(cx, TOPOLOGY);
         let site_list = topo.as_deref().map(sites).unwrap_or_default();
-        let cluster_of_site: HashMap<&str, &str> = site_list
-            .iter()
-            .filter_map(|s| Some((s.id.as_str(), s.proxmox_alias.as_deref()?)))
-            .collect();
+        let cluster_of_site: HashMap<&str, &str> = if topo.is_some() {
+            site_list
+                .iter()
+                .filter_map(|s| Some((s.id.as_str(), s.proxmox_alias.as_deref()?)))
+                .collect()
+        } else {
+            LEGACY_SITE_CLUSTERS.into_iter().collect()
+        };
 
         // (cluster or None for any, vmid) → exception
         let mut exceptions: HashMap<(Option<String>, i64), Exception> = HashMap::new();

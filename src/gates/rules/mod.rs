@@ -421,7 +421,9 @@ pub fn item_json<'d>(doc: &'d Document, pointer: &str) -> Option<&'d Value> {
 }
 
 /// Renders `{{field}}`, `{{a.b}}`, `{{list.0}}` over `item` and `{{$name}}`
-/// from `vars`; `{{field|text}}` falls back to `text`. Missing → empty.
+/// from `vars`; `{{id // vmid}}` takes the first present field (older
+/// bindings key guests `vmid`); `{{field|text}}` falls back to `text`.
+/// Missing → empty.
 /// Strings unquoted, other values as JSON.
 pub fn render(template: &str, item: Option<&Value>, vars: &[(&str, String)]) -> String {
     let mut out = String::with_capacity(template.len() + 16);
@@ -444,7 +446,10 @@ pub fn render(template: &str, item: Option<&Value>, vars: &[(&str, String)]) -> 
             if let Some((_, v)) = vars.iter().find(|(n, _)| *n == var) {
                 out.push_str(v);
             }
-        } else if let Some(v) = lookup(item, name) {
+        } else if let Some(v) = name
+            .split("//")
+            .find_map(|n| lookup(item, n.trim()).filter(|v| !v.is_null()))
+        {
             push_value(&mut out, v);
         }
         if out.len() == before {
@@ -684,6 +689,16 @@ mod tests {
             render("vm:{{cluster|pve}}/{{id|?}}", Some(&item), &[]),
             "vm:pve/204"
         );
+        let old = json!({"vmid": 206, "id": null, "hostname": "dev-tools"});
+        assert_eq!(
+            render(
+                "VM {{id // vmid}} ({{hostname}}) vm:pve/{{id // vmid|?}}",
+                Some(&old),
+                &[]
+            ),
+            "VM 206 (dev-tools) vm:pve/206"
+        );
+        assert_eq!(render("{{id // vmid|?}}", Some(&json!({})), &[]), "?");
     }
 
     #[test]
