@@ -1,14 +1,17 @@
 //! D403 startup-sequencing-coverage: startup.sequencing.yaml covers every
 //! active guest, QEMU VMs **and LXC containers**, references only known
-//! guests, and its orders are consistent.
+//! guests, and its orders are consistent. Driftgate's own check: the
+//! registry has no D403 script.
 //!
 //! Cluster blocks are the top-level mappings with a `host_id` (the
 //! `*_vm_lifecycle` blocks); a phase belongs to the cluster of its `site`
 //! (topology.sites.yaml proxmox_alias). Checks:
-//! - every active guest of vm.lifecycle.yaml is listed by a phase host of
-//!   its cluster — VMs in `vm_ids`, LXCs in `lxc_ids` (the wrong list is a
-//!   finding too: `qm` cannot start a container) — and in its cluster
-//!   block's `active_vm_ids`;
+//! - every active guest of vm.lifecycle.yaml is ordered: listed by its
+//!   cluster block's `startup_order` (the spine's authoritative order; its
+//!   shop phases list only stacks by target) or by a phase host of its
+//!   cluster in `vm_ids`/`lxc_ids` (either list: the maintenance runner asks
+//!   the host whether an ID is qm or pct) — and is in its cluster block's
+//!   `active_vm_ids`;
 //! - every ID in phase lists and cluster lists (`active_vm_ids`,
 //!   `startup_order`, `shutdown_order`, `destroyed_vm_ids`,
 //!   `template_vm_ids`) exists on that cluster; `active_vm_ids` holds only
@@ -156,14 +159,6 @@ impl NativeGate for StartupCoverage {
                             continue;
                         }
                         for v in matches {
-                            let want = if v.is_lxc { "lxc_ids" } else { "vm_ids" };
-                            if want != list {
-                                out.push(
-                                    cx.finding(&seq, &pointer, format!("phase {num_text} lists {} in {list}, but it is {}; it belongs in {want}", v.label(), if v.is_lxc { "an LXC container (pct, not qm)" } else { "a QEMU VM" }))
-                                        .with_subject(v.subject())
-                                        .with_related(vm_doc.location(&v.ptr("")), v.label()),
-                                );
-                            }
                             listed.entry((v.cluster.clone(), id)).or_insert((
                                 num.unwrap_or(f64::MAX),
                                 pointer.clone(),
@@ -263,14 +258,21 @@ impl NativeGate for StartupCoverage {
         for v in all.iter().filter(|v| v.has_status("active")) {
             let Some(id) = v.id else { continue };
             let want = if v.is_lxc { "lxc_ids" } else { "vm_ids" };
-            if !listed.contains_key(&(v.cluster.clone(), id)) {
+            // The cluster block's startup_order is the authoritative order
+            // (the spine orders shop VMs there, with stack-only phases).
+            let ordered = blocks.get(&v.cluster).is_some_and(|(_, block)| {
+                ids_of(block.get("startup_order"), "")
+                    .iter()
+                    .any(|(_, x)| *x == id)
+            });
+            if !ordered && !listed.contains_key(&(v.cluster.clone(), id)) {
                 let (rp, rm) = anchors
                     .get(&(v.cluster.clone(), want))
                     .or_else(|| anchors.get(&(v.cluster.clone(), "phase")))
                     .cloned()
                     .unwrap_or_else(|| ("/phases".into(), "startup phases".into()));
                 out.push(
-                    vm_at(v, format!("{} is active but no startup phase lists it in {want}; it would not come back after a power cycle", v.label()))
+                    vm_at(v, format!("{} is active but neither its cluster block's startup_order nor a startup phase lists it; it would not come back after a power cycle", v.label()))
                         .with_related(seq.location(&rp), rm),
                 );
             }
@@ -342,19 +344,49 @@ mod tests {
     }
 
     #[test]
-    fn lxc_missing_from_lxc_ids_is_reported_at_the_guest() {
-        let f = run(&SEQ.replace("lxc_ids: [105]", "lxc_ids: []"));
-        assert_eq!(f.len(), 1, "{:?}", summary(&f));
-        assert_eq!(f[0].code, "D403");
-        assert_eq!(f[0].location.path, VM_LIFECYCLE);
-        assert_eq!(f[0].location.line(), 14);
-        assert_eq!(f[0].subject.as_deref(), Some("vm:proxmox-home/105"));
-        assert!(f[0].message.starts_with(
-            "LXC 105 (pihole-home) is active but no startup phase lists it in lxc_ids"
+    fn guest_ordered_by_its_cluster_block_needs_no_phase_ids() {
+        // The spine's shop phases list stacks by target; the VMs are ordered
+        // in shop_vm_lifecycle.startup_order only.
+        let seq = SEQ
+            .replace("        vm_ids: [204]\n", "        stacks: [secrets]\n")
+            .replace("        vm_ids: [205]\n", "        stacks: [grafana]\n");
+        let f = run(&seq);
+        assert!(f.is_empty(), "{:?}", summary(&f));
+    }
+
+    #[test]
+    fn lxc_in_vm_ids_is_accepted() {
+        // The maintenance runner asks the host whether an ID is qm or pct.
+        let f = run(&SEQ.replace("vm_ids: [100]\n        lxc_ids: [105]", "vm_ids: [100, 105]"));
+        assert!(f.is_empty(), "{:?}", summary(&f));
+    }
+
+    #[test]
+    fn unordered_lxc_is_reported_at_the_guest() {
+        let seq = SEQ
+            .replace("lxc_ids: [105]", "lxc_ids: []")
+            .replace(
+                "startup_order: [100, 105]\n  shutdown_order: [105, 100]",
+                "startup_order: [100]\n  shutdown_order: [100]",
+            );
+        let f = run(&seq);
+        let at_guest: Vec<&Finding> = f
+            .iter()
+            .filter(|f| f.location.path == VM_LIFECYCLE)
+            .collect();
+        assert_eq!(at_guest.len(), 1, "{:?}", summary(&f));
+        assert_eq!(at_guest[0].code, "D403");
+        assert_eq!(at_guest[0].location.line(), 14);
+        assert_eq!(at_guest[0].subject.as_deref(), Some("vm:proxmox-home/105"));
+        assert!(at_guest[0].message.starts_with(
+            "LXC 105 (pihole-home) is active but neither its cluster block's startup_order nor a startup phase lists it"
         ));
-        // related: the lxc_ids list of the home site's phase, where it belongs
-        assert_eq!(f[0].related[0].location.path, STARTUP);
-        assert_eq!(f[0].related[0].location.line(), 27);
+        // related: the lxc_ids list of the home site's phase
+        assert_eq!(at_guest[0].related[0].location.path, STARTUP);
+        assert_eq!(at_guest[0].related[0].location.line(), 27);
+        // and the cluster block says its startup_order misses an active guest
+        assert!(f.iter().any(|f| f.message
+            == "home_vm_lifecycle.startup_order does not list guest 105, which is in home_vm_lifecycle.active_vm_ids"));
     }
 
     #[test]
@@ -380,7 +412,6 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                (26, "phase 10 lists LXC 105 (pihole-home) in vm_ids, but it is an LXC container (pct, not qm); it belongs in lxc_ids"),
                 (26, "phase 10 lists guest 999 in vm_ids, which vm.lifecycle.yaml does not have on proxmox-home"),
                 (8, "home_vm_lifecycle.active_vm_ids lists LXC 103 (dl), whose status is stopped"),
                 (9, "home_vm_lifecycle.startup_order does not list guest 103, which is in home_vm_lifecycle.active_vm_ids"),
