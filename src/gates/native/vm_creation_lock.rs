@@ -100,6 +100,9 @@ impl NativeGate for VmCreationLock {
                 }
             }
         }
+        let media_hosts: Vec<String> = opt_list(cx, "media_hosts").unwrap_or_else(|| {
+            DEFAULT_MEDIA_HOSTS.iter().map(|s| s.to_string()).collect()
+        });
         let exempt: HashSet<String> = opt_list(cx, "health_exempt")
             .unwrap_or_default()
             .into_iter()
@@ -247,6 +250,62 @@ impl NativeGate for VmCreationLock {
                 }
             }
 
+            // 4b. backup model metadata: a runtime_units entry of kind vm for
+            // the hostname with every backup-model field set; media hosts
+            // exclude /mnt/media.
+            if let (Some(bdoc), Some(host)) = (bak_doc.as_deref(), vm.hostname.as_deref()) {
+                let units: Vec<(usize, &Value)> = items(bdoc.value(), "runtime_units")
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, u)| {
+                        text(u.get("kind")).as_deref() == Some("vm")
+                            && text(u.get("hostname")).as_deref() == Some(host)
+                    })
+                    .collect();
+                let complete = units.iter().any(|(_, u)| {
+                    BACKUP_MODEL_FIELDS
+                        .iter()
+                        .all(|f| text(u.get(*f)).is_some_and(|x| !x.is_empty()))
+                });
+                if !complete {
+                    let (rp, rm) = match units.first() {
+                        Some((i, _)) => (format!("/runtime_units/{i}"), format!("runtime unit of `{host}`")),
+                        None => ("/runtime_units".to_string(), "runtime units are declared here".to_string()),
+                    };
+                    out.push(
+                        at(
+                            &vm.ptr(""),
+                            format!("{label}: no backup.inventory runtime_units entry (kind vm, hostname `{host}`) with backup_profile, data_class, destination_lane, schedule_class and restore_class"),
+                        )
+                        .with_related(bdoc.location(&rp), rm),
+                    );
+                }
+                if media_hosts.iter().any(|m| m == host) {
+                    let excluded = units.iter().any(|(_, u)| {
+                        u.get("exclude_paths")
+                            .and_then(Value::as_array)
+                            .is_some_and(|a| {
+                                a.iter().filter_map(|x| x.as_str()).any(|x| {
+                                    x == "/mnt/media" || x.starts_with("/mnt/media/")
+                                })
+                            })
+                    });
+                    if !excluded {
+                        let (rp, rm) = match units.first() {
+                            Some((i, _)) => (format!("/runtime_units/{i}"), format!("runtime unit of `{host}`")),
+                            None => ("/runtime_units".to_string(), "runtime units are declared here".to_string()),
+                        };
+                        out.push(
+                            at(
+                                &vm.ptr(""),
+                                format!("{label}: media host's backup runtime unit does not exclude /mnt/media"),
+                            )
+                            .with_related(bdoc.location(&rp), rm),
+                        );
+                    }
+                }
+            }
+
             // 5. services.health
             if let (Some(hdoc), Some(sid)) = (health_doc.as_deref(), vm.ssh_id()) {
                 let policy_none =
@@ -282,6 +341,19 @@ impl NativeGate for VmCreationLock {
 }
 
 /// `vzdump-qemu-204-*.vma.zst` → `vzdump-qemu-204-`.
+/// The backup-model fields a VM's runtime unit must set (D69 script, check 4b).
+const BACKUP_MODEL_FIELDS: [&str; 5] = [
+    "backup_profile",
+    "data_class",
+    "destination_lane",
+    "schedule_class",
+    "restore_class",
+];
+
+/// Hosts whose runtime unit must exclude /mnt/media (the script names
+/// them; `gate_options.D69.media_hosts` overrides).
+const DEFAULT_MEDIA_HOSTS: [&str; 2] = ["download-stack", "streaming-stack"];
+
 pub(crate) fn vzdump_prefix_of(glob: &str) -> Option<String> {
     let rest = glob.strip_prefix("vzdump-")?;
     let (kind, rest) = rest.split_once('-')?;
@@ -334,7 +406,7 @@ mod tests {
     const SSH: &str = "ssh:\n  targets:\n    - id: immich\n      host: \"192.168.1.215\"\n      tailscale_ip: \"100.1.1.1\"\n";
     const REG: &str =
         "hosts:\n  immich:\n    tailscale_ip: 100.1.1.1\n    vmid: 215\n    proxmox_host: pve\n";
-    const BAK: &str = "targets:\n  - name: vm-215\n    enabled: true\n    host: pve\n    glob: \"vzdump-qemu-215-*.vma.zst\"\n";
+    const BAK: &str = "targets:\n  - name: vm-215\n    enabled: true\n    host: pve\n    glob: \"vzdump-qemu-215-*.vma.zst\"\nruntime_units:\n  - kind: vm\n    hostname: immich\n    backup_profile: p\n    data_class: d\n    destination_lane: l\n    schedule_class: s\n    restore_class: r\n";
     const HEALTH: &str =
         "endpoints:\n  - id: immich\n    host: immich\n    url: http://192.168.1.215:2283/\n";
 
@@ -396,11 +468,38 @@ mod tests {
                 "VM 215 (immich): no ssh.targets entry with id `immich`",
                 "VM 215 (immich): no SERVICE_REGISTRY hosts entry `immich`",
                 "VM 215 (immich): no backup.inventory target on pve with a glob for vzdump-qemu-215-*",
+                "VM 215 (immich): no backup.inventory runtime_units entry (kind vm, hostname `immich`) with backup_profile, data_class, destination_lane, schedule_class and restore_class",
                 "VM 215 (immich): no enabled services.health endpoint with host `immich`",
             ]
         );
         assert!(
             f.iter().all(|f| f.location.line() == 2),
+            "{:?}",
+            summary(&f)
+        );
+    }
+
+    #[test]
+    fn backup_runtime_unit_must_be_complete_and_media_hosts_exclude_media() {
+        let vm = vm_file("192.168.1.215", "");
+        let bak = BAK.replace("    restore_class: r\n", "    restore_class: \"\"\n    exclude_paths: [/srv]\n");
+        let opts = serde_json::json!({"media_hosts": ["immich"]});
+        let f = findings(run_gate(
+            "D69",
+            &files(&vm, SSH, REG, &bak),
+            None,
+            Some(opts),
+        ));
+        let got: Vec<(usize, &str, usize)> = f
+            .iter()
+            .map(|f| (f.location.line(), f.message.as_str(), f.related[0].location.line()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, "VM 215 (immich): no backup.inventory runtime_units entry (kind vm, hostname `immich`) with backup_profile, data_class, destination_lane, schedule_class and restore_class", 7),
+                (2, "VM 215 (immich): media host's backup runtime unit does not exclude /mnt/media", 7),
+            ],
             "{:?}",
             summary(&f)
         );
