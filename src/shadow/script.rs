@@ -14,6 +14,7 @@ use super::snapshot::Snapshot;
 use crate::gates::exec::{self, Ending};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
 
