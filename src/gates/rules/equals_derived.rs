@@ -10,8 +10,13 @@
 //!   target:
 //!     file: "spine:ops/bindings/vm.lifecycle.derived.yaml"
 //!     compare: .active_vms
-//!   message: "{{$target}} is stale: regenerate it from {{$source}} ({{$added}} lines missing, {{$removed}} extra)"
+//!   key: id                          # optional: match list elements by this field
+//!   label: "VM {{id}} ({{hostname}})"  # how `$changes` names one element
+//!   message: "{{$target}} is stale: {{$changes}}"
 //! ```
+//! Variables: `$source`, `$target`, `$added`/`$removed` (diff lines),
+//! `$first` (the first differing node), `$changes` (with `key`: the missing,
+//! extra and changed elements by label; else "first difference at …").
 //! On mismatch: one finding at the first difference in the target, with a
 //! unified diff (current → regenerated, YAML-style) appended to the help.
 
@@ -41,6 +46,12 @@ pub struct Spec {
     pub target: Target,
     pub message: Option<String>,
     pub subject: Option<String>,
+    /// Field that identifies an element when both sides are lists of
+    /// mappings: `$changes` then names the missing, extra and changed
+    /// elements by `label`.
+    pub key: Option<String>,
+    /// Template naming one element for `$changes` (default `{{<key>}}`).
+    pub label: Option<String>,
 }
 
 const MAX_DIFF_LINES: usize = 200;
@@ -124,6 +135,18 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
         ("target", target_name),
         ("added", added.to_string()),
         ("removed", removed.to_string()),
+        ("changes", {
+            let c = spec
+                .key
+                .as_deref()
+                .map(|k| changes(&current, &expected, k, spec.label.as_deref()))
+                .unwrap_or_default();
+            if c.is_empty() {
+                format!("first difference at {first}")
+            } else {
+                c
+            }
+        }),
         ("first", first),
     ];
     let msg = render(
@@ -147,6 +170,48 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
     });
     out.findings.push(f);
     Ok(out)
+}
+
+/// The elements, matched by `key`, that the current list lacks, has extra,
+/// or has changed: "missing VM 214 (x), VM 215 (y); extra VM 9 (z);
+/// changed VM 3 (c)". Empty when either side is not a list of mappings.
+fn changes(current: &Value, expected: &Value, key: &str, label: Option<&str>) -> String {
+    let (Some(cur), Some(exp)) = (current.as_array(), expected.as_array()) else {
+        return String::new();
+    };
+    let default_label = format!("{{{{{key}}}}}");
+    let label = label.unwrap_or(&default_label);
+    let name = |v: &Value| render(label, Some(v), &[]);
+    let id = |v: &Value| v.get(key).filter(|x| !x.is_null()).cloned();
+    if cur.iter().chain(exp).any(|v| id(v).is_none()) {
+        return String::new();
+    }
+    let find = |list: &[Value], k: &Value| list.iter().find(|v| id(v).as_ref() == Some(k)).cloned();
+    let mut missing = Vec::new();
+    let mut changed = Vec::new();
+    for e in exp {
+        let Some(k) = id(e) else { continue };
+        match find(cur, &k) {
+            None => missing.push(name(e)),
+            Some(c) if &c != e => changed.push(name(e)),
+            Some(_) => {}
+        }
+    }
+    let extra: Vec<String> = cur
+        .iter()
+        .filter(|c| id(c).is_some_and(|k| find(exp, &k).is_none()))
+        .map(name)
+        .collect();
+    let mut parts = Vec::new();
+    for (what, list) in [("missing", missing), ("extra", extra), ("changed", changed)] {
+        if !list.is_empty() {
+            parts.push(format!("{what} {}", list.join(", ")));
+        }
+    }
+    if parts.is_empty() && cur != exp {
+        parts.push("same elements in another order".to_string());
+    }
+    parts.join("; ")
 }
 
 /// Appends the pointer (relative) of the first place `a` and `b` differ.
@@ -276,6 +341,30 @@ mod tests {
         json!({"kind": "equals_derived",
                "source": {"file": "vm.yaml", "transform": "[.vms[] | select(.status == \"active\") | {id, hostname}]"},
                "target": {"file": "derived.yaml", "compare": ".active_vms"}})
+    }
+
+    #[test]
+    fn keyed_lists_name_missing_extra_and_changed_elements() {
+        let t = spine(&[
+            (
+                "vm.yaml",
+                "vms:\n  - {id: 1, hostname: a, status: active}\n  - {id: 2, hostname: b, status: active}\n  - {id: 4, hostname: d, status: active}\n  - {id: 5, hostname: e, status: active}\n",
+            ),
+            (
+                "derived.yaml",
+                "active_vms:\n  - {id: 1, hostname: old}\n  - {id: 2, hostname: b}\n  - {id: 9, hostname: z}\n",
+            ),
+        ]);
+        let mut r = rule();
+        r["key"] = json!("id");
+        r["label"] = json!("VM {{id}} ({{hostname}})");
+        r["message"] = json!("stale: {{$changes}}");
+        let out = run_rule_on(&t.ws, &gate_cx("D402"), &r).unwrap();
+        assert_eq!(out.findings.len(), 1);
+        assert_eq!(
+            out.findings[0].message,
+            "stale: missing VM 4 (d), VM 5 (e); extra VM 9 (z); changed VM 1 (a)"
+        );
     }
 
     #[test]
