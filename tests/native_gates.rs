@@ -186,7 +186,10 @@ fn demo_messages_speak_the_users_terms() {
     );
     assert_eq!(
         msg("D403"),
-        vec!["LXC 105 (pihole-home) is active but no startup phase lists it in lxc_ids; it would not come back after a power cycle"]
+        vec![
+            "LXC 105 (pihole-home) is active but neither its cluster block's startup_order nor a startup phase lists it; it would not come back after a power cycle",
+            "LXC 105 (pihole-home) is active but not in home_vm_lifecycle.active_vm_ids",
+        ]
     );
     assert_eq!(
         msg("D406"),

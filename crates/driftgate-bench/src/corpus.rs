@@ -1959,6 +1959,23 @@ runtime_units:
         ln!(s, "    hostname: {}", site.hv);
         ln!(s, "    site: {}", site.id);
     }
+    // One backup-model entry per guest, as the real spine keeps them (D69
+    // checks each VM has one; media hosts exclude their media library).
+    for vm in m.vms.iter().filter(|v| v.has_target()) {
+        let site = &m.sites[vm.site];
+        ln!(s, "  - unit_id: guest-{}", vm.hostname);
+        ln!(s, "    kind: vm");
+        ln!(s, "    hostname: {}", vm.hostname);
+        ln!(s, "    site: {}", site.id);
+        ln!(s, "    backup_profile: vzdump-nightly");
+        ln!(s, "    data_class: important");
+        ln!(s, "    destination_lane: nas-primary");
+        ln!(s, "    schedule_class: daily");
+        ln!(s, "    restore_class: full-guest");
+        if matches!(vm.hostname.as_str(), "download-stack" | "streaming-stack") {
+            ln!(s, "    exclude_paths: [/mnt/media]");
+        }
+    }
     s.push_str(
         r#"  - unit_id: synology-ds918
     kind: machine

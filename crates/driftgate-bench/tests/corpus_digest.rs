@@ -37,5 +37,5 @@ fn scale_1_corpus_is_pinned() {
     );
 }
 
-const CLEAN_N1_SEED42: &str = "1b0780ca0b8f2a49572b1ec7ff9c0ab9b3c8a32ff0cf38c757c32b4983399da5";
-const DRIFT_N1_SEED42: &str = "0658534bd8455bf9743b070299af0eec83b98f656e2e8a591292df398852c0ee";
+const CLEAN_N1_SEED42: &str = "110dc81aa223f30280c93fda6a7f10cdf7503e366828a5f19f5496363285ad06";
+const DRIFT_N1_SEED42: &str = "f04732cdf999b0210ab50d1382b7ad7276cfb2c8b0988658320ba8d3c51e0c4e";
