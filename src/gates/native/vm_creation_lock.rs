@@ -10,7 +10,7 @@
 //!   `tailscale_ip` and `vmid` agree;
 //! - a backup.inventory target whose glob starts `vzdump-qemu-<id>-`
 //!   (`vzdump-lxc-` for LXC) on the VM's cluster (or a non-cluster host);
-//! - an enabled services.health endpoint whose `host` is the VM's ssh
+//! - a services.health endpoint (enabled or not, as the script counts) whose `host` is the VM's ssh
 //!   target, unless `health_probe_policy: none` or the VM is listed in
 //!   `gate_options.D69.health_exempt` (hostname, ssh target, VMID or
 //!   `cluster/VMID`);
@@ -94,10 +94,10 @@ impl NativeGate for VmCreationLock {
         }
         let mut probes: HashMap<String, usize> = HashMap::new();
         for e in items(health_doc.as_deref().and_then(|d| d.value()), "endpoints") {
+            // As the script: any endpoint naming the host counts, enabled
+            // or not (`[.endpoints[] | select(.host == $h)] | length`).
             if let Some(h) = text(e.get("host")) {
-                if enabled(e) {
-                    *probes.entry(h).or_default() += 1;
-                }
+                *probes.entry(h).or_default() += 1;
             }
         }
         let media_hosts: Vec<String> = opt_list(cx, "media_hosts").unwrap_or_else(|| {
@@ -308,8 +308,11 @@ impl NativeGate for VmCreationLock {
 
             // 5. services.health
             if let (Some(hdoc), Some(sid)) = (health_doc.as_deref(), vm.ssh_id()) {
+                // `has_docker: false` (nothing to probe) exempts, as in the
+                // script; so do health_probe_policy none and the option.
                 let policy_none =
-                    text(vm.value.get("health_probe_policy")).as_deref() == Some("none");
+                    text(vm.value.get("health_probe_policy")).as_deref() == Some("none")
+                        || vm.value.get("has_docker") == Some(&serde_json::Value::Bool(false));
                 let is_exempt = policy_none
                     || [
                         vm.hostname.clone(),
@@ -325,7 +328,7 @@ impl NativeGate for VmCreationLock {
                         at(
                             &vm.ptr(""),
                             format!(
-                                "{label}: no enabled services.health endpoint with host `{sid}`"
+                                "{label}: no services.health endpoint with host `{sid}`"
                             ),
                         )
                         .with_related(
@@ -456,7 +459,7 @@ mod tests {
                 (SSH_TARGETS, "ssh:\n  targets: []\n"),
                 (SERVICE_REGISTRY, "hosts: {}\n"),
                 (BACKUP_INVENTORY, "targets:\n  - name: other\n    host: proxmox-home\n    glob: vzdump-qemu-215-*.vma.zst\n"),
-                (SERVICES_HEALTH, "endpoints:\n  - id: x\n    host: immich\n    enabled: false\n"),
+                (SERVICES_HEALTH, "endpoints:\n  - id: x\n    host: other\n    enabled: true\n"),
             ],
             None,
             None,
@@ -469,7 +472,7 @@ mod tests {
                 "VM 215 (immich): no SERVICE_REGISTRY hosts entry `immich`",
                 "VM 215 (immich): no backup.inventory target on pve with a glob for vzdump-qemu-215-*",
                 "VM 215 (immich): no backup.inventory runtime_units entry (kind vm, hostname `immich`) with backup_profile, data_class, destination_lane, schedule_class and restore_class",
-                "VM 215 (immich): no enabled services.health endpoint with host `immich`",
+                "VM 215 (immich): no services.health endpoint with host `immich`",
             ]
         );
         assert!(
@@ -594,5 +597,34 @@ mod tests {
             Some("vzdump-lxc-105-")
         );
         assert_eq!(vzdump_prefix_of("vzdump-qemu-*.vma.zst"), None);
+    }
+
+    #[test]
+    fn a_disabled_probe_counts_and_has_docker_false_exempts_as_in_the_script() {
+        let vm = vm_file("192.168.1.215", "");
+        let health = |h: &str| format!("endpoints:\n  - id: x\n    host: {h}\n    enabled: false\n");
+        let run = |vm: &str, health: &str| {
+            findings(run_gate(
+                "D69",
+                &[
+                    (TOPOLOGY, TOPO),
+                    (VM_LIFECYCLE, vm),
+                    (SSH_TARGETS, "ssh:\n  targets: []\n"),
+                    (SERVICE_REGISTRY, "hosts: {}\n"),
+                    (BACKUP_INVENTORY, "targets: []\n"),
+                    (SERVICES_HEALTH, health),
+                ],
+                None,
+                None,
+            ))
+            .iter()
+            .filter(|f| f.message.contains("services.health"))
+            .count()
+        };
+        assert_eq!(run(&vm, &health("immich")), 0, "a disabled probe still counts");
+        assert_eq!(run(&vm, &health("other")), 1);
+        let no_docker = vm.replacen("    hostname: immich\n", "    hostname: immich\n    has_docker: false\n", 1);
+        assert_ne!(no_docker, vm, "the fixture has the hostname line");
+        assert_eq!(run(&no_docker, &health("other")), 0, "has_docker: false exempts");
     }
 }
