@@ -2259,6 +2259,11 @@ sites:
         ln!(s, "    tailscale_anchor: {}", site.hv);
         ln!(s, "    proxmox_alias: {}", site.hv);
         ln!(s, "    vmid_range: \"{}-{}\"", site.vmid_lo, site.vmid_hi);
+        ln!(
+            s,
+            "    notes: {}",
+            dq(&format!("{} site, hypervisor {}.", site.label, site.hv))
+        );
         if ct.len() > 3 {
             ln!(s, "    compose_targets:");
             for c in ct {

@@ -37,5 +37,5 @@ fn scale_1_corpus_is_pinned() {
     );
 }
 
-const CLEAN_N1_SEED42: &str = "110dc81aa223f30280c93fda6a7f10cdf7503e366828a5f19f5496363285ad06";
-const DRIFT_N1_SEED42: &str = "f04732cdf999b0210ab50d1382b7ad7276cfb2c8b0988658320ba8d3c51e0c4e";
+const CLEAN_N1_SEED42: &str = "d08f0273c0bb5bdaa6d598a86150bb96c9728369a3238a30b7aaf49cc11ff085";
+const DRIFT_N1_SEED42: &str = "9e0ddceac7a56c7fd6b1b079aa48842a94ca958878a2a107fd3729988b27c11d";
