@@ -186,10 +186,7 @@ fn demo_messages_speak_the_users_terms() {
     );
     assert_eq!(
         msg("D403"),
-        vec![
-            "LXC 105 (pihole-home) is active but neither its cluster block's startup_order nor a startup phase lists it; it would not come back after a power cycle",
-            "LXC 105 (pihole-home) is active but not in home_vm_lifecycle.active_vm_ids",
-        ]
+        vec!["LXC 105 (pihole-home) is active but not in home_vm_lifecycle.active_vm_ids"]
     );
     assert_eq!(
         msg("D406"),
@@ -208,8 +205,8 @@ fn demo_messages_speak_the_users_terms() {
     );
     assert_eq!(
         d403.related[0].location.line(),
-        122,
-        "phase 11 `lxc_ids: []`"
+        30,
+        "home_vm_lifecycle.active_vm_ids"
     );
     let d163 = found.iter().find(|f| f.code == "D163").expect("D163");
     assert_eq!(
