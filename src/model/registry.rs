@@ -34,7 +34,9 @@ impl RegistryGate<'_> {
     }
 }
 
-fn flag(v: &Value, k: &str) -> bool {
+/// A registry flag (`retired`, `inline`, `warn_only`): `true` or the
+/// string `"true"`.
+pub fn flag(v: &Value, k: &str) -> bool {
     match v.get(k) {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => s == "true",

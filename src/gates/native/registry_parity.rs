@@ -16,7 +16,7 @@
 use super::common::*;
 use crate::findings::{Finding, RepoId};
 use crate::gates::{GateContext, NativeGate};
-use crate::model::registry::{registry_gates, REGISTRY};
+use crate::model::registry::{flag, registry_gates, REGISTRY};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -43,12 +43,6 @@ fn invoked_ids(text: &str) -> Vec<(usize, String)> {
         }
     }
     out
-}
-
-/// A registry field as yq prints it with `// "false"` (false and null are
-/// "missing").
-fn is_true(v: &Value, key: &str) -> bool {
-    matches!(v.get(key), Some(Value::Bool(true))) || v.get(key).and_then(Value::as_str) == Some("true")
 }
 
 impl NativeGate for RegistryParity {
@@ -88,7 +82,7 @@ impl NativeGate for RegistryParity {
 
         // 2 and 4. scripts exist and carry a `# TRIAGE:` line.
         for (i, g) in gates.iter().enumerate() {
-            if is_true(g, "retired") || is_true(g, "inline") {
+            if flag(g, "retired") || flag(g, "inline") {
                 continue;
             }
             let id = raw_id(g);

@@ -267,17 +267,18 @@ impl NativeGate for VmCreationLock {
                         .iter()
                         .all(|f| text(u.get(*f)).is_some_and(|x| !x.is_empty()))
                 });
+                // Related span of both findings: the VM's unit, else the list.
+                let (rp, rm) = match units.first() {
+                    Some((i, _)) => (format!("/runtime_units/{i}"), format!("runtime unit of `{host}`")),
+                    None => ("/runtime_units".to_string(), "runtime units are declared here".to_string()),
+                };
                 if !complete {
-                    let (rp, rm) = match units.first() {
-                        Some((i, _)) => (format!("/runtime_units/{i}"), format!("runtime unit of `{host}`")),
-                        None => ("/runtime_units".to_string(), "runtime units are declared here".to_string()),
-                    };
                     out.push(
                         at(
                             &vm.ptr(""),
                             format!("{label}: no backup.inventory runtime_units entry (kind vm, hostname `{host}`) with backup_profile, data_class, destination_lane, schedule_class and restore_class"),
                         )
-                        .with_related(bdoc.location(&rp), rm),
+                        .with_related(bdoc.location(&rp), rm.clone()),
                     );
                 }
                 if media_hosts.iter().any(|m| m == host) {
@@ -291,10 +292,6 @@ impl NativeGate for VmCreationLock {
                             })
                     });
                     if !excluded {
-                        let (rp, rm) = match units.first() {
-                            Some((i, _)) => (format!("/runtime_units/{i}"), format!("runtime unit of `{host}`")),
-                            None => ("/runtime_units".to_string(), "runtime units are declared here".to_string()),
-                        };
                         out.push(
                             at(
                                 &vm.ptr(""),
