@@ -57,19 +57,24 @@ pub fn json_value(v: &mut serde_json::Value) {
 /// value committed to a binding can never drive a terminal or a CI log
 /// (ANSI escapes, carriage returns) through a message. Newlines and tabs stay.
 fn owned(s: &str) -> String {
-    let r = redact(s);
-    if !r.chars().any(is_hostile_control) {
-        return r.into_owned();
+    escape_where(&redact(s), is_hostile_control).into_owned()
+}
+
+/// `text` with every character `hostile` picks written as its visible
+/// escape (`\u{1b}`); borrowed when there is none.
+fn escape_where(text: &str, hostile: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(&hostile) {
+        return Cow::Borrowed(text);
     }
-    let mut out = String::with_capacity(r.len() + 8);
-    for c in r.chars() {
-        if is_hostile_control(c) {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hostile(c) {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 fn is_hostile_control(c: char) -> bool {
@@ -86,18 +91,7 @@ fn is_bidi_control(c: char) -> bool {
 /// and tabs included: a path never needs them, and a newline would forge a
 /// report line) and bidi controls become visible escapes (`\u{a}`).
 pub fn path(p: &str) -> Cow<'_, str> {
-    if !p.chars().any(|c| c.is_control() || is_bidi_control(c)) {
-        return Cow::Borrowed(p);
-    }
-    let mut out = String::with_capacity(p.len() + 8);
-    for c in p.chars() {
-        if c.is_control() || is_bidi_control(c) {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
+    escape_where(p, |c| c.is_control() || is_bidi_control(c))
 }
 
 fn location(l: &crate::findings::Location) -> crate::findings::Location {
