@@ -12,20 +12,13 @@ const CHAINED: &str = "pre-commit.driftgate-chained";
 /// and resolves a linked worktree to the common directory, where a
 /// `.git/worktrees/X/hooks` directory would be written but never run.
 fn hooks_dir(dir: &Path) -> Result<PathBuf, String> {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["rev-parse", "--path-format=absolute", "--git-path", "hooks"])
-        .output()
-        .map_err(|e| format!("cannot run git to find the hooks directory: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "{}: not in a git repository ({})",
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let out = crate::workspace::git::run_git(
+        dir,
+        &["rev-parse", "--path-format=absolute", "--git-path", "hooks"],
+        &[],
+    )
+    .map_err(|e| format!("{}: not in a git repository ({e})", dir.display()))?;
+    let text = String::from_utf8_lossy(&out).trim().to_string();
     if text.is_empty() {
         return Err(format!("{}: git named no hooks directory", dir.display()));
     }

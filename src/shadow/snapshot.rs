@@ -20,7 +20,6 @@
 //! is a local path).
 
 use std::path::{Component, Path, PathBuf};
-use std::process::Command;
 
 /// Which state of the spine to copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,23 +44,11 @@ pub struct Snapshot {
 }
 
 fn git(cwd: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(cwd)
-        .args(args)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(format!(
-            "git {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
+    crate::workspace::git::run_git(
+        cwd,
+        args,
+        &[("GIT_TERMINAL_PROMPT", "0"), ("GIT_CONFIG_NOSYSTEM", "1")],
+    )
 }
 
 fn git_text(cwd: &Path, args: &[&str]) -> Result<String, String> {

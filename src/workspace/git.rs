@@ -223,6 +223,28 @@ pub fn staged_changes(path: &Path) -> Result<Vec<String>, OpenError> {
     Ok(changed)
 }
 
+/// Runs the git program in `cwd` (`git -C cwd ARGS`, with `env` set):
+/// stdout, or an error naming the command and git's stderr. For what needs
+/// git's own answer (`rev-parse --git-path`, `diff --name-only`, a clone
+/// scripts can run git in) rather than gix.
+pub fn run_git(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<Vec<u8>, String> {
+    let mut cmd = std::process::Command::new("git");
+    cmd.arg("-C").arg(cwd).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().map_err(|e| format!("cannot run git: {e}"))?;
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(format!(
+            "git {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
 /// Spine paths whose content in `snapshot` differs from revision `base`
 /// (added, copied, modified, renamed or type-changed; deleted paths are not
 /// listed): what a change "touches" for touch-and-fix gates under
@@ -234,21 +256,7 @@ pub fn changed_since(
     snapshot: &super::Snapshot,
 ) -> Result<Vec<String>, String> {
     let git = |args: &[&str]| -> Result<Vec<String>, String> {
-        let out = std::process::Command::new("git")
-            .arg("-C")
-            .arg(path)
-            .args(args)
-            .output()
-            .map_err(|e| format!("cannot run git: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "git {} failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-        Ok(out
-            .stdout
+        Ok(run_git(path, args, &[])?
             .split(|b| *b == 0)
             .filter(|s| !s.is_empty())
             .map(|s| String::from_utf8_lossy(s).into_owned())
