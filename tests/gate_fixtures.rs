@@ -273,13 +273,48 @@ fn expected_reason(decl: &InputDecl, how: &str) -> String {
     }
 }
 
+/// Removes every file under `repo_root` that `pattern` (a path or glob)
+/// matches.
+fn remove_matching(repo_root: &Path, pattern: &str) {
+    let set = globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .expect("glob")
+        .compile_matcher();
+    for f in walk(repo_root) {
+        let rel = f.strip_prefix(repo_root).expect("inside");
+        if set.is_match(rel.to_string_lossy().as_ref()) {
+            std::fs::remove_file(&f).expect("rm");
+        }
+    }
+}
+
 #[test]
 fn every_required_input_missing_or_broken_skips_its_gate_in_json_and_junit() {
     let mut cases = 0;
     for g in gate_dirs() {
         let id = g.meta.id.as_str();
         let required: Vec<&InputDecl> = g.meta.inputs.iter().filter(|i| i.required).collect();
-        assert!(!required.is_empty(), "{id} declares no required input");
+        if required.is_empty() {
+            // A gate whose inputs are all optional judges their absence
+            // itself (D52: a missing document is a finding, as in its
+            // script). Removing any one of them must not leave it green.
+            for decl in &g.meta.inputs {
+                let ws = tempfile::tempdir().expect("tmp");
+                copy_tree(&g.dir.join("pass"), ws.path());
+                let repo_root = ws.path().join(decl.repo.as_str());
+                remove_matching(&repo_root, &decl.pattern);
+                let o = run(ws.path(), id);
+                assert_eq!(o.status(id).0, "ran", "{id} without {}", decl.qualified());
+                assert!(
+                    !o.findings(id).is_empty(),
+                    "{id} is green without its input {}",
+                    decl.qualified()
+                );
+                cases += 1;
+            }
+            continue;
+        }
         for decl in required {
             let hows: &[&str] = if is_glob(&decl.pattern) {
                 &["no-match"]
@@ -295,18 +330,7 @@ fn every_required_input_missing_or_broken_skips_its_gate_in_json_and_junit() {
                 copy_tree(&g.dir.join("pass"), ws.path());
                 let repo_root = ws.path().join(decl.repo.as_str());
                 if *how == "no-match" {
-                    // Remove every file the glob matches.
-                    let set = globset::GlobBuilder::new(&decl.pattern)
-                        .literal_separator(true)
-                        .build()
-                        .expect("glob")
-                        .compile_matcher();
-                    for f in walk(&repo_root) {
-                        let rel = f.strip_prefix(&repo_root).expect("inside");
-                        if set.is_match(rel.to_string_lossy().as_ref()) {
-                            std::fs::remove_file(&f).expect("rm");
-                        }
-                    }
+                    remove_matching(&repo_root, &decl.pattern);
                 } else {
                     let file = repo_root.join(&decl.pattern);
                     assert!(file.is_file(), "{id}: pass/ lacks {}", decl.qualified());

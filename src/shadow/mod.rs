@@ -107,7 +107,7 @@ pub struct NativeSide {
     pub drift: bool,
     /// Error and warning findings.
     pub findings: Vec<NativeFinding>,
-    /// Info findings (not drift: a backlog, a note).
+    /// Findings below the gate's own severity (not drift: a backlog, a note).
     pub infos: usize,
 }
 
@@ -324,13 +324,17 @@ pub fn run(opts: &ShadowOptions) -> Result<ShadowRun, String> {
         };
         let all = script::output_text(&side);
         let mut findings = Vec::new();
+        // Drift is a finding at the gate's own severity (low-severity gates
+        // such as D52 report info); a gate's info notes below it (D129's
+        // backlog) are not drift.
+        let drift_at = g.meta.finding_severity().min(Severity::Warning);
         let mut infos = 0;
         for f in engine
             .iter()
             .flat_map(|r| r.findings.iter())
             .filter(|f| &f.code == id)
         {
-            if f.severity >= Severity::Warning {
+            if f.severity >= drift_at {
                 let in_out = f
                     .subject
                     .as_deref()

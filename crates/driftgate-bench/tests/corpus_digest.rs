@@ -37,5 +37,5 @@ fn scale_1_corpus_is_pinned() {
     );
 }
 
-const CLEAN_N1_SEED42: &str = "d08f0273c0bb5bdaa6d598a86150bb96c9728369a3238a30b7aaf49cc11ff085";
-const DRIFT_N1_SEED42: &str = "9e0ddceac7a56c7fd6b1b079aa48842a94ca958878a2a107fd3729988b27c11d";
+const CLEAN_N1_SEED42: &str = "eef3176c421380ff13ed3e0277d8d877d30ada405123e2b0f8f383310cc436bd";
+const DRIFT_N1_SEED42: &str = "900c02f0602d3d49f1c2ecc82aa6af3dd4952f3f1349037b2be765f589f798dd";

@@ -1,12 +1,12 @@
-//! D52 udr6-gateway-assertion: a guest's LAN IP ends in its VMID
+//! D408 lan-ip-ends-in-vmid: a guest's LAN IP ends in its VMID
 //! (`192.168.1.<vmid>`), declared exceptions aside.
 //!
 //! Scope: guests with a `lan_ip` on the clusters of the scoped sites
-//! (`gate_options.D52.sites`, else the policy's `sites`, else `shop`),
+//! (`gate_options.D408.sites`, else the policy's `sites`, else `shop`),
 //! except decommissioned / abandoned / template guests
-//! (`gate_options.D52.skip_statuses`). Exceptions: vm.ip.parity.policy.yaml
+//! (`gate_options.D408.skip_statuses`). Exceptions: vm.ip.parity.policy.yaml
 //! `exceptions` [{id, site?, lan_ip?, reason}] (an exception that names a
-//! lan_ip covers that address only) and `gate_options.D52.exceptions`
+//! lan_ip covers that address only) and `gate_options.D408.exceptions`
 //! (`207` or `pve/207`).
 
 use super::common::*;
@@ -157,13 +157,13 @@ mod tests {
     #[test]
     fn non_matching_octet_is_reported_at_lan_ip_and_exceptions_hold() {
         let f = findings(run_gate(
-            "D52",
+            "D408",
             &[(TOPOLOGY, TOPO), (VM_LIFECYCLE, VMS), (IP_POLICY, POLICY)],
             None,
             None,
         ));
         assert_eq!(f.len(), 1, "{:?}", summary(&f));
-        assert_eq!(f[0].code, "D52");
+        assert_eq!(f[0].code, "D408");
         assert_eq!(f[0].subject.as_deref(), Some("vm:pve/202"));
         assert_eq!(f[0].location.line(), 6);
         assert!(f[0]
@@ -174,7 +174,7 @@ mod tests {
     #[test]
     fn clean_when_everything_matches_or_is_excepted() {
         let f = findings(run_gate(
-            "D52",
+            "D408",
             &[(TOPOLOGY, TOPO), (VM_LIFECYCLE, VMS), (IP_POLICY, POLICY)],
             None,
             Some(serde_json::json!({"exceptions": ["pve/202"]})),
@@ -188,7 +188,7 @@ mod tests {
             .replace("lan_ip: 192.168.1.8", "lan_ip: 192.168.1.9")
             .replace("sites: [shop]", "sites: [shop, home]");
         let f = findings(run_gate(
-            "D52",
+            "D408",
             &[(TOPOLOGY, TOPO), (VM_LIFECYCLE, VMS), (IP_POLICY, &policy)],
             None,
             None,
