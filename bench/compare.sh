@@ -39,8 +39,8 @@
 #                                             JSON only, so the YAML files are
 #                                             converted to JSON once up front with
 #                                             yq, outside the timing
-#      (b) gates D69 D86 D59 D106 D139:
-#            driftgate check --select D69,D86,D59,D106,D139 --no-exec
+#      (b) gates D69 D86 D59 D409 D139:
+#            driftgate check --select D69,D86,D59,D409,D139 --no-exec
 #            bench/baseline/run-all.sh: the same checks as bash + yq, one yq
 #            call per field as the real spine gate scripts do
 #      (c) driftgate cold vs warm cache vs staged (1 file changed): rows whose
@@ -214,7 +214,7 @@ fmt_mb() { awk -v k="$1" 'BEGIN { if (k == "") print "—"; else printf "%.0f MB
 ratio() { awk -v p="$1" -v d="$2" 'BEGIN { if (p == "" || d == "" || d == 0) print "—"; else printf "%.1f×", p/d }'; }
 
 WS() { echo "$OUT/corpus-$1"; }
-GATES="D69,D86,D59,D106,D139"
+GATES="D69,D86,D59,D409,D139"
 
 # Which of the five gates this build ships natively/as rules (not exec).
 gate_status() { # N → "D69:ran D86:skipped ..." from one JSON run
@@ -319,7 +319,7 @@ row() { # LABEL KEY BASEKEY → markdown row: wall, RSS, ratio to BASEKEY, exit
     row "check-jsonschema (1 process per schema)" "schema-cjs-$n" "schema-dg-$n"
     row "ajv-cli + ajv-formats (1 process per schema; YAML→JSON done before timing)" "schema-ajv-$n" "schema-dg-$n"
     echo
-    echo "### (b) Gates D69 D86 D59 D106 D139"
+    echo "### (b) Gates D69 D86 D59 D409 D139"
     echo
     echo "| tool | wall | peak RSS | ratio | exit |"
     echo "|------|-----:|---------:|------:|------|"

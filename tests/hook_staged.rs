@@ -317,15 +317,15 @@ fn staged_binding_change_runs_exactly_the_gates_that_read_it() {
             .map(|c| c["status"].as_str().unwrap_or_default().to_string())
             .unwrap_or_default()
     };
-    // D106 and D59 read SERVICE_REGISTRY.yaml; D86 and D402 do not.
-    assert_eq!(status("D106"), "ran");
+    // D409 and D59 read SERVICE_REGISTRY.yaml; D86 and D402 do not.
+    assert_eq!(status("D409"), "ran");
     assert_eq!(status("D59"), "ran");
     assert_eq!(status("D86"), "skipped");
     assert_eq!(status("D402"), "skipped");
     assert_eq!(status("schema/SERVICE_REGISTRY"), "ran");
     assert_eq!(status("schema/vm.lifecycle"), "");
     // The old port collision in the touched file is reported (exit 1).
-    assert!(!findings_with_code(&report, "D106").is_empty());
+    assert!(!findings_with_code(&report, "D409").is_empty());
     assert_eq!(out.status.code(), Some(1));
 }
 

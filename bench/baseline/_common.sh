@@ -1,7 +1,7 @@
 # Shared setup for the baseline gate scripts (sourced, not run).
 #
 # These scripts are BASELINES for bench/compare.sh, not driftgate gates: they
-# re-implement driftgate's D69, D86, D59, D106 and D139 as bash + yq/jq in the
+# re-implement driftgate's D69, D86, D59, D409 and D139 as bash + yq/jq in the
 # style of the real spine gate scripts (surfaces/verify/dNN-*.sh): one `yq`
 # call per field read, every call re-reading and re-parsing the file. That is
 # the cost driftgate is compared against, so do not "optimise" them into one

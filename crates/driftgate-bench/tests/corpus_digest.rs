@@ -37,5 +37,5 @@ fn scale_1_corpus_is_pinned() {
     );
 }
 
-const CLEAN_N1_SEED42: &str = "eef3176c421380ff13ed3e0277d8d877d30ada405123e2b0f8f383310cc436bd";
-const DRIFT_N1_SEED42: &str = "900c02f0602d3d49f1c2ecc82aa6af3dd4952f3f1349037b2be765f589f798dd";
+const CLEAN_N1_SEED42: &str = "6345691b4a03f5ee1b5cb591caea3ca17200cece11a6a607866959b82c0ca326";
+const DRIFT_N1_SEED42: &str = "f343590d34a371ddfb71a10406526efba8dadd21425c847ed1d5842a093a82a3";

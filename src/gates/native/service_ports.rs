@@ -1,6 +1,6 @@
-//! D106 media-port-collision-lock: no two SERVICE_REGISTRY services on the
+//! D409 service-port-unique-per-host: no two SERVICE_REGISTRY services on the
 //! same host share a port. One pass with a (host, port) → first service map.
-//! Services whose `status` is in `gate_options.D106.skip_statuses` (default
+//! Services whose `status` is in `gate_options.D409.skip_statuses` (default
 //! `retired`) hold no port.
 
 use super::common::*;
@@ -64,9 +64,9 @@ mod tests {
 
     #[test]
     fn same_port_on_same_host_collides_other_hosts_do_not() {
-        let f = findings(run_gate("D106", &[(SERVICE_REGISTRY, REG)], None, None));
+        let f = findings(run_gate("D409", &[(SERVICE_REGISTRY, REG)], None, None));
         assert_eq!(f.len(), 1, "{:?}", summary(&f));
-        assert_eq!(f[0].code, "D106");
+        assert_eq!(f[0].code, "D409");
         assert_eq!(f[0].location.line(), 10);
         assert_eq!(f[0].subject.as_deref(), Some("service:uptime-kuma"));
         assert_eq!(
@@ -79,7 +79,7 @@ mod tests {
     #[test]
     fn distinct_ports_pass() {
         let reg = REG.replace("port: \"3000\"", "port: 3001");
-        let f = findings(run_gate("D106", &[(SERVICE_REGISTRY, &reg)], None, None));
+        let f = findings(run_gate("D409", &[(SERVICE_REGISTRY, &reg)], None, None));
         assert!(f.is_empty(), "{:?}", summary(&f));
     }
 }

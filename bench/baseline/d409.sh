@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# D106 media-port-collision-lock (BASELINE, see _common.sh): as driftgate's D106, no two
+# D409 service-port-unique-per-host (BASELINE, see _common.sh): as driftgate's D409, no two
 # SERVICE_REGISTRY services on the same host share a port (retired services
 # ignored). One yq call per field (host, port, status, per service).
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 reg="$G/SERVICE_REGISTRY.yaml"
-[[ -f "$reg" ]] || { echo "D106 FAIL: missing docs/governance/SERVICE_REGISTRY.yaml"; exit 1; }
+[[ -f "$reg" ]] || { echo "D409 FAIL: missing docs/governance/SERVICE_REGISTRY.yaml"; exit 1; }
 declare -A seen=()
 fail=0
 n=0
@@ -17,10 +17,10 @@ while IFS= read -r svc; do
   n=$((n + 1))
   key="$host:$port"
   if [[ -n "${seen[$key]:-}" ]]; then
-    echo "D106 FAIL: port $port on $host used by ${seen[$key]} and $svc"; fail=1
+    echo "D409 FAIL: port $port on $host used by ${seen[$key]} and $svc"; fail=1
   else
     seen[$key]="$svc"
   fi
 done < <($YQ -r '.services | keys_unsorted[]' "$reg")
 [[ "$fail" == 0 ]] || exit 1
-echo "D106 PASS: $n service ports, no collision per host"
+echo "D409 PASS: $n service ports, no collision per host"
