@@ -1090,6 +1090,10 @@ fn duplicate_keys_in_a_source_are_noted_with_their_line() {
         "{:?}",
         run.notes
     );
-    // The first value is used (as everywhere in driftgate): still no finding on 203.
-    assert!(!run.findings.iter().any(|f| f.key == "pve/203"));
+    // The last value is used (as PyYAML and yq do, everywhere in
+    // driftgate): 203's Tailscale IP now disagrees, at the second key.
+    let f: Vec<_> = run.findings.iter().filter(|f| f.key == "pve/203").collect();
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].found.as_deref(), Some("100.114.101.99"));
+    assert_eq!(f[0].line, Some(22));
 }

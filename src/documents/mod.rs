@@ -343,7 +343,7 @@ fn problem_finding(repo: RepoId, path: &str, p: Problem) -> Finding {
             Severity::Error,
             Location::at(repo, path, second),
             format!(
-                "duplicate key `{key}` (first at line {}:{}); the first value is used",
+                "duplicate key `{key}` (first at line {}:{}); the last value is used, as PyYAML and yq do",
                 first.line, first.col
             ),
         )
@@ -392,6 +392,22 @@ mod tests {
         assert_eq!(f.code, "parse/duplicate-key");
         assert_eq!(f.location.line(), 2);
         assert_eq!(f.related[0].location.line(), 1);
+    }
+
+    #[test]
+    fn the_last_duplicate_wins_and_locations_follow_it() {
+        let text = b"a:\n  x: 1\nb: 2\na:\n  y: 3\n  z: [4, 5]\nc: 6\n";
+        let d = Document::parse(RepoId::Spine, "x.yaml", text);
+        let v = d.value().expect("parses");
+        assert_eq!(v["a"], serde_json::json!({"y": 3, "z": [4, 5]}));
+        assert!(d.problems[0].message.contains("the last value is used"));
+        assert_eq!(d.location("/a/y").line(), 5);
+        assert_eq!(d.location("/a/z/1").line(), 6);
+        assert_eq!(d.location("/b").line(), 3);
+        assert_eq!(d.location("/c").line(), 7);
+        // The dropped first value is gone: its pointer falls back to the
+        // second `a`, never to line 2.
+        assert_eq!(d.location("/a/x").line(), 5);
     }
 
     #[test]

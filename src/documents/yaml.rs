@@ -469,23 +469,28 @@ impl<'t> Builder<'t> {
                         return Ok(());
                     }
                     if map.contains_key(&k) {
-                        let first = map
+                        let first_at = map
                             .keys()
                             .position(|name| *name == k)
-                            .and_then(|i| siblings(nodes, 1, nodes.len()).nth(i))
-                            .and_then(|i| nodes[i].key())
-                            .unwrap_or(ks);
-                        let (first, second) = (
+                            .and_then(|i| siblings(nodes, 1, nodes.len()).nth(i));
+                        let first = first_at.and_then(|i| nodes[i].key()).unwrap_or(ks);
+                        let (first_span, second) = (
                             self.lines.span(first.0, first.1),
                             self.lines.span(ks.0, ks.1),
                         );
                         self.problems.push(Problem::DuplicateKey {
-                            key: k,
-                            first,
+                            key: k.clone(),
+                            first: first_span,
                             second,
                         });
-                        // Keep the first occurrence; the finding names both.
-                        return Ok(());
+                        // The last occurrence wins, as in PyYAML and yq (the
+                        // spine's own tools): drop the first one's value and
+                        // spans; the finding names both.
+                        if let Some(i) = first_at {
+                            let end = (i + nodes[i].size()).min(nodes.len());
+                            nodes.drain(i..end);
+                        }
+                        map.shift_remove(&k);
                     }
                     map.insert(k, value);
                     let root = sub.root_mut();
@@ -843,9 +848,9 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_keys_report_both_positions_and_keep_first() {
+    fn duplicate_keys_report_both_positions_and_keep_the_last() {
         let (out, _) = p("a: 1\nb: 2\na: 3\n");
-        assert_eq!(out.docs[0].value["a"], serde_json::json!(1));
+        assert_eq!(out.docs[0].value["a"], serde_json::json!(3));
         match &out.problems[..] {
             [Problem::DuplicateKey { key, first, second }] => {
                 assert_eq!(key, "a");
