@@ -12,9 +12,11 @@
 //! - `field_rules.disallowed_alias_keys` are absent, except the
 //!   `allowed_keys` of the file's `legacy_alias_rules.legacy_exceptions`.
 //!
-//! Without a conventions file the built-in defaults below apply. The real
-//! gate checks changed files only; driftgate checks all (pre-commit mode
-//! narrows by staged paths).
+//! The conventions file is a required input: without it (spines before the
+//! registry had D129) the gate is skipped with the reason, never judged by
+//! rules the spine never wrote. Touch-and-fix (`enforcement_mode`) as the
+//! registry's script: a change's touched files are enforced, the rest of a
+//! full run is backlog (info).
 
 use super::common::*;
 use crate::documents::{push_pointer_token, Document, Format};
@@ -31,25 +33,6 @@ pub struct SchemaConventions;
 
 /// This gate, for the generated registry (see build.rs).
 pub(crate) static GATE: SchemaConventions = SchemaConventions;
-
-const DEFAULTS: &str = r#"
-policy:
-  include_globs: ["ops/bindings/**/*.yaml", "ops/bindings/**/*.yml"]
-status_rules:
-  canonical_field: status
-  allowed_values: [active, inactive, draft, planned, open, pending, blocked, fixed, closed,
-    applied, superseded, archived, parked, done, failed, unknown, ready, deprecated,
-    authoritative, planning, provisioned, registered, decommissioned, abandoned, stopped,
-    template, retired, accepted, generated]
-date_rules:
-  canonical_fields: [created_at, updated_at, closed_at]
-  accepted_legacy_fields: [updated, last_verified, last_reviewed, last_synced, discovered_at, opened]
-  iso_8601_regex: '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T][0-9]{2}:[0-9]{2}:[0-9]{2}Z)?$'
-field_rules:
-  canonical_id_field: id
-  canonical_description_field: description
-  disallowed_alias_keys: [vmid, notes, discovered_at, opened]
-"#;
 
 struct Rules {
     include: GlobSet,
@@ -175,25 +158,17 @@ impl NativeGate for SchemaConventions {
 
     fn run(&self, cx: &GateContext<'_>) -> Result<Vec<Finding>, String> {
         let conv_path = opt_str(cx, "conventions").unwrap_or_else(|| CONVENTIONS.to_string());
-        let rules = match spine_doc(cx, &conv_path) {
-            Some(d) => match d.value() {
-                Some(v) => rules(v, &conv_path)?,
-                None => {
-                    return Err(format!(
-                        "{conv_path} has no YAML document to read conventions from"
-                    ))
-                }
-            },
+        // A required input: the engine skips the gate without it (older
+        // spines had neither the conventions file nor the registry's D129).
+        let Some(conv) = spine_doc(cx, &conv_path) else {
+            return Err(format!("{conv_path} not found"));
+        };
+        let rules = match conv.value() {
+            Some(v) => rules(v, &conv_path)?,
             None => {
-                let d = Document::parse(
-                    RepoId::Spine,
-                    "<builtin>/conventions.yaml",
-                    DEFAULTS.as_bytes(),
-                );
-                rules(
-                    d.value().unwrap_or(&Value::Null),
-                    "driftgate's built-in conventions",
-                )?
+                return Err(format!(
+                    "{conv_path} has no YAML document to read conventions from"
+                ))
             }
         };
         // The run's mapping (driftgate.yaml overrides included): a file a
@@ -566,15 +541,4 @@ mod tests {
         assert_eq!(f.len(), 1, "only the always-validated file: {:?}", summary(&f));
     }
 
-    #[test]
-    fn builtin_defaults_apply_without_a_conventions_file() {
-        let f = findings(run_gate(
-            "D129",
-            &[("ops/bindings/x.yaml", "status: wip\nvmid: 3\n")],
-            None,
-            None,
-        ));
-        assert_eq!(f.len(), 2, "{:?}", summary(&f));
-        assert!(f[1].message.contains("use `id`"));
-    }
 }
