@@ -103,6 +103,9 @@ pub struct Run {
     pub hidden_old: usize,
     /// How long each phase took (printed with `DRIFTGATE_TIMINGS`).
     pub timings: Vec<Phase>,
+    /// The date gates and waivers judged at: `--now`, else the commit date
+    /// of a `--rev` snapshot, else today.
+    pub now: chrono::NaiveDate,
 }
 
 impl Run {
@@ -120,6 +123,7 @@ impl Run {
             fail_on: Some(Severity::Error),
             hidden_old: 0,
             timings: Vec::new(),
+            now: crate::clock::today(),
         }
     }
 
@@ -255,6 +259,9 @@ fn run_on_pool(opts: &CheckOptions) -> Run {
     let mut base_opts = opts.clone();
     base_opts.snapshot = Snapshot::Rev(rev.clone());
     base_opts.new_since = None;
+    // Both sides judge at the same date (else every dated finding would
+    // look new).
+    base_opts.gates.now = Some(current.now);
     // The baseline judges the same gates; exec gates cannot run on a
     // revision, so their findings are never hidden.
     let base = run_once(&base_opts);
@@ -299,6 +306,15 @@ fn run_once(opts: &CheckOptions) -> Run {
     // Staged mode judges what the next commit changes: only changed files
     // are parsed up front and schema-checked, only affected gates run.
     let mut gopts = opts.gates.clone();
+    // A revision is judged at its own date unless --now says otherwise:
+    // freshness windows and waiver expiry as they stood at that commit.
+    if gopts.now.is_none() {
+        if let Snapshot::Rev(_) = opts.snapshot {
+            gopts.now = ws.repo(RepoId::Spine).and_then(|r| r.commit_date);
+        }
+    }
+    let now = gopts.now.unwrap_or_else(crate::clock::today);
+    gopts.now = Some(now);
     let changed: Option<HashSet<(RepoId, String)>> = match &opts.snapshot {
         Snapshot::Staged => match crate::workspace::git::staged_changes(&opts.sources.spine) {
             Ok(paths) => {
@@ -364,7 +380,6 @@ fn run_once(opts: &CheckOptions) -> Run {
         }
     }
 
-    let now = gopts.now.unwrap_or_else(crate::clock::today);
     gates::apply_waivers(&mut findings, &config, now, &checks);
     dedup(&mut findings);
     sort_findings(&mut findings);
@@ -382,6 +397,7 @@ fn run_once(opts: &CheckOptions) -> Run {
         checks,
         elapsed_ms: t0.elapsed().as_millis(),
         fail_on,
+        now,
         hidden_old: 0,
         timings: trace.phases,
     }

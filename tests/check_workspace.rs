@@ -517,3 +517,53 @@ fn force_color_colours_a_pipe_and_no_color_does_not() {
     assert!(run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains('\u{1b}'));
     assert!(!run(&[("NO_COLOR", "1")]).contains('\u{1b}'));
 }
+
+/// D58 messages of a JSON report (they name the date judged at).
+fn d58_messages(report: &serde_json::Value) -> Vec<String> {
+    findings_with_code(report, "D58")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn rev_is_judged_at_its_commit_date_unless_now_is_given() {
+    let ws = demo_copy(false);
+    let spine = ws.path().join("spine");
+    git(&spine, &["init", "-q", "-b", "main"]);
+    git(&spine, &["add", "-A"]);
+    git_env(
+        &spine,
+        &["commit", "-q", "-m", "at the demo's date"],
+        &[("GIT_COMMITTER_DATE", "2026-11-20T12:00:00+00:00")],
+    );
+    let run = |now: Option<&str>| -> serde_json::Value {
+        let mut c = driftgate();
+        c.args([
+            "check",
+            "--no-exec",
+            "--format",
+            "json",
+            "--select",
+            "D58",
+            "--rev",
+            "HEAD",
+        ])
+        .arg("--spine")
+        .arg(&spine);
+        if let Some(n) = now {
+            c.args(["--now", n]);
+        }
+        json_of(&c.output().expect("runs"))
+    };
+    let by_default = run(None);
+    let at_commit = run(Some("2026-11-20"));
+    let later = run(Some("2027-06-01"));
+    let default_msgs = d58_messages(&by_default);
+    assert!(
+        default_msgs.iter().any(|m| m.contains("is 51 days old")),
+        "{default_msgs:?}"
+    );
+    assert_eq!(default_msgs, d58_messages(&at_commit));
+    assert_ne!(default_msgs, d58_messages(&later));
+}

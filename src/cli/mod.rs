@@ -158,7 +158,7 @@ pub struct CheckArgs {
     /// Lowest severity that fails the run: error, warning, info or never.
     #[arg(long, value_name = "SEVERITY", ignore_case = true, value_parser = fail_on_parser())]
     pub fail_on: Option<FailOn>,
-    /// Today's date for freshness gates and waiver expiry (YYYY-MM-DD).
+    /// The date freshness gates and waiver expiry judge at (YYYY-MM-DD; default: the commit date with --rev, else today).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub now: Option<chrono::NaiveDate>,
     /// Do not run external script gates (hermetic CI); they are reported as skipped.

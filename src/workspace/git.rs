@@ -56,6 +56,15 @@ pub fn open_rev(
         .ok()
         .map(|c| c.id.to_string())
         .unwrap_or_else(|| commit_id.to_string());
+    let commit_date = object
+        .clone()
+        .try_into_commit()
+        .ok()
+        .and_then(|c| c.committer().ok().and_then(|sig| sig.time().ok()))
+        .and_then(|t| {
+            chrono::DateTime::from_timestamp(t.seconds + i64::from(t.offset), 0)
+                .map(|d| d.date_naive())
+        });
     let tree = object
         .peel_to_tree()
         .map_err(|e| git_err(path, format!("`{rev}` has no tree: {e}")))?;
@@ -91,18 +100,17 @@ pub fn open_rev(
         .map(Path::to_path_buf)
         .unwrap_or_else(|| repo.git_dir().to_path_buf());
     drop(tree);
-    Ok((
-        Repo::new(
-            id,
-            root,
-            Snapshot::Rev(rev.to_string()),
-            Some(commit_str),
-            files,
-            Some(ts),
-            limits.clone(),
-        ),
-        notes,
-    ))
+    let mut r = Repo::new(
+        id,
+        root,
+        Snapshot::Rev(rev.to_string()),
+        Some(commit_str),
+        files,
+        Some(ts),
+        limits.clone(),
+    );
+    r.commit_date = commit_date;
+    Ok((r, notes))
 }
 
 /// Files of the index (what `git commit` would record).

@@ -79,6 +79,9 @@ pub struct Repo {
     pub snapshot: Snapshot,
     /// Commit the snapshot belongs to (HEAD, or the resolved `--rev`).
     pub commit: Option<String>,
+    /// That commit's committer date, in the committer's time zone (`%cs`),
+    /// for `--rev` snapshots: the date a `check --rev` judges at by default.
+    pub commit_date: Option<chrono::NaiveDate>,
     pub files: BTreeMap<String, FileSlot>,
     git: Option<gix::ThreadSafeRepository>,
     limits: Limits,
@@ -143,6 +146,7 @@ impl Repo {
             root,
             snapshot,
             commit,
+            commit_date: None,
             files,
             git,
             limits,
