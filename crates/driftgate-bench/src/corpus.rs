@@ -334,6 +334,89 @@ fn flow_u32(items: &[u32]) -> String {
     flow(&items.iter().map(u32::to_string).collect::<Vec<_>>())
 }
 
+// ───────────────────────────── records ─────────────────────────────
+//
+// The shape of every generated YAML entry is data: a record is a slice of
+// fields (key, rendered value) written by `item` (a `- ` sequence entry) or
+// `fields` (plain `key: value` lines). A field's value is rendered where the
+// slice is built, in slice order, so the random stream is consumed in the
+// order the lines appear.
+
+/// One field of a record: key and rendered value; `None` omits the line. A
+/// value that starts with a newline is a nested block (see [`sub`]) and is
+/// written as `key:` followed by the block; an empty value writes `key:`.
+type Field<'a> = (&'a str, Option<String>);
+
+/// A field that is always written.
+fn kv(key: &str, v: impl std::fmt::Display) -> Field<'_> {
+    (key, Some(v.to_string()))
+}
+
+/// A field written only when `v` is `Some` (build optional values with
+/// `cond.then(|| ..)` so nothing random is drawn for an omitted field).
+fn opt(key: &str, v: Option<impl std::fmt::Display>) -> Field<'_> {
+    (key, v.map(|v| v.to_string()))
+}
+
+/// `v`, or YAML `null` when absent.
+fn or_null(v: Option<&str>) -> &str {
+    v.unwrap_or("null")
+}
+
+fn write_fields(s: &mut String, indent: usize, dash: bool, fields: &[Field]) {
+    let mut first = true;
+    for (key, v) in fields {
+        let Some(v) = v else { continue };
+        s.extend(std::iter::repeat_n(' ', indent));
+        if dash {
+            s.push_str(if first { "- " } else { "  " });
+        }
+        first = false;
+        s.push_str(key);
+        s.push(':');
+        if !v.is_empty() && !v.starts_with('\n') {
+            s.push(' ');
+        }
+        s.push_str(v);
+        s.push('\n');
+    }
+}
+
+/// A sequence entry at `indent` spaces: `- first: ..`, the others aligned under it.
+fn item(s: &mut String, indent: usize, fields: &[Field]) {
+    write_fields(s, indent, true, fields);
+}
+
+/// Plain `key: value` lines at `indent` spaces.
+fn fields(s: &mut String, indent: usize, fields: &[Field]) {
+    write_fields(s, indent, false, fields);
+}
+
+/// A nested block as a field value: whatever `render` writes (with its own
+/// indentation), written under the field's `key:` line.
+fn sub(render: impl FnOnce(&mut String)) -> String {
+    let mut b = String::from("\n");
+    render(&mut b);
+    b.pop();
+    b
+}
+
+/// Raw lines at `indent` spaces as a field value: a block scalar after
+/// `head` (`>` or `|`), or with `head` empty, a nested block (`- x` items).
+fn lines(
+    head: &str,
+    indent: usize,
+    lines: impl IntoIterator<Item = impl std::fmt::Display>,
+) -> String {
+    let mut b = head.to_string();
+    for l in lines {
+        b.push('\n');
+        b.extend(std::iter::repeat_n(' ', indent));
+        let _ = write!(b, "{l}");
+    }
+    b
+}
+
 /// `2026-MM-DD` between two months (inclusive), day 1..=28.
 fn date(rng: &mut Rng, m_lo: usize, m_hi: usize) -> String {
     format!("2026-{:02}-{:02}", rng.range(m_lo, m_hi), rng.range(1, 28))
@@ -1436,25 +1519,11 @@ vms:
         let site = m.site_of(vm);
         if vm.site != last_site {
             last_site = vm.site;
-            ln!(
-                s,
-                "# ─────────────────────────────────────────────────────────────"
-            );
-            ln!(s, "# {} site ({})", site.label, site.hv);
-            ln!(
-                s,
-                "# ─────────────────────────────────────────────────────────────"
-            );
-            ln!(s);
+            let rule = "# ─────────────────────────────────────────────────────────────";
+            ln!(s, "{rule}\n# {} site ({})\n{rule}\n", site.label, site.hv);
         }
         let drift_status = m.drift() && vm.hostname == "mint-apps";
-        ln!(s, "  - id: {}", vm.id);
-        ln!(s, "    hostname: {}", vm.hostname);
-        ln!(s, "    proxmox_host: {}", site.hv);
-        ln!(s, "    role: {}", vm.role);
-        ln!(s, "    owner: \"@ronny\"");
         if drift_status {
-            ln!(s, "    status: retired");
             drifts.push(Drift::new(
                 "schema/vm.lifecycle",
                 RepoId::Spine,
@@ -1462,86 +1531,83 @@ vms:
                 vm.subject(&m.sites),
                 "status `retired` is not a VM lifecycle status",
             ));
-        } else {
-            ln!(s, "    status: {}", vm.status.as_str());
         }
-        if vm.lxc {
-            ln!(s, "    vm_type: lxc");
-        }
-        if rng.chance(30) {
-            ln!(s, "    created_at: \"{}\"  # approximate", vm.created);
-        } else {
-            ln!(s, "    created_at: \"{}\"", vm.created);
-        }
-        if let Some(a) = &vm.activated {
-            ln!(s, "    activated_at: \"{a}\"");
-        }
-        if let Some(d) = &vm.decommissioned {
-            ln!(s, "    decommissioned_at: \"{d}\"");
-        }
-        match vm.profile {
-            Some(p) => ln!(s, "    profile: {p}"),
-            None => ln!(s, "    profile: null  # pre-spine VM, no profile"),
-        }
-        let ip = |v: &Option<String>| v.clone().unwrap_or_else(|| "null".into());
-        ln!(s, "    lan_ip: {}", ip(&vm.lan_ip));
-        ln!(s, "    tailscale_ip: {}", ip(&vm.ts_ip));
-        ln!(s, "    ssh_target: {}", ip(&vm.ssh_target));
-        ln!(s, "    ssh_user: {}", vm.ssh_user.unwrap_or("null"));
-        ln!(s, "    os: {}", vm.os);
-        if vm.template {
-            ln!(s, "    resources: null  # template sizing is set per clone");
-        } else {
-            ln!(s, "    resources:");
-            ln!(s, "      cpu_cores: {}", vm.cpu);
-            if vm.mem >= 32768 {
-                ln!(s, "      memory_mb: {}  # {}GB", vm.mem, vm.mem / 1024);
-            } else {
-                ln!(s, "      memory_mb: {}", vm.mem);
-            }
-            ln!(s, "      boot_disk_gb: {}", vm.disk);
-            ln!(
-                s,
-                "    storage_tier: {}",
-                rng.pick(&["boot-only", "data-vms", "tank-docker"])
-            );
-        }
-        ln!(s, "    stacks: {}", flow(&vm.stacks));
-        let names: Vec<String> = vm.services.iter().map(|x| x.name.clone()).collect();
-        ln!(s, "    services: {}", flow(&names));
-        ln!(
-            s,
-            "    backup_target: {}",
-            vm.backup_target.as_deref().unwrap_or("null")
-        );
-        let hp = match vm.status {
+        // The random choices, drawn in the order the file was first written.
+        let approximate = rng.chance(30);
+        let tier = (!vm.template).then(|| *rng.pick(&["boot-only", "data-vms", "tank-docker"]));
+        let probe_policy = match vm.status {
             Status::Active if vm.services.len() > 4 && rng.chance(30) => "selective",
             Status::Active => "full",
             _ => "none",
         };
-        ln!(s, "    health_probe_policy: {hp}");
-        let dp = match vm.status {
+        let decommission_policy = match vm.status {
             Status::Decommissioned => "requires_final_backup",
             Status::Template => "allow_immediate_destroy",
             _ if vm.lxc => "allow_immediate_destroy",
             _ => *rng.pick(&["requires_migration_first", "requires_final_backup"]),
         };
-        ln!(s, "    decommission_policy: {dp}");
-        if !site.primary || site.kind == SiteKind::Home {
-            ln!(s, "    site_scope: {}", site.id);
-        }
-        if vm.desc.contains('\n') {
-            ln!(s, "    description: |");
-            for l in vm.desc.lines() {
-                ln!(s, "      {l}");
-            }
+        let description = if vm.desc.contains('\n') {
+            lines("|", 6, vm.desc.lines())
         } else if rng.chance(25) {
-            ln!(s, "    description: >");
-            ln!(s, "      {}", vm.desc);
-            ln!(s, "      {}", sentence(rng, &vm.hostname));
+            lines(">", 6, [vm.desc.to_string(), sentence(rng, &vm.hostname)])
         } else {
-            ln!(s, "    description: {}", dq(vm.desc));
-        }
+            dq(vm.desc)
+        };
+        let names: Vec<String> = vm.services.iter().map(|x| x.name.clone()).collect();
+        let resources = [
+            kv("cpu_cores", vm.cpu),
+            match vm.mem {
+                32768.. => kv("memory_mb", format!("{}  # {}GB", vm.mem, vm.mem / 1024)),
+                _ => kv("memory_mb", vm.mem),
+            },
+            kv("boot_disk_gb", vm.disk),
+        ];
+        let status = if drift_status {
+            "retired"
+        } else {
+            vm.status.as_str()
+        };
+        let created = dq(&vm.created) + if approximate { "  # approximate" } else { "" };
+        item(
+            &mut s,
+            2,
+            &[
+                kv("id", vm.id),
+                kv("hostname", &vm.hostname),
+                kv("proxmox_host", &site.hv),
+                kv("role", vm.role),
+                kv("owner", "\"@ronny\""),
+                kv("status", status),
+                opt("vm_type", vm.lxc.then_some("lxc")),
+                kv("created_at", created),
+                opt("activated_at", vm.activated.as_deref().map(dq)),
+                opt("decommissioned_at", vm.decommissioned.as_deref().map(dq)),
+                kv(
+                    "profile",
+                    vm.profile.unwrap_or("null  # pre-spine VM, no profile"),
+                ),
+                kv("lan_ip", or_null(vm.lan_ip.as_deref())),
+                kv("tailscale_ip", or_null(vm.ts_ip.as_deref())),
+                kv("ssh_target", or_null(vm.ssh_target.as_deref())),
+                kv("ssh_user", or_null(vm.ssh_user)),
+                kv("os", vm.os),
+                match vm.template {
+                    true => kv("resources", "null  # template sizing is set per clone"),
+                    false => kv("resources", sub(|b| fields(b, 6, &resources))),
+                },
+                opt("storage_tier", tier),
+                kv("stacks", flow(&vm.stacks)),
+                kv("services", flow(&names)),
+                kv("backup_target", or_null(vm.backup_target.as_deref())),
+                kv("health_probe_policy", probe_policy),
+                kv("decommission_policy", decommission_policy),
+                opt(
+                    "site_scope",
+                    (!site.primary || site.kind == SiteKind::Home).then_some(&site.id),
+                ),
+                kv("description", description),
+            ],
+        );
         ln!(s);
     }
     (s, drifts)
