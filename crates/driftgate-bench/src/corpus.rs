@@ -1626,18 +1626,16 @@ active_vms:
 "#,
     );
     for vm in m.vms.iter().filter(|v| v.active()) {
-        ln!(s, "  - id: {}", vm.id);
-        ln!(s, "    hostname: {}", vm.hostname);
-        ln!(s, "    proxmox_host: {}", m.site_of(vm).hv);
-        ln!(
-            s,
-            "    ssh_target: {}",
-            vm.ssh_target.as_deref().unwrap_or("null")
-        );
-        ln!(
-            s,
-            "    backup_target: {}",
-            vm.backup_target.as_deref().unwrap_or("null")
+        item(
+            &mut s,
+            2,
+            &[
+                kv("id", vm.id),
+                kv("hostname", &vm.hostname),
+                kv("proxmox_host", &m.site_of(vm).hv),
+                kv("ssh_target", or_null(vm.ssh_target.as_deref())),
+                kv("backup_target", or_null(vm.backup_target.as_deref())),
+            ],
         );
     }
     s
