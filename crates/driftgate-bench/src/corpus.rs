@@ -334,6 +334,11 @@ fn flow_u32(items: &[u32]) -> String {
     flow(&items.iter().map(u32::to_string).collect::<Vec<_>>())
 }
 
+/// A flow list of double-quoted strings.
+fn flow_dq(items: &[&str]) -> String {
+    flow(&items.iter().map(|x| dq(x)).collect::<Vec<_>>())
+}
+
 // ───────────────────────────── records ─────────────────────────────
 //
 // The shape of every generated YAML entry is data: a record is a slice of
@@ -1713,88 +1718,60 @@ ssh:
 "#,
     );
     for (si, site) in m.sites.iter().enumerate() {
-        ln!(s, "    # ─── {} ───", site.label);
-        ln!(s);
+        ln!(s, "    # ─── {} ───\n", site.label);
         for vm in m.vms.iter().filter(|v| v.site == si && v.has_target()) {
             n += 1;
-            let tags: Vec<String> = [
-                vm.role,
-                site.id.as_str(),
-                if vm.lxc { "lxc" } else { "docker" },
-            ]
-            .iter()
-            .map(|t| dq(t))
-            .collect();
-            ln!(s, "    - id: {}", dq(&vm.hostname));
-            ln!(
-                s,
-                "      host: {}",
-                dq(vm.ssh_host(site).unwrap_or("0.0.0.0"))
+            let kind = if vm.lxc { "lxc" } else { "docker" };
+            let what = vm.desc.lines().next().unwrap_or("");
+            item(
+                &mut s,
+                4,
+                &[
+                    kv("id", dq(&vm.hostname)),
+                    kv("host", dq(vm.ssh_host(site).unwrap_or("0.0.0.0"))),
+                    opt("tailscale_ip", vm.ts_ip.as_deref().map(dq)),
+                    kv("user", dq(vm.ssh_user.unwrap_or("ubuntu"))),
+                    kv("access_policy", access_policy(site)),
+                    kv(
+                        "description",
+                        dq(&format!("{what} (VM {}, {}).", vm.id, site.hv)),
+                    ),
+                    kv("tags", flow_dq(&[vm.role, &site.id, kind])),
+                ],
             );
-            if let Some(ts) = &vm.ts_ip {
-                ln!(s, "      tailscale_ip: {}", dq(ts));
-            }
-            ln!(s, "      user: {}", dq(vm.ssh_user.unwrap_or("ubuntu")));
-            ln!(
-                s,
-                "      access_policy: {}",
-                if site.uses_tailscale() {
-                    "tailscale_required"
-                } else {
-                    "lan_first"
-                }
-            );
-            ln!(
-                s,
-                "      description: {}",
-                dq(&format!(
-                    "{} (VM {}, {}).",
-                    vm.desc.lines().next().unwrap_or(""),
-                    vm.id,
-                    site.hv
-                ))
-            );
-            ln!(s, "      tags: {}", flow(&tags));
             ln!(s);
         }
         // The hypervisor.
         n += 1;
         let planned = site.status == "planned";
-        ln!(s, "    - id: {}", dq(&site.hv));
-        ln!(
-            s,
-            "      host: {}",
-            dq(if site.uses_tailscale() {
-                &site.hv_ts
-            } else {
-                &site.hv_lan
-            })
-        );
-        if !planned {
-            ln!(s, "      tailscale_ip: {}", dq(&site.hv_ts));
-        }
-        ln!(s, "      user: {}", dq(site.hv_user));
-        ln!(
-            s,
-            "      access_policy: {}",
-            if planned {
-                "lan_only"
-            } else if site.uses_tailscale() {
-                "tailscale_required"
-            } else {
-                "lan_first"
-            }
-        );
-        ln!(
-            s,
-            "      description: {}",
-            dq(&format!("Proxmox VE — {}.", site.label))
-        );
-        ln!(
-            s,
-            "      tags: [\"proxmox\", \"hypervisor\", {}{}]",
-            dq(&site.id),
-            if planned { ", \"planned\"" } else { "" }
+        let mut tags = vec!["proxmox", "hypervisor", &site.id];
+        tags.extend(planned.then_some("planned"));
+        item(
+            &mut s,
+            4,
+            &[
+                kv("id", dq(&site.hv)),
+                kv(
+                    "host",
+                    dq(if site.uses_tailscale() {
+                        &site.hv_ts
+                    } else {
+                        &site.hv_lan
+                    }),
+                ),
+                opt("tailscale_ip", (!planned).then(|| dq(&site.hv_ts))),
+                kv("user", dq(site.hv_user)),
+                kv(
+                    "access_policy",
+                    if planned {
+                        "lan_only"
+                    } else {
+                        access_policy(site)
+                    },
+                ),
+                kv("description", dq(&format!("Proxmox VE — {}.", site.label))),
+                kv("tags", flow_dq(&tags)),
+            ],
         );
         ln!(s);
         if site.id == "shop" {
@@ -1819,37 +1796,55 @@ ssh:
                 ),
             ] {
                 n += 1;
-                ln!(s, "    - id: {}", dq(id));
-                ln!(s, "      host: \"{}.{last}\"", site.lan);
-                ln!(s, "      mac: {}", dq(mac));
-                s.push_str(
-                    r#"      user: "admin"
-      access_method: lan_only
-      access_policy: lan_only
-      probe_via: pve
-"#,
+                item(
+                    &mut s,
+                    4,
+                    &[
+                        kv("id", dq(id)),
+                        kv("host", dq(&format!("{}.{last}", site.lan))),
+                        kv("mac", dq(mac)),
+                        kv("user", "\"admin\""),
+                        kv("access_method", "lan_only"),
+                        kv("access_policy", "lan_only"),
+                        kv("probe_via", "pve"),
+                        kv("description", dq(what)),
+                        kv("tags", flow_dq(&["network", "shop", "lan-only"])),
+                    ],
                 );
-                ln!(s, "      description: {}", dq(what));
-                ln!(s, "      tags: [\"network\", \"shop\", \"lan-only\"]");
                 ln!(s);
             }
         }
         if site.id == "home" {
             n += 1;
-            ln!(s, "    - id: \"nas\"");
-            ln!(s, "      host: {}", dq(&m.nas_ts));
-            ln!(s, "      tailscale_ip: {}", dq(&m.nas_ts));
-            s.push_str(
-                r#"      user: "ronadmin"
-      access_policy: tailscale_required
-      description: "Synology DS918+ (home). NFS exports and vzdump offsite target."
-      tags: ["storage", "backup", "core", "home"]
-
-"#,
+            item(
+                &mut s,
+                4,
+                &[
+                    kv("id", "\"nas\""),
+                    kv("host", dq(&m.nas_ts)),
+                    kv("tailscale_ip", dq(&m.nas_ts)),
+                    kv("user", "\"ronadmin\""),
+                    kv("access_policy", "tailscale_required"),
+                    kv(
+                        "description",
+                        "\"Synology DS918+ (home). NFS exports and vzdump offsite target.\"",
+                    ),
+                    kv("tags", flow_dq(&["storage", "backup", "core", "home"])),
+                ],
             );
+            ln!(s);
         }
     }
     (s, n)
+}
+
+/// `access_policy` of an SSH target at `site`: Tailscale at home, LAN first elsewhere.
+fn access_policy(site: &Site) -> &'static str {
+    if site.uses_tailscale() {
+        "tailscale_required"
+    } else {
+        "lan_first"
+    }
 }
 
 fn expect_of(name: &str) -> &'static str {
