@@ -392,6 +392,21 @@ fn item(s: &mut String, indent: usize, fields: &[Field]) {
     write_fields(s, indent, true, fields);
 }
 
+/// A mapping entry `key:` at `indent` spaces, its fields nested under it.
+fn entry(s: &mut String, indent: usize, key: &str, fields: &[Field]) {
+    write_fields(s, indent, false, &[kv(key, "")]);
+    write_fields(s, indent + 2, false, fields);
+}
+
+/// A flow mapping: `{key: value, ..}`.
+fn flow_map(fields: &[Field]) -> String {
+    let kvs: Vec<String> = fields
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
+        .collect();
+    format!("{{{}}}", kvs.join(", "))
+}
+
 /// Plain `key: value` lines at `indent` spaces.
 fn fields(s: &mut String, indent: usize, fields: &[Field]) {
     write_fields(s, indent, false, fields);
@@ -1895,24 +1910,24 @@ endpoints:
         for svc in &vm.services {
             let Some(h) = svc.health else { continue };
             let ip = vm.ssh_host(site).unwrap_or("127.0.0.1");
-            ln!(s, "  - id: {}", svc.name);
-            ln!(
-                s,
-                "    host: {}",
-                vm.ssh_target.as_deref().unwrap_or(&vm.hostname)
-            );
-            ln!(s, "    url: \"http://{ip}:{}{h}\"", svc.port);
-            ln!(s, "    expect: {}", expect_of(&svc.name));
-            if svc.name.starts_with("bazarr") {
-                ln!(
-                    s,
-                    "    enabled: false  # parked on purpose (selective policy)"
-                );
-            }
-            ln!(
-                s,
-                "    description: {}",
-                dq(&format!("{} on {}", svc.name, vm.hostname))
+            let parked = svc.name.starts_with("bazarr");
+            item(
+                &mut s,
+                2,
+                &[
+                    kv("id", &svc.name),
+                    kv("host", vm.ssh_target.as_deref().unwrap_or(&vm.hostname)),
+                    kv("url", dq(&format!("http://{ip}:{}{h}", svc.port))),
+                    kv("expect", expect_of(&svc.name)),
+                    opt(
+                        "enabled",
+                        parked.then_some("false  # parked on purpose (selective policy)"),
+                    ),
+                    kv(
+                        "description",
+                        dq(&format!("{} on {}", svc.name, vm.hostname)),
+                    ),
+                ],
             );
             ln!(s);
         }
@@ -1938,17 +1953,13 @@ targets:
 "#,
     );
     for vm in m.vms.iter().filter(|v| v.active() && !v.stacks.is_empty()) {
-        ln!(s, "  {}:", vm.hostname);
-        ln!(s, "    ssh_target: {}", vm.hostname);
-        let t = if m.site_of(vm).uses_tailscale() {
+        let timeout = if m.site_of(vm).uses_tailscale() {
             20
         } else {
             5
         };
-        ln!(s, "    connect_timeout_sec: {t}");
-        if m.drift() && vm.hostname == "observability" {
-            ln!(s, "    description: \"Monitoring plane.\"");
-            ln!(s, "    connect_timeout_sec: 15");
+        let twice = m.drift() && vm.hostname == "observability";
+        if twice {
             drifts.push(Drift::new(
                 "parse/duplicate-key",
                 RepoId::Spine,
@@ -1957,21 +1968,38 @@ targets:
                 "`connect_timeout_sec` given twice",
             ));
         }
-        ln!(s, "    stacks:");
-        for (k, st) in vm.stacks.iter().enumerate() {
-            let path = match vm.hostname.as_str() {
-                "docker-host" => format!("~/stacks/{st}"),
-                "automation-stack" => format!("/home/automation/stacks/{st}"),
-                _ => format!("/opt/stacks/{st}"),
-            };
-            if k == 0 && vm.hostname == "docker-host" {
-                ln!(s, "      - name: {st}");
-                ln!(s, "        path: {path}");
-                ln!(s, "        authoritative_runtime: true");
-            } else {
-                ln!(s, "      - {{name: {st}, path: {path}}}");
+        let stacks = sub(|b| {
+            for (k, st) in vm.stacks.iter().enumerate() {
+                let path = match vm.hostname.as_str() {
+                    "docker-host" => format!("~/stacks/{st}"),
+                    "automation-stack" => format!("/home/automation/stacks/{st}"),
+                    _ => format!("/opt/stacks/{st}"),
+                };
+                let runtime = k == 0 && vm.hostname == "docker-host";
+                let stack = [
+                    kv("name", st),
+                    kv("path", path),
+                    opt("authoritative_runtime", runtime.then_some(true)),
+                ];
+                if runtime {
+                    item(b, 6, &stack);
+                } else {
+                    ln!(b, "      - {}", flow_map(&stack));
+                }
             }
-        }
+        });
+        entry(
+            &mut s,
+            2,
+            &vm.hostname,
+            &[
+                kv("ssh_target", &vm.hostname),
+                kv("connect_timeout_sec", timeout),
+                opt("description", twice.then_some("\"Monitoring plane.\"")),
+                opt("connect_timeout_sec", twice.then_some(15)),
+                kv("stacks", stacks),
+            ],
+        );
         ln!(s);
     }
     (s, drifts)
