@@ -2037,31 +2037,43 @@ runtime_units:
 "#,
     );
     for site in m.sites.iter().filter(|x| x.status == "active") {
-        ln!(s, "  - unit_id: {}-hypervisor", site.hv);
-        ln!(s, "    kind: machine");
-        ln!(s, "    hostname: {}", site.hv);
-        ln!(s, "    site: {}", site.id);
-        ln!(s, "  - unit_id: {}-guests", site.id);
-        ln!(s, "    kind: vm");
-        ln!(s, "    hostname: {}", site.hv);
-        ln!(s, "    site: {}", site.id);
+        let units = [
+            (format!("{}-hypervisor", site.hv), "machine"),
+            (format!("{}-guests", site.id), "vm"),
+        ];
+        for (unit, kind) in units {
+            item(
+                &mut s,
+                2,
+                &[
+                    kv("unit_id", unit),
+                    kv("kind", kind),
+                    kv("hostname", &site.hv),
+                    kv("site", &site.id),
+                ],
+            );
+        }
     }
     // One backup-model entry per guest, as the real spine keeps them (D69
     // checks each VM has one; media hosts exclude their media library).
     for vm in m.vms.iter().filter(|v| v.has_target()) {
-        let site = &m.sites[vm.site];
-        ln!(s, "  - unit_id: guest-{}", vm.hostname);
-        ln!(s, "    kind: vm");
-        ln!(s, "    hostname: {}", vm.hostname);
-        ln!(s, "    site: {}", site.id);
-        ln!(s, "    backup_profile: vzdump-nightly");
-        ln!(s, "    data_class: important");
-        ln!(s, "    destination_lane: nas-primary");
-        ln!(s, "    schedule_class: daily");
-        ln!(s, "    restore_class: full-guest");
-        if matches!(vm.hostname.as_str(), "download-stack" | "streaming-stack") {
-            ln!(s, "    exclude_paths: [/mnt/media]");
-        }
+        let media = matches!(vm.hostname.as_str(), "download-stack" | "streaming-stack");
+        item(
+            &mut s,
+            2,
+            &[
+                kv("unit_id", format!("guest-{}", vm.hostname)),
+                kv("kind", "vm"),
+                kv("hostname", &vm.hostname),
+                kv("site", &m.sites[vm.site].id),
+                kv("backup_profile", "vzdump-nightly"),
+                kv("data_class", "important"),
+                kv("destination_lane", "nas-primary"),
+                kv("schedule_class", "daily"),
+                kv("restore_class", "full-guest"),
+                opt("exclude_paths", media.then_some("[/mnt/media]")),
+            ],
+        );
     }
     s.push_str(
         r#"  - unit_id: synology-ds918
@@ -2072,6 +2084,7 @@ runtime_units:
 targets:
 "#,
     );
+    let rule = "  # ===========================================================================";
     for (si, site) in m.sites.iter().enumerate() {
         let vms: Vec<&Vm> = m
             .vms
@@ -2081,37 +2094,13 @@ targets:
         if vms.is_empty() {
             continue;
         }
-        ln!(
-            s,
-            "  # ==========================================================================="
-        );
-        ln!(
-            s,
-            "  # {} — PRIMARY ({})",
-            site.label.to_uppercase(),
-            site.hv
-        );
-        ln!(
-            s,
-            "  # ==========================================================================="
-        );
+        let label = site.label.to_uppercase();
+        ln!(s, "{rule}\n  # {label} — PRIMARY ({})\n{rule}", site.hv);
         for vm in vms {
             let Some(name) = &vm.backup_target else {
                 continue;
             };
             let final_ = vm.status == Status::Decommissioned;
-            let enabled = vm.active();
-            ln!(s, "  - name: {name}");
-            if final_ {
-                ln!(
-                    s,
-                    "    enabled: false  # final backup before destroy, kept cold"
-                );
-            } else {
-                ln!(s, "    enabled: {enabled}");
-            }
-            ln!(s, "    kind: file_glob");
-            ln!(s, "    host: {}", site.hv);
             let base = if site.kind == SiteKind::Home {
                 "/mnt/pve/synology-backups/dump"
             } else if final_ {
@@ -2119,27 +2108,34 @@ targets:
             } else {
                 "/tank/backups/vzdump/dump"
             };
-            ln!(s, "    base_path: {}", dq(base));
-            if vm.lxc {
-                ln!(s, "    glob: \"vzdump-lxc-{}-*.tar.zst\"", vm.id);
+            let glob = if vm.lxc {
+                format!("vzdump-lxc-{}-*.tar.zst", vm.id)
             } else {
-                ln!(s, "    glob: \"vzdump-qemu-{}-*.vma.zst\"", vm.id);
-            }
-            ln!(
-                s,
-                "    stale_after_hours: {}",
-                if final_ { 8760 } else { 26 }
-            );
-            ln!(
-                s,
-                "    classification: {}",
-                if final_ {
-                    "rebuildable"
-                } else if vm.services.len() > 3 {
-                    "critical"
-                } else {
-                    "important"
-                }
+                format!("vzdump-qemu-{}-*.vma.zst", vm.id)
+            };
+            let class = if final_ {
+                "rebuildable"
+            } else if vm.services.len() > 3 {
+                "critical"
+            } else {
+                "important"
+            };
+            item(
+                &mut s,
+                2,
+                &[
+                    kv("name", name),
+                    match final_ {
+                        true => kv("enabled", "false  # final backup before destroy, kept cold"),
+                        false => kv("enabled", vm.active()),
+                    },
+                    kv("kind", "file_glob"),
+                    kv("host", &site.hv),
+                    kv("base_path", dq(base)),
+                    kv("glob", dq(&glob)),
+                    kv("stale_after_hours", if final_ { 8760 } else { 26 }),
+                    kv("classification", class),
+                ],
             );
             ln!(s);
         }
@@ -2164,21 +2160,21 @@ targets:
         ("vm-offsite-critical", "vzdump-qemu-*.vma.zst"),
         ("lxc-offsite-critical", "vzdump-lxc-*.tar.zst"),
     ] {
-        ln!(s, "  - name: {name}");
-        ln!(s, "    enabled: {nas_enabled}");
-        s.push_str(
-            r#"    kind: file_glob
-    host: nas
-    base_path: "/volume1/backups/proxmox/vzdump/critical"
-"#,
+        item(
+            &mut s,
+            2,
+            &[
+                kv("name", name),
+                kv("enabled", nas_enabled),
+                kv("kind", "file_glob"),
+                kv("host", "nas"),
+                kv("base_path", dq("/volume1/backups/proxmox/vzdump/critical")),
+                kv("glob", dq(glob)),
+                kv("stale_after_hours", 48),
+                kv("classification", "important"),
+            ],
         );
-        ln!(s, "    glob: {}", dq(glob));
-        s.push_str(
-            r#"    stale_after_hours: 48
-    classification: important
-
-"#,
-        );
+        ln!(s);
     }
     (s, drifts)
 }
