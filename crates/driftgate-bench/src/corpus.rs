@@ -1588,46 +1588,43 @@ vms:
             vm.status.as_str()
         };
         let created = dq(&vm.created) + if approximate { "  # approximate" } else { "" };
-        item(
-            &mut s,
-            2,
-            &[
-                kv("id", vm.id),
-                kv("hostname", &vm.hostname),
-                kv("proxmox_host", &site.hv),
-                kv("role", vm.role),
-                kv("owner", "\"@ronny\""),
-                kv("status", status),
-                opt("vm_type", vm.lxc.then_some("lxc")),
-                kv("created_at", created),
-                opt("activated_at", vm.activated.as_deref().map(dq)),
-                opt("decommissioned_at", vm.decommissioned.as_deref().map(dq)),
-                kv(
-                    "profile",
-                    vm.profile.unwrap_or("null  # pre-spine VM, no profile"),
-                ),
-                kv("lan_ip", or_null(vm.lan_ip.as_deref())),
-                kv("tailscale_ip", or_null(vm.ts_ip.as_deref())),
-                kv("ssh_target", or_null(vm.ssh_target.as_deref())),
-                kv("ssh_user", or_null(vm.ssh_user)),
-                kv("os", vm.os),
-                match vm.template {
-                    true => kv("resources", "null  # template sizing is set per clone"),
-                    false => kv("resources", sub(|b| fields(b, 6, &resources))),
-                },
-                opt("storage_tier", tier),
-                kv("stacks", flow(&vm.stacks)),
-                kv("services", flow(&names)),
-                kv("backup_target", or_null(vm.backup_target.as_deref())),
-                kv("health_probe_policy", probe_policy),
-                kv("decommission_policy", decommission_policy),
-                opt(
-                    "site_scope",
-                    (!site.primary || site.kind == SiteKind::Home).then_some(&site.id),
-                ),
-                kv("description", description),
-            ],
-        );
+        let rec = [
+            kv("id", vm.id),
+            kv("hostname", &vm.hostname),
+            kv("proxmox_host", &site.hv),
+            kv("role", vm.role),
+            kv("owner", "\"@ronny\""),
+            kv("status", status),
+            opt("vm_type", vm.lxc.then_some("lxc")),
+            kv("created_at", created),
+            opt("activated_at", vm.activated.as_deref().map(dq)),
+            opt("decommissioned_at", vm.decommissioned.as_deref().map(dq)),
+            kv(
+                "profile",
+                vm.profile.unwrap_or("null  # pre-spine VM, no profile"),
+            ),
+            kv("lan_ip", or_null(vm.lan_ip.as_deref())),
+            kv("tailscale_ip", or_null(vm.ts_ip.as_deref())),
+            kv("ssh_target", or_null(vm.ssh_target.as_deref())),
+            kv("ssh_user", or_null(vm.ssh_user)),
+            kv("os", vm.os),
+            match vm.template {
+                true => kv("resources", "null  # template sizing is set per clone"),
+                false => kv("resources", sub(|b| fields(b, 6, &resources))),
+            },
+            opt("storage_tier", tier),
+            kv("stacks", flow(&vm.stacks)),
+            kv("services", flow(&names)),
+            kv("backup_target", or_null(vm.backup_target.as_deref())),
+            kv("health_probe_policy", probe_policy),
+            kv("decommission_policy", decommission_policy),
+            opt(
+                "site_scope",
+                (!site.primary || site.kind == SiteKind::Home).then_some(&site.id),
+            ),
+            kv("description", description),
+        ];
+        item(&mut s, 2, &rec);
         ln!(s);
     }
     (s, drifts)
@@ -1646,17 +1643,14 @@ active_vms:
 "#,
     );
     for vm in m.vms.iter().filter(|v| v.active()) {
-        item(
-            &mut s,
-            2,
-            &[
-                kv("id", vm.id),
-                kv("hostname", &vm.hostname),
-                kv("proxmox_host", &m.site_of(vm).hv),
-                kv("ssh_target", or_null(vm.ssh_target.as_deref())),
-                kv("backup_target", or_null(vm.backup_target.as_deref())),
-            ],
-        );
+        let rec = [
+            kv("id", vm.id),
+            kv("hostname", &vm.hostname),
+            kv("proxmox_host", &m.site_of(vm).hv),
+            kv("ssh_target", or_null(vm.ssh_target.as_deref())),
+            kv("backup_target", or_null(vm.backup_target.as_deref())),
+        ];
+        item(&mut s, 2, &rec);
     }
     s
 }
@@ -1738,22 +1732,19 @@ ssh:
             n += 1;
             let kind = if vm.lxc { "lxc" } else { "docker" };
             let what = vm.desc.lines().next().unwrap_or("");
-            item(
-                &mut s,
-                4,
-                &[
-                    kv("id", dq(&vm.hostname)),
-                    kv("host", dq(vm.ssh_host(site).unwrap_or("0.0.0.0"))),
-                    opt("tailscale_ip", vm.ts_ip.as_deref().map(dq)),
-                    kv("user", dq(vm.ssh_user.unwrap_or("ubuntu"))),
-                    kv("access_policy", access_policy(site)),
-                    kv(
-                        "description",
-                        dq(&format!("{what} (VM {}, {}).", vm.id, site.hv)),
-                    ),
-                    kv("tags", flow_dq(&[vm.role, &site.id, kind])),
-                ],
-            );
+            let rec = [
+                kv("id", dq(&vm.hostname)),
+                kv("host", dq(vm.ssh_host(site).unwrap_or("0.0.0.0"))),
+                opt("tailscale_ip", vm.ts_ip.as_deref().map(dq)),
+                kv("user", dq(vm.ssh_user.unwrap_or("ubuntu"))),
+                kv("access_policy", access_policy(site)),
+                kv(
+                    "description",
+                    dq(&format!("{what} (VM {}, {}).", vm.id, site.hv)),
+                ),
+                kv("tags", flow_dq(&[vm.role, &site.id, kind])),
+            ];
+            item(&mut s, 4, &rec);
             ln!(s);
         }
         // The hypervisor.
@@ -1761,33 +1752,30 @@ ssh:
         let planned = site.status == "planned";
         let mut tags = vec!["proxmox", "hypervisor", &site.id];
         tags.extend(planned.then_some("planned"));
-        item(
-            &mut s,
-            4,
-            &[
-                kv("id", dq(&site.hv)),
-                kv(
-                    "host",
-                    dq(if site.uses_tailscale() {
-                        &site.hv_ts
-                    } else {
-                        &site.hv_lan
-                    }),
-                ),
-                opt("tailscale_ip", (!planned).then(|| dq(&site.hv_ts))),
-                kv("user", dq(site.hv_user)),
-                kv(
-                    "access_policy",
-                    if planned {
-                        "lan_only"
-                    } else {
-                        access_policy(site)
-                    },
-                ),
-                kv("description", dq(&format!("Proxmox VE — {}.", site.label))),
-                kv("tags", flow_dq(&tags)),
-            ],
-        );
+        let rec = [
+            kv("id", dq(&site.hv)),
+            kv(
+                "host",
+                dq(if site.uses_tailscale() {
+                    &site.hv_ts
+                } else {
+                    &site.hv_lan
+                }),
+            ),
+            opt("tailscale_ip", (!planned).then(|| dq(&site.hv_ts))),
+            kv("user", dq(site.hv_user)),
+            kv(
+                "access_policy",
+                if planned {
+                    "lan_only"
+                } else {
+                    access_policy(site)
+                },
+            ),
+            kv("description", dq(&format!("Proxmox VE — {}.", site.label))),
+            kv("tags", flow_dq(&tags)),
+        ];
+        item(&mut s, 4, &rec);
         ln!(s);
         if site.id == "shop" {
             for (id, last, mac, what) in [
@@ -1811,42 +1799,36 @@ ssh:
                 ),
             ] {
                 n += 1;
-                item(
-                    &mut s,
-                    4,
-                    &[
-                        kv("id", dq(id)),
-                        kv("host", dq(&format!("{}.{last}", site.lan))),
-                        kv("mac", dq(mac)),
-                        kv("user", "\"admin\""),
-                        kv("access_method", "lan_only"),
-                        kv("access_policy", "lan_only"),
-                        kv("probe_via", "pve"),
-                        kv("description", dq(what)),
-                        kv("tags", flow_dq(&["network", "shop", "lan-only"])),
-                    ],
-                );
+                let rec = [
+                    kv("id", dq(id)),
+                    kv("host", dq(&format!("{}.{last}", site.lan))),
+                    kv("mac", dq(mac)),
+                    kv("user", "\"admin\""),
+                    kv("access_method", "lan_only"),
+                    kv("access_policy", "lan_only"),
+                    kv("probe_via", "pve"),
+                    kv("description", dq(what)),
+                    kv("tags", flow_dq(&["network", "shop", "lan-only"])),
+                ];
+                item(&mut s, 4, &rec);
                 ln!(s);
             }
         }
         if site.id == "home" {
             n += 1;
-            item(
-                &mut s,
-                4,
-                &[
-                    kv("id", "\"nas\""),
-                    kv("host", dq(&m.nas_ts)),
-                    kv("tailscale_ip", dq(&m.nas_ts)),
-                    kv("user", "\"ronadmin\""),
-                    kv("access_policy", "tailscale_required"),
-                    kv(
-                        "description",
-                        "\"Synology DS918+ (home). NFS exports and vzdump offsite target.\"",
-                    ),
-                    kv("tags", flow_dq(&["storage", "backup", "core", "home"])),
-                ],
-            );
+            let rec = [
+                kv("id", "\"nas\""),
+                kv("host", dq(&m.nas_ts)),
+                kv("tailscale_ip", dq(&m.nas_ts)),
+                kv("user", "\"ronadmin\""),
+                kv("access_policy", "tailscale_required"),
+                kv(
+                    "description",
+                    "\"Synology DS918+ (home). NFS exports and vzdump offsite target.\"",
+                ),
+                kv("tags", flow_dq(&["storage", "backup", "core", "home"])),
+            ];
+            item(&mut s, 4, &rec);
             ln!(s);
         }
     }
@@ -1911,24 +1893,21 @@ endpoints:
             let Some(h) = svc.health else { continue };
             let ip = vm.ssh_host(site).unwrap_or("127.0.0.1");
             let parked = svc.name.starts_with("bazarr");
-            item(
-                &mut s,
-                2,
-                &[
-                    kv("id", &svc.name),
-                    kv("host", vm.ssh_target.as_deref().unwrap_or(&vm.hostname)),
-                    kv("url", dq(&format!("http://{ip}:{}{h}", svc.port))),
-                    kv("expect", expect_of(&svc.name)),
-                    opt(
-                        "enabled",
-                        parked.then_some("false  # parked on purpose (selective policy)"),
-                    ),
-                    kv(
-                        "description",
-                        dq(&format!("{} on {}", svc.name, vm.hostname)),
-                    ),
-                ],
-            );
+            let rec = [
+                kv("id", &svc.name),
+                kv("host", vm.ssh_target.as_deref().unwrap_or(&vm.hostname)),
+                kv("url", dq(&format!("http://{ip}:{}{h}", svc.port))),
+                kv("expect", expect_of(&svc.name)),
+                opt(
+                    "enabled",
+                    parked.then_some("false  # parked on purpose (selective policy)"),
+                ),
+                kv(
+                    "description",
+                    dq(&format!("{} on {}", svc.name, vm.hostname)),
+                ),
+            ];
+            item(&mut s, 2, &rec);
             ln!(s);
         }
     }
@@ -2042,38 +2021,32 @@ runtime_units:
             (format!("{}-guests", site.id), "vm"),
         ];
         for (unit, kind) in units {
-            item(
-                &mut s,
-                2,
-                &[
-                    kv("unit_id", unit),
-                    kv("kind", kind),
-                    kv("hostname", &site.hv),
-                    kv("site", &site.id),
-                ],
-            );
+            let rec = [
+                kv("unit_id", unit),
+                kv("kind", kind),
+                kv("hostname", &site.hv),
+                kv("site", &site.id),
+            ];
+            item(&mut s, 2, &rec);
         }
     }
     // One backup-model entry per guest, as the real spine keeps them (D69
     // checks each VM has one; media hosts exclude their media library).
     for vm in m.vms.iter().filter(|v| v.has_target()) {
         let media = matches!(vm.hostname.as_str(), "download-stack" | "streaming-stack");
-        item(
-            &mut s,
-            2,
-            &[
-                kv("unit_id", format!("guest-{}", vm.hostname)),
-                kv("kind", "vm"),
-                kv("hostname", &vm.hostname),
-                kv("site", &m.sites[vm.site].id),
-                kv("backup_profile", "vzdump-nightly"),
-                kv("data_class", "important"),
-                kv("destination_lane", "nas-primary"),
-                kv("schedule_class", "daily"),
-                kv("restore_class", "full-guest"),
-                opt("exclude_paths", media.then_some("[/mnt/media]")),
-            ],
-        );
+        let rec = [
+            kv("unit_id", format!("guest-{}", vm.hostname)),
+            kv("kind", "vm"),
+            kv("hostname", &vm.hostname),
+            kv("site", &m.sites[vm.site].id),
+            kv("backup_profile", "vzdump-nightly"),
+            kv("data_class", "important"),
+            kv("destination_lane", "nas-primary"),
+            kv("schedule_class", "daily"),
+            kv("restore_class", "full-guest"),
+            opt("exclude_paths", media.then_some("[/mnt/media]")),
+        ];
+        item(&mut s, 2, &rec);
     }
     s.push_str(
         r#"  - unit_id: synology-ds918
@@ -2120,23 +2093,20 @@ targets:
             } else {
                 "important"
             };
-            item(
-                &mut s,
-                2,
-                &[
-                    kv("name", name),
-                    match final_ {
-                        true => kv("enabled", "false  # final backup before destroy, kept cold"),
-                        false => kv("enabled", vm.active()),
-                    },
-                    kv("kind", "file_glob"),
-                    kv("host", &site.hv),
-                    kv("base_path", dq(base)),
-                    kv("glob", dq(&glob)),
-                    kv("stale_after_hours", if final_ { 8760 } else { 26 }),
-                    kv("classification", class),
-                ],
-            );
+            let rec = [
+                kv("name", name),
+                match final_ {
+                    true => kv("enabled", "false  # final backup before destroy, kept cold"),
+                    false => kv("enabled", vm.active()),
+                },
+                kv("kind", "file_glob"),
+                kv("host", &site.hv),
+                kv("base_path", dq(base)),
+                kv("glob", dq(&glob)),
+                kv("stale_after_hours", if final_ { 8760 } else { 26 }),
+                kv("classification", class),
+            ];
+            item(&mut s, 2, &rec);
             ln!(s);
         }
     }
@@ -2160,20 +2130,17 @@ targets:
         ("vm-offsite-critical", "vzdump-qemu-*.vma.zst"),
         ("lxc-offsite-critical", "vzdump-lxc-*.tar.zst"),
     ] {
-        item(
-            &mut s,
-            2,
-            &[
-                kv("name", name),
-                kv("enabled", nas_enabled),
-                kv("kind", "file_glob"),
-                kv("host", "nas"),
-                kv("base_path", dq("/volume1/backups/proxmox/vzdump/critical")),
-                kv("glob", dq(glob)),
-                kv("stale_after_hours", 48),
-                kv("classification", "important"),
-            ],
-        );
+        let rec = [
+            kv("name", name),
+            kv("enabled", nas_enabled),
+            kv("kind", "file_glob"),
+            kv("host", "nas"),
+            kv("base_path", dq("/volume1/backups/proxmox/vzdump/critical")),
+            kv("glob", dq(glob)),
+            kv("stale_after_hours", 48),
+            kv("classification", "important"),
+        ];
+        item(&mut s, 2, &rec);
         ln!(s);
     }
     (s, drifts)
