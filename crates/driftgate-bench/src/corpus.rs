@@ -398,6 +398,11 @@ fn entry(s: &mut String, indent: usize, key: &str, fields: &[Field]) {
     write_fields(s, indent + 2, false, fields);
 }
 
+/// A block sequence (`- x` lines at `indent` spaces) as a field value.
+fn seq(indent: usize, items: impl IntoIterator<Item = impl std::fmt::Display>) -> String {
+    lines("", indent, items.into_iter().map(|x| format!("- {x}")))
+}
+
 /// A flow mapping: `{key: value, ..}`.
 fn flow_map(fields: &[Field]) -> String {
     let kvs: Vec<String> = fields
@@ -2190,13 +2195,15 @@ updated: "2026-11-13"
         let mut shutdown = startup.clone();
         shutdown.reverse();
         active.sort_unstable();
-        ln!(s, "{}:", site.lifecycle_key());
-        ln!(s, "  host_id: {}", site.hv);
-        ln!(s, "  active_vm_ids: {}", flow_u32(&active));
-        ln!(s, "  destroyed_vm_ids: {}", flow_u32(&destroyed));
-        ln!(s, "  template_vm_ids: {}", flow_u32(&templates));
-        ln!(s, "  startup_order:  {}", flow_u32(&startup));
-        ln!(s, "  shutdown_order: {}", flow_u32(&shutdown));
+        let rec = [
+            kv("host_id", &site.hv),
+            kv("active_vm_ids", flow_u32(&active)),
+            kv("destroyed_vm_ids", flow_u32(&destroyed)),
+            kv("template_vm_ids", flow_u32(&templates)),
+            kv("startup_order", format!(" {}", flow_u32(&startup))),
+            kv("shutdown_order", flow_u32(&shutdown)),
+        ];
+        entry(&mut s, 0, &site.lifecycle_key(), &rec);
         ln!(s);
     }
     ln!(s, "phases:");
@@ -2219,60 +2226,61 @@ updated: "2026-11-13"
                 .iter()
                 .filter(|v| v.site == si && v.active() && v.phase == p)
                 .collect();
-            ln!(s, "  - phase: {p}");
-            ln!(s, "    site: {}", site.id);
-            ln!(
-                s,
-                "    label: \"{} phase {}\"",
-                site.id,
-                p - site.phase_base + 1
-            );
-            ln!(s, "    hosts:");
-            if site.kind == SiteKind::Home {
-                let q: Vec<u32> = vms.iter().filter(|v| !v.lxc).map(|v| v.id).collect();
-                let l: Vec<u32> = vms.iter().filter(|v| v.lxc).map(|v| v.id).collect();
-                ln!(s, "      - target: {}", site.hv);
-                ln!(s, "        vm_ids: {}", flow_u32(&q));
-                ln!(s, "        lxc_ids: {}", flow_u32(&l));
-                ln!(s, "        wait_after_sec: 15");
-            } else {
-                for vm in vms {
-                    ln!(s, "      - target: {}", vm.hostname);
-                    ln!(s, "        vm_ids: [{}]", vm.id);
-                    if !vm.stacks.is_empty() {
-                        ln!(s, "        stacks: {}", flow(&vm.stacks));
-                    }
-                    ln!(
-                        s,
-                        "        wait_after_sec: {}",
-                        5 + 5 * (vm.services.len() as u32 % 4)
-                    );
-                    if let Some(svc) = vm.services.iter().find(|x| x.health.is_some()) {
-                        ln!(s, "        health_probes:");
-                        ln!(
-                            s,
-                            "          - \"http://127.0.0.1:{}{}\"   # {}",
-                            svc.port,
-                            svc.health.unwrap_or("/"),
-                            svc.name
-                        );
-                    }
+            let hosts = sub(|b| {
+                if site.kind == SiteKind::Home {
+                    let ids = |lxc: bool| -> Vec<u32> {
+                        vms.iter().filter(|v| v.lxc == lxc).map(|v| v.id).collect()
+                    };
+                    let rec = [
+                        kv("target", &site.hv),
+                        kv("vm_ids", flow_u32(&ids(false))),
+                        kv("lxc_ids", flow_u32(&ids(true))),
+                        kv("wait_after_sec", 15),
+                    ];
+                    item(b, 6, &rec);
+                    return;
                 }
-            }
+                for vm in &vms {
+                    let probe = vm.services.iter().find(|x| x.health.is_some()).map(|x| {
+                        let url = format!("http://127.0.0.1:{}{}", x.port, x.health.unwrap_or("/"));
+                        seq(10, [format!("{}   # {}", dq(&url), x.name)])
+                    });
+                    let rec = [
+                        kv("target", &vm.hostname),
+                        kv("vm_ids", flow_u32(&[vm.id])),
+                        opt("stacks", (!vm.stacks.is_empty()).then(|| flow(&vm.stacks))),
+                        kv("wait_after_sec", 5 + 5 * (vm.services.len() as u32 % 4)),
+                        opt("health_probes", probe),
+                    ];
+                    item(b, 6, &rec);
+                }
+            });
+            let rec = [
+                kv("phase", p),
+                kv("site", &site.id),
+                kv(
+                    "label",
+                    format!("\"{} phase {}\"", site.id, p - site.phase_base + 1),
+                ),
+                kv("hosts", hosts),
+            ];
+            item(&mut s, 2, &rec);
             ln!(s);
         }
         if site.id == "home" {
-            ln!(s, "  - phase: {}", site.phase_base + 9);
-            s.push_str(
-                r#"    site: home
-    label: "Home NAS services"
-    hosts:
-      - target: nas
-        wait_after_sec: 20
-        health_probes:
-"#,
-            );
-            ln!(s, "          - \"http://{}:5000/\"  # DSM", m.nas_ts);
+            let probe = format!("\"http://{}:5000/\"  # DSM", m.nas_ts);
+            let nas = [
+                kv("target", "nas"),
+                kv("wait_after_sec", 20),
+                kv("health_probes", seq(10, [probe])),
+            ];
+            let rec = [
+                kv("phase", site.phase_base + 9),
+                kv("site", "home"),
+                kv("label", "\"Home NAS services\""),
+                kv("hosts", sub(|b| item(b, 6, &nas))),
+            ];
+            item(&mut s, 2, &rec);
             ln!(s);
         }
     }
