@@ -2311,25 +2311,24 @@ sites:
             .filter(|v| v.site == si && v.active() && !v.stacks.is_empty())
             .map(|v| v.hostname.clone())
             .collect();
-        ln!(s, "  - id: {}", site.id);
-        ln!(s, "    status: {}", site.status);
-        ln!(s, "    lan_cidr: {}", site.cidr());
-        ln!(s, "    tailscale_anchor: {}", site.hv);
-        ln!(s, "    proxmox_alias: {}", site.hv);
-        ln!(s, "    vmid_range: \"{}-{}\"", site.vmid_lo, site.vmid_hi);
-        ln!(
-            s,
-            "    notes: {}",
-            dq(&format!("{} site, hypervisor {}.", site.label, site.hv))
-        );
-        if ct.len() > 3 {
-            ln!(s, "    compose_targets:");
-            for c in ct {
-                ln!(s, "      - {c}");
-            }
-        } else {
-            ln!(s, "    compose_targets: {}", flow(&ct));
-        }
+        let compose = if ct.len() > 3 { seq(6, &ct) } else { flow(&ct) };
+        let rec = [
+            kv("id", &site.id),
+            kv("status", site.status),
+            kv("lan_cidr", site.cidr()),
+            kv("tailscale_anchor", &site.hv),
+            kv("proxmox_alias", &site.hv),
+            kv(
+                "vmid_range",
+                format!("\"{}-{}\"", site.vmid_lo, site.vmid_hi),
+            ),
+            kv(
+                "notes",
+                dq(&format!("{} site, hypervisor {}.", site.label, site.hv)),
+            ),
+            kv("compose_targets", compose),
+        ];
+        item(&mut s, 2, &rec);
         ln!(s);
     }
     s
@@ -2381,22 +2380,23 @@ devices:
             "Storage, backups",
         ),
     ] {
-        ln!(s, "  - id: {id}");
-        ln!(s, "    name: {}", dq(name));
-        ln!(s, "    ip: {}", dq(ip));
-        ln!(
-            s,
-            "    mac: \"70:70:fc:{:02x}:{:02x}:{:02x}\"",
+        let mac = format!(
+            "\"70:70:fc:{:02x}:{:02x}:{:02x}\"",
             rng.below(256),
             rng.below(256),
             rng.below(256)
         );
-        if let Some(t) = ts {
-            ln!(s, "    tailscale_ip: {}", dq(t));
-        }
-        ln!(s, "    category: infrastructure");
-        ln!(s, "    is_wired: true");
-        ln!(s, "    role: {}", dq(role));
+        let rec = [
+            kv("id", id),
+            kv("name", dq(name)),
+            kv("ip", dq(ip)),
+            kv("mac", mac),
+            opt("tailscale_ip", ts.map(dq)),
+            kv("category", "infrastructure"),
+            kv("is_wired", true),
+            kv("role", dq(role)),
+        ];
+        item(&mut s, 2, &rec);
         ln!(s);
     }
     // Slots that do not collide with VMs (.100-.105), the NAS or the hypervisor.
@@ -2415,32 +2415,35 @@ devices:
         let room = rng.pick(&[
             "office", "kitchen", "garage", "living", "bedroom", "porch", "attic",
         ]);
-        ln!(s, "  - id: {room}-{stem}-{i}");
-        ln!(s, "    name: \"{room}-{stem}-{i}\"");
-        match slots.get(i) {
-            Some(o) => ln!(s, "    ip: \"10.0.0.{o}\""),
-            None => ln!(s, "    ip: null  # Matter/Thread — no LAN IP"),
-        }
-        if rng.chance(90) {
-            ln!(
-                s,
-                "    mac: \"cc:8c:bf:{:02x}:{:02x}:{:02x}\"",
+        let id = format!("{room}-{stem}-{i}");
+        let ip = match slots.get(i) {
+            Some(o) => format!("\"10.0.0.{o}\""),
+            None => "null  # Matter/Thread — no LAN IP".into(),
+        };
+        let mac = match rng.chance(90) {
+            true => format!(
+                "\"cc:8c:bf:{:02x}:{:02x}:{:02x}\"",
                 (i >> 16) & 255,
                 (i >> 8) & 255,
                 i & 255
-            );
-        } else {
-            ln!(s, "    mac: null");
-        }
-        ln!(s, "    category: {cat}");
-        ln!(s, "    is_wired: {}", cat == "coordinator");
-        ln!(s, "    role: {}", dq(role));
-        if rng.chance(30) {
-            ln!(
-                s,
-                "    ha_entities: [light.{room}_{stem}_{i}, sensor.{room}_{stem}_{i}_power]"
-            );
-        }
+            ),
+            false => "null".into(),
+        };
+        let entities = rng.chance(30).then(|| {
+            let e = format!("{room}_{stem}_{i}");
+            format!("[light.{e}, sensor.{e}_power]")
+        });
+        let rec = [
+            kv("id", &id),
+            kv("name", dq(&id)),
+            kv("ip", ip),
+            kv("mac", mac),
+            kv("category", cat),
+            kv("is_wired", cat == "coordinator"),
+            kv("role", dq(role)),
+            opt("ha_entities", entities),
+        ];
+        item(&mut s, 2, &rec);
         ln!(s);
     }
     s
