@@ -2502,55 +2502,46 @@ gaps:
         let host = *rng.pick(&hosts);
         let disc = date(rng, 1, 10);
         let status = *rng.pick(&["fixed", "fixed", "fixed", "closed", "open", "accepted"]);
-        ln!(s, "  - id: GAP-OP-{}", 100 + i);
-        ln!(
-            s,
-            "    discovered_by: {}",
-            rng.pick(&[
-                "infra-parity-reconciliation",
-                "home-infra-doc-parity",
-                "cross-site-maintenance-audit",
-                "weekly-verify-pack",
-                "agent:infra-agent",
-                "terminal:ops"
-            ])
-        );
-        ln!(s, "    discovered_at: \"{disc}\"");
-        ln!(s, "    type: {}", rng.pick(GAP_TYPES));
-        ln!(s, "    doc: {}", rng.pick(GAP_DOCS));
-        match rng.below(3) {
-            0 => {
-                ln!(s, "    description: >");
-                for _ in 0..4 {
-                    ln!(s, "      {}", sentence(rng, host));
-                }
-            }
-            _ => ln!(s, "    description: {}", dq(&paragraph(rng, host, 4))),
-        }
-        ln!(
-            s,
-            "    severity: {}",
-            rng.pick(&["critical", "high", "medium", "medium", "low"])
-        );
-        ln!(s, "    status: {status}");
-        ln!(s, "    parent_loop: {}", rng.pick(LOOPS));
-        if rng.chance(35) {
-            ln!(s, "    regression_lock_id: D{}", rng.pick(&gates));
-        }
-        if matches!(status, "fixed" | "closed") {
-            ln!(
-                s,
-                "    fixed_in: CP-2026{:02}{:02}-{:06}__{}",
-                rng.range(1, 11),
-                rng.range(1, 28),
-                rng.below(240000),
-                host
-            );
-            ln!(s, "    closed_at: \"{}\"", later_date(rng, &disc));
-        }
-        if rng.chance(30) {
-            ln!(s, "    notes: {}", dq(&sentence(rng, host)));
-        }
+        let fixed = matches!(status, "fixed" | "closed");
+        #[rustfmt::skip]
+        let by = [
+            "infra-parity-reconciliation", "home-infra-doc-parity", "cross-site-maintenance-audit",
+            "weekly-verify-pack", "agent:infra-agent", "terminal:ops",
+        ];
+        let rec = [
+            kv("id", format!("GAP-OP-{}", 100 + i)),
+            kv("discovered_by", rng.pick(&by)),
+            kv("discovered_at", dq(&disc)),
+            kv("type", rng.pick(GAP_TYPES)),
+            kv("doc", rng.pick(GAP_DOCS)),
+            match rng.below(3) {
+                0 => kv(
+                    "description",
+                    lines(">", 6, [(); 4].map(|_| sentence(rng, host))),
+                ),
+                _ => kv("description", dq(&paragraph(rng, host, 4))),
+            },
+            kv(
+                "severity",
+                rng.pick(&["critical", "high", "medium", "medium", "low"]),
+            ),
+            kv("status", status),
+            kv("parent_loop", rng.pick(LOOPS)),
+            opt(
+                "regression_lock_id",
+                rng.chance(35).then(|| format!("D{}", rng.pick(&gates))),
+            ),
+            opt(
+                "fixed_in",
+                fixed.then(|| {
+                    let (mo, d, n) = (rng.range(1, 11), rng.range(1, 28), rng.below(240000));
+                    format!("CP-2026{mo:02}{d:02}-{n:06}__{host}")
+                }),
+            ),
+            opt("closed_at", fixed.then(|| dq(&later_date(rng, &disc)))),
+            opt("notes", rng.chance(30).then(|| dq(&sentence(rng, host)))),
+        ];
+        item(&mut s, 2, &rec);
         ln!(s);
     }
     s
