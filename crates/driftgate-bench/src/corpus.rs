@@ -2558,38 +2558,38 @@ gate_metadata_authority: authoritative
 gate_count:
 "#
     );
-    ln!(s, "  total: {}", m.gates.len());
-    ln!(s, "  active: {}", m.gates.len() - retired);
-    ln!(s, "  retired: {retired}");
+    let counts = [
+        kv("total", m.gates.len()),
+        kv("active", m.gates.len() - retired),
+        kv("retired", retired),
+    ];
+    fields(&mut s, 2, &counts);
     ln!(s, "categories:");
     for (id, d) in CATEGORIES {
-        ln!(s, "  - id: {id}");
-        ln!(s, "    description: {d}");
+        item(&mut s, 2, &[kv("id", id), kv("description", d)]);
     }
     ln!(s, "gates:");
     for g in &m.gates {
-        ln!(s, "  - id: D{}", g.id);
-        ln!(s, "    name: {}", g.name);
-        ln!(s, "    category: {}", g.category);
-        ln!(s, "    gate_class: {}", g.class);
-        ln!(s, "    description: {}", dq(&g.description));
-        ln!(s, "    severity: {}", g.severity);
-        ln!(s, "    ring: {}", g.ring);
-        if g.retired {
-            ln!(s, "    retired: true");
-            continue;
-        }
-        ln!(s, "    check_script: {}", g.script());
-        ln!(s, "    fix_hint: {}", dq(&g.fix_hint));
-        if g.id % 5 == 0 {
-            ln!(s, "    inline: false");
-        }
-        if g.warn_only || g.id % 3 == 0 {
-            ln!(s, "    warn_only: {}", g.warn_only);
-        }
-        if g.id % 4 == 0 {
-            ln!(s, "    retired: false");
-        }
+        let live = !g.retired;
+        let rec = [
+            kv("id", format!("D{}", g.id)),
+            kv("name", &g.name),
+            kv("category", g.category),
+            kv("gate_class", g.class),
+            kv("description", dq(&g.description)),
+            kv("severity", g.severity),
+            kv("ring", g.ring),
+            opt("retired", g.retired.then_some(true)),
+            opt("check_script", live.then(|| g.script())),
+            opt("fix_hint", live.then(|| dq(&g.fix_hint))),
+            opt("inline", (live && g.id % 5 == 0).then_some(false)),
+            opt(
+                "warn_only",
+                (live && (g.warn_only || g.id % 3 == 0)).then_some(g.warn_only),
+            ),
+            opt("retired", (live && g.id % 4 == 0).then_some(false)),
+        ];
+        item(&mut s, 2, &rec);
     }
     s
 }
@@ -2640,20 +2640,19 @@ profiles:
         } else {
             ("non-standard", "docker-group", "docker-group-member")
         };
-        ln!(s, "  - id: {}", vm.id);
-        ln!(s, "    hostname: {}", vm.hostname);
-        ln!(s, "    ssh_mode: {mode}");
-        ln!(s, "    ssh_user: {}", vm.ssh_user.unwrap_or("null"));
-        ln!(s, "    runtime_inspection_mode: {rt}");
-        ln!(s, "    health_probe_policy: full");
-        ln!(s, "    startup_policy: auto");
-        ln!(s, "    diagnostic_user_policy: {diag}");
-        ln!(s, "    backup_policy: vzdump-scheduled");
-        ln!(
-            s,
-            "    description: {}",
-            dq(vm.desc.lines().next().unwrap_or(""))
-        );
+        let rec = [
+            kv("id", vm.id),
+            kv("hostname", &vm.hostname),
+            kv("ssh_mode", mode),
+            kv("ssh_user", or_null(vm.ssh_user)),
+            kv("runtime_inspection_mode", rt),
+            kv("health_probe_policy", "full"),
+            kv("startup_policy", "auto"),
+            kv("diagnostic_user_policy", diag),
+            kv("backup_policy", "vzdump-scheduled"),
+            kv("description", dq(vm.desc.lines().next().unwrap_or(""))),
+        ];
+        item(&mut s, 2, &rec);
         ln!(s);
     }
     (s, drifts)
@@ -2706,40 +2705,36 @@ agents:
         } else {
             format!("{d}-agent-{}", i / domains.len())
         };
-        ln!(s, "  - id: {id}");
-        ln!(s, "    domain: {d}");
-        ln!(s, "    description: {}", dq(&sentence(rng, &id)));
-        ln!(s, "    contract: \"ops/agents/{id}.contract.md\"");
-        ln!(
-            s,
-            "    implementation_status: {}",
-            rng.pick(&["active", "active", "registered"])
-        );
+        // The random choices, in file order; then the record.
+        let description = dq(&sentence(rng, &id));
+        let status = *rng.pick(&["active", "active", "registered"]);
         let svc: Vec<String> = (0..rng.range(1, 4))
             .map(|_| rng.pick(&services).to_string())
             .collect();
-        ln!(s, "    services: {}", flow(&svc));
-        ln!(s, "    capabilities:");
-        for k in 0..rng.range(2, 5) {
-            ln!(
-                s,
-                "      - {}.{}",
-                d.replace('-', "_"),
-                ["status", "health", "audit", "sync", "report"][k % 5]
-            );
-        }
+        let verbs = ["status", "health", "audit", "sync", "report"];
+        let caps =
+            (0..rng.range(2, 5)).map(|k| format!("{}.{}", d.replace('-', "_"), verbs[k % 5]));
+        let caps: Vec<String> = caps.collect();
         let mut gl: Vec<String> = vec!["D49".into()];
         for _ in 0..rng.range(1, 6) {
             gl.push(format!("D{}", rng.pick(&gates)));
         }
-        if rng.chance(50) {
-            ln!(s, "    gates: {}", flow(&gl));
+        let gl = if rng.chance(50) {
+            flow(&gl)
         } else {
-            ln!(s, "    gates:");
-            for g in gl {
-                ln!(s, "      - {g}");
-            }
-        }
+            seq(6, &gl)
+        };
+        let rec = [
+            kv("id", &id),
+            kv("domain", d),
+            kv("description", description),
+            kv("contract", dq(&format!("ops/agents/{id}.contract.md"))),
+            kv("implementation_status", status),
+            kv("services", flow(&svc)),
+            kv("capabilities", seq(6, &caps)),
+            kv("gates", gl),
+        ];
+        item(&mut s, 2, &rec);
         ln!(s);
     }
     s
