@@ -2712,9 +2712,9 @@ agents:
             .map(|_| rng.pick(&services).to_string())
             .collect();
         let verbs = ["status", "health", "audit", "sync", "report"];
-        let caps =
-            (0..rng.range(2, 5)).map(|k| format!("{}.{}", d.replace('-', "_"), verbs[k % 5]));
-        let caps: Vec<String> = caps.collect();
+        let caps: Vec<String> = (0..rng.range(2, 5))
+            .map(|k| format!("{}.{}", d.replace('-', "_"), verbs[k % 5]))
+            .collect();
         let mut gl: Vec<String> = vec!["D49".into()];
         for _ in 0..rng.range(1, 6) {
             gl.push(format!("D{}", rng.pick(&gates)));
