@@ -2786,17 +2786,19 @@ terms:
             "Old tailnet naming",
         ),
     ] {
-        ln!(s, "  - pattern: {}", dq(p));
-        ln!(s, "    replacement: {}", dq(r));
-        ln!(s, "    reason: {}", dq(why));
-        s.push_str(
-            r#"    deprecated_at: 2026-02-08
-    exclude_files:
-      - "ops/bindings/deprecated.terms.yaml"
-      - "ops/bindings/operational.gaps.yaml"
-
-"#,
-        );
+        let excluded = [
+            "ops/bindings/deprecated.terms.yaml",
+            "ops/bindings/operational.gaps.yaml",
+        ];
+        let rec = [
+            kv("pattern", dq(p)),
+            kv("replacement", dq(r)),
+            kv("reason", dq(why)),
+            kv("deprecated_at", "2026-02-08"),
+            kv("exclude_files", seq(6, excluded.map(dq))),
+        ];
+        item(&mut s, 2, &rec);
+        ln!(s);
     }
     s.push_str(
         r#"# Which directories D60 greps.
@@ -2994,30 +2996,38 @@ fn proposals(m: &Model, rng: &mut Rng) -> String {
         let created = date(rng, 1, 10);
         let status = *rng.pick(&["applied", "applied", "pending", "superseded"]);
         ln!(s, "---");
-        ln!(
-            s,
-            "id: CP-2026{}-{:06}__{host}-{i}",
-            &created[5..7],
-            rng.below(240000)
-        );
-        ln!(s, "title: {}", dq(&sentence(rng, host)));
-        ln!(s, "status: {status}");
-        ln!(s, "owner: \"@ronny\"");
-        ln!(s, "created_at: \"{created}\"");
-        if status != "pending" {
-            ln!(s, "closed_at: \"{}\"", later_date(rng, &created));
-        }
-        ln!(
-            s,
-            "gaps: [GAP-OP-{}, GAP-OP-{}]",
-            100 + rng.below(1460),
-            100 + rng.below(1460)
-        );
-        ln!(s, "changes:");
-        ln!(s, "  - {}", rng.pick(GAP_DOCS));
-        ln!(s, "description: |");
-        ln!(s, "  {}", sentence(rng, host));
-        ln!(s, "  {}", sentence(rng, host));
+        let rec = [
+            kv(
+                "id",
+                format!(
+                    "CP-2026{}-{:06}__{host}-{i}",
+                    &created[5..7],
+                    rng.below(240000)
+                ),
+            ),
+            kv("title", dq(&sentence(rng, host))),
+            kv("status", status),
+            kv("owner", "\"@ronny\""),
+            kv("created_at", dq(&created)),
+            opt(
+                "closed_at",
+                (status != "pending").then(|| dq(&later_date(rng, &created))),
+            ),
+            kv(
+                "gaps",
+                format!(
+                    "[GAP-OP-{}, GAP-OP-{}]",
+                    100 + rng.below(1460),
+                    100 + rng.below(1460)
+                ),
+            ),
+            kv("changes", seq(2, [rng.pick(GAP_DOCS)])),
+            kv(
+                "description",
+                lines("|", 2, [sentence(rng, host), sentence(rng, host)]),
+            ),
+        ];
+        fields(&mut s, 0, &rec);
     }
     s
 }
@@ -3067,41 +3077,43 @@ capabilities:
         let d = domains[i % domains.len()];
         let v = verbs[(i / domains.len()) % verbs.len()];
         let host = rng.pick(&hosts);
-        ln!(s, "  - name: {d}.{v}.{i}");
-        ln!(s, "    domain: {d}");
-        ln!(s, "    description: {}", dq(&sentence(rng, host)));
-        ln!(s, "    command: \"./ops/plugins/{d}/bin/{d}-{v}\"");
-        ln!(s, "    args: [\"--target\", {}, \"--json\"]", dq(host));
-        ln!(
-            s,
-            "    safety: {}",
-            rng.pick(&["read-only", "read-only", "mutating", "destructive"])
-        );
-        ln!(s, "    approval: {}", rng.pick(&["auto", "auto", "manual"]));
-        ln!(
-            s,
-            "    status: {}",
-            rng.pick(&["active", "active", "active", "deprecated", "draft"])
-        );
-        ln!(s, "    timeout_sec: {}", rng.pick(&[10, 30, 60, 120, 300]));
-        ln!(
-            s,
-            "    requires: [{}, {}]",
-            rng.pick(&bindings),
-            rng.pick(&bindings)
-        );
-        ln!(s, "    outputs:");
-        ln!(
-            s,
-            "      format: {}",
-            rng.pick(&["json", "text", "markdown"])
-        );
-        ln!(s, "      receipt: {}", rng.chance(70));
-        ln!(s, "    updated_at: \"{}\"", date(rng, 1, 11));
-        if rng.chance(30) {
-            ln!(s, "    touches:");
-            ln!(s, "      - {}", rng.pick(&bindings));
-        }
+        let rec = [
+            kv("name", format!("{d}.{v}.{i}")),
+            kv("domain", d),
+            kv("description", dq(&sentence(rng, host))),
+            kv("command", dq(&format!("./ops/plugins/{d}/bin/{d}-{v}"))),
+            kv("args", flow_dq(&["--target", host, "--json"])),
+            kv(
+                "safety",
+                rng.pick(&["read-only", "read-only", "mutating", "destructive"]),
+            ),
+            kv("approval", rng.pick(&["auto", "auto", "manual"])),
+            kv(
+                "status",
+                rng.pick(&["active", "active", "active", "deprecated", "draft"]),
+            ),
+            kv("timeout_sec", rng.pick(&[10, 30, 60, 120, 300])),
+            kv(
+                "requires",
+                format!("[{}, {}]", rng.pick(&bindings), rng.pick(&bindings)),
+            ),
+            kv(
+                "outputs",
+                sub(|b| {
+                    let out = [
+                        kv("format", rng.pick(&["json", "text", "markdown"])),
+                        kv("receipt", rng.chance(70)),
+                    ];
+                    fields(b, 6, &out)
+                }),
+            ),
+            kv("updated_at", dq(&date(rng, 1, 11))),
+            opt(
+                "touches",
+                rng.chance(30).then(|| seq(6, [rng.pick(&bindings)])),
+            ),
+        ];
+        item(&mut s, 2, &rec);
     }
     s
 }
