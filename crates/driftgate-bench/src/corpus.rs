@@ -3272,226 +3272,235 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
         _ => rng.range(46, 130),
     };
     if rng.chance(50) {
-        ln!(
-            s,
-            "status: {}",
-            rng.pick(&["authoritative", "active", "draft"])
-        );
-        ln!(s, "owner: \"@ronny\"");
-        ln!(s, "last_verified: {}", fresh_date(rng));
-        ln!(s, "scope: {scope}");
+        let rec = [
+            kv("status", rng.pick(&["authoritative", "active", "draft"])),
+            kv("owner", "\"@ronny\""),
+            kv("last_verified", fresh_date(rng)),
+            kv("scope", &scope),
+        ];
+        fields(&mut s, 0, &rec);
         ln!(s);
     }
-    if rng.chance(50) {
-        ln!(s, "version: {}", rng.range(1, 5));
-    } else {
-        ln!(s, "version: \"{}.{}\"", rng.range(1, 4), rng.below(10));
-    }
-    if rng.chance(50) {
-        ln!(s, "updated_at: \"{}\"", date(rng, 6, 11));
-    } else {
+    let rec = [
+        match rng.chance(50) {
+            true => kv("version", rng.range(1, 5)),
+            false => kv(
+                "version",
+                format!("\"{}.{}\"", rng.range(1, 4), rng.below(10)),
+            ),
+        },
         // D58 holds a binding's `updated:` line to 21 days, like the real
         // spine's 49 dated, non-exempt bindings.
-        ln!(s, "updated: {}", fresh_date(rng));
-    }
+        match rng.chance(50) {
+            true => kv("updated_at", dq(&date(rng, 6, 11))),
+            false => kv("updated", fresh_date(rng)),
+        },
+    ];
+    fields(&mut s, 0, &rec);
     ln!(s);
     match i % 9 {
         0 => {
-            ln!(s, "policy:");
-            ln!(
-                s,
-                "  enforcement_mode: {}",
-                rng.pick(&["touch_and_fix", "strict", "advisory"])
-            );
-            ln!(s, "  changed_file_enforcement: {}", rng.chance(50));
-            ln!(s, "  include_globs:");
-            ln!(s, "    - \"ops/bindings/{stem}*.yaml\"");
-            s.push_str(
-                r#"    - "docs/governance/**/*.md"
-
-rules:
-"#,
-            );
+            let globs = [
+                format!("ops/bindings/{stem}*.yaml"),
+                "docs/governance/**/*.md".into(),
+            ];
+            let policy = [
+                kv(
+                    "enforcement_mode",
+                    rng.pick(&["touch_and_fix", "strict", "advisory"]),
+                ),
+                kv("changed_file_enforcement", rng.chance(50)),
+                kv("include_globs", seq(4, globs.map(|g| dq(&g)))),
+            ];
+            entry(&mut s, 0, "policy", &policy);
+            s.push_str("\nrules:\n");
             for k in 0..items {
-                ln!(s, "  - id: {}-{:03}", stem.to_uppercase(), k + 1);
-                ln!(s, "    description: {}", dq(&sentence(rng, stem)));
-                ln!(
-                    s,
-                    "    severity: {}",
-                    rng.pick(&["critical", "high", "medium", "low"])
-                );
-                ln!(s, "    enabled: {}", rng.chance(85));
-                ln!(
-                    s,
-                    "    applies_to: [{}, {}]",
-                    rng.pick(DOMAINS),
-                    rng.pick(DOMAINS)
-                );
-                ln!(
-                    s,
-                    "    thresholds: {{warn: {}, fail: {}}}",
-                    rng.range(1, 10),
-                    rng.range(10, 40)
-                );
+                let rec = [
+                    kv("id", format!("{}-{:03}", stem.to_uppercase(), k + 1)),
+                    kv("description", dq(&sentence(rng, stem))),
+                    kv("severity", rng.pick(&["critical", "high", "medium", "low"])),
+                    kv("enabled", rng.chance(85)),
+                    kv(
+                        "applies_to",
+                        format!("[{}, {}]", rng.pick(DOMAINS), rng.pick(DOMAINS)),
+                    ),
+                    kv(
+                        "thresholds",
+                        flow_map(&[kv("warn", rng.range(1, 10)), kv("fail", rng.range(10, 40))]),
+                    ),
+                ];
+                item(&mut s, 2, &rec);
             }
         }
         1 => {
             ln!(s, "items:");
             for k in 0..items {
                 let vm = rng.pick(&hosts);
-                ln!(s, "  - id: {stem}-{k:04}");
-                ln!(
-                    s,
-                    "    name: {}",
-                    dq(&format!("{} {} {}", stem, rng.pick(TOPICS), k))
-                );
-                ln!(s, "    status: {}", rng.pick(OTHER_STATUS));
-                ln!(s, "    host: {}", vm.hostname);
-                ln!(s, "    created_at: \"{}\"", date(rng, 1, 6));
-                ln!(s, "    updated_at: {}", date(rng, 6, 11));
-                ln!(
-                    s,
-                    "    tags: [{}, {}, {}]",
-                    stem,
-                    rng.pick(TOPICS),
-                    m.site_of(vm).id
-                );
-                ln!(s, "    config:");
-                ln!(s, "      port: {}", 1024 + rng.below(60000));
-                ln!(s, "      replicas: {}", rng.range(1, 3));
-                ln!(s, "      path: /opt/{stem}/{k}");
-                if rng.chance(40) {
-                    ln!(s, "    description: >");
-                    ln!(s, "      {}", sentence(rng, &vm.hostname));
-                    ln!(s, "      {}", sentence(rng, &vm.hostname));
-                } else {
-                    ln!(s, "    description: {}", dq(&sentence(rng, &vm.hostname)));
-                }
+                let rec = [
+                    kv("id", format!("{stem}-{k:04}")),
+                    kv("name", dq(&format!("{} {} {}", stem, rng.pick(TOPICS), k))),
+                    kv("status", rng.pick(OTHER_STATUS)),
+                    kv("host", &vm.hostname),
+                    kv("created_at", dq(&date(rng, 1, 6))),
+                    kv("updated_at", date(rng, 6, 11)),
+                    kv(
+                        "tags",
+                        format!("[{}, {}, {}]", stem, rng.pick(TOPICS), m.site_of(vm).id),
+                    ),
+                    kv(
+                        "config",
+                        sub(|b| {
+                            let config = [
+                                kv("port", 1024 + rng.below(60000)),
+                                kv("replicas", rng.range(1, 3)),
+                                kv("path", format!("/opt/{stem}/{k}")),
+                            ];
+                            fields(b, 6, &config)
+                        }),
+                    ),
+                    match rng.chance(40) {
+                        true => {
+                            let two = [(); 2].map(|_| sentence(rng, &vm.hostname));
+                            kv("description", lines(">", 6, two))
+                        }
+                        false => kv("description", dq(&sentence(rng, &vm.hostname))),
+                    },
+                ];
+                item(&mut s, 2, &rec);
             }
         }
         2 => {
             ln!(s, "entries:");
             for k in 0..items {
-                ln!(s, "  {}-{}-{k}:", stem, rng.pick(TOPICS));
-                ln!(s, "    owner: \"@ronny\"");
-                ln!(s, "    status: {}", rng.pick(OTHER_STATUS));
-                ln!(s, "    updated_at: \"{}\"", date(rng, 3, 11));
-                ln!(s, "    paths:");
-                for _ in 0..rng.range(1, 4) {
-                    ln!(s, "      - {}", rng.pick(GAP_DOCS));
-                }
-                ln!(s, "    description: {}", dq(&sentence(rng, stem)));
+                let key = format!("{}-{}-{k}", stem, rng.pick(TOPICS));
+                let rec = [
+                    kv("owner", "\"@ronny\""),
+                    kv("status", rng.pick(OTHER_STATUS)),
+                    kv("updated_at", dq(&date(rng, 3, 11))),
+                    kv(
+                        "paths",
+                        seq(6, (0..rng.range(1, 4)).map(|_| rng.pick(GAP_DOCS))),
+                    ),
+                    kv("description", dq(&sentence(rng, stem))),
+                ];
+                entry(&mut s, 2, &key, &rec);
             }
         }
         3 => {
-            ln!(
-                s,
-                "loop_id: LOOP-{}-{}-2026{:02}{:02}",
-                stem.to_uppercase(),
-                rng.pick(TOPICS).to_uppercase(),
-                rng.range(1, 11),
-                rng.range(1, 28)
-            );
-            ln!(s, "objective: {}", dq(&sentence(rng, stem)));
-            ln!(s, "steps:");
+            let (topic, mo, d) = (rng.pick(TOPICS), rng.range(1, 11), rng.range(1, 28));
+            let rec = [
+                kv(
+                    "loop_id",
+                    format!(
+                        "LOOP-{}-{}-2026{mo:02}{d:02}",
+                        stem.to_uppercase(),
+                        topic.to_uppercase()
+                    ),
+                ),
+                kv("objective", dq(&sentence(rng, stem))),
+                kv("steps", ""),
+            ];
+            fields(&mut s, 0, &rec);
             for k in 0..items {
                 let st = *rng.pick(&["done", "done", "pending", "blocked", "open"]);
-                ln!(s, "  - id: step-{}", k + 1);
-                ln!(
-                    s,
-                    "    title: {}",
-                    dq(&format!("Step {}: {} {}", k + 1, rng.pick(TOPICS), stem))
-                );
-                ln!(s, "    status: {st}");
-                if st == "done" {
-                    ln!(s, "    closed_at: \"{}\"", date(rng, 6, 11));
-                }
-                if k > 0 {
-                    ln!(s, "    depends_on: [step-{}]", k);
-                }
-                ln!(s, "    description: |");
-                ln!(s, "      {}", sentence(rng, stem));
-                ln!(s, "      {}", sentence(rng, stem));
+                let rec = [
+                    kv("id", format!("step-{}", k + 1)),
+                    kv(
+                        "title",
+                        dq(&format!("Step {}: {} {}", k + 1, rng.pick(TOPICS), stem)),
+                    ),
+                    kv("status", st),
+                    opt("closed_at", (st == "done").then(|| dq(&date(rng, 6, 11)))),
+                    opt("depends_on", (k > 0).then(|| format!("[step-{k}]"))),
+                    kv(
+                        "description",
+                        lines("|", 6, [(); 2].map(|_| sentence(rng, stem))),
+                    ),
+                ];
+                item(&mut s, 2, &rec);
             }
         }
         4 => {
             ln!(s, "domains:");
             for k in 0..items.div_ceil(4) {
-                ln!(s, "  {}-{k}:", rng.pick(DOMAINS));
-                ln!(s, "    description: {}", dq(&sentence(rng, stem)));
-                ln!(s, "    capabilities:");
-                for c in 0..4 {
-                    ln!(s, "      - name: {stem}.{}.{k}.{c}", rng.pick(TOPICS));
-                    ln!(
-                        s,
-                        "        safety: {}",
-                        rng.pick(&["read-only", "mutating"])
-                    );
-                    ln!(s, "        approval: {}", rng.pick(&["auto", "manual"]));
-                    ln!(
-                        s,
-                        "        args: {{timeout_sec: {}, retries: {}}}",
-                        rng.pick(&[10, 30, 60]),
-                        rng.range(0, 3)
-                    );
-                    ln!(s, "        outputs: [json, receipt]");
-                }
+                let key = format!("{}-{k}", rng.pick(DOMAINS));
+                let description = dq(&sentence(rng, stem));
+                let capabilities = sub(|b| {
+                    for c in 0..4 {
+                        let rec = [
+                            kv("name", format!("{stem}.{}.{k}.{c}", rng.pick(TOPICS))),
+                            kv("safety", rng.pick(&["read-only", "mutating"])),
+                            kv("approval", rng.pick(&["auto", "manual"])),
+                            kv(
+                                "args",
+                                flow_map(&[
+                                    kv("timeout_sec", rng.pick(&[10, 30, 60])),
+                                    kv("retries", rng.range(0, 3)),
+                                ]),
+                            ),
+                            kv("outputs", "[json, receipt]"),
+                        ];
+                        item(b, 6, &rec);
+                    }
+                });
+                let rec = [
+                    kv("description", description),
+                    kv("capabilities", capabilities),
+                ];
+                entry(&mut s, 2, &key, &rec);
             }
         }
         5 => {
             ln!(s, "routes:");
             for k in 0..items {
                 let vm = rng.pick(&hosts);
-                let site = m.site_of(vm);
+                let ip = vm.ssh_host(m.site_of(vm)).unwrap_or("127.0.0.1");
                 let port = vm.services.first().map_or(80, |x| x.port);
-                ln!(s, "  - host: {}-{k}.ronny.works", vm.hostname);
-                ln!(
-                    s,
-                    "    upstream: \"http://{}:{port}\"",
-                    vm.ssh_host(site).unwrap_or("127.0.0.1")
-                );
-                ln!(s, "    tls: {}", rng.chance(80));
-                ln!(s, "    auth: {}", rng.pick(&["forward", "none", "basic"]));
-                ln!(
-                    s,
-                    "    service: {}",
-                    vm.services.first().map_or("none", |x| x.name.as_str())
-                );
-                ln!(
-                    s,
-                    "    status: {}",
-                    rng.pick(&["active", "active", "parked", "deprecated"])
-                );
+                let rec = [
+                    kv("host", format!("{}-{k}.ronny.works", vm.hostname)),
+                    kv("upstream", dq(&format!("http://{ip}:{port}"))),
+                    kv("tls", rng.chance(80)),
+                    kv("auth", rng.pick(&["forward", "none", "basic"])),
+                    kv(
+                        "service",
+                        vm.services.first().map_or("none", |x| x.name.as_str()),
+                    ),
+                    kv(
+                        "status",
+                        rng.pick(&["active", "active", "parked", "deprecated"]),
+                    ),
+                ];
+                item(&mut s, 2, &rec);
             }
         }
         6 => {
             ln!(s, "jobs:");
             for k in 0..items {
                 let vm = rng.pick(&hosts);
-                ln!(s, "  - id: {stem}-job-{k}");
-                ln!(
-                    s,
-                    "    cron: \"{} {} * * {}\"",
+                let (min, hour, dow) = (
                     rng.below(60),
                     rng.below(24),
-                    rng.pick(&["*", "0", "1-5", "6"])
+                    rng.pick(&["*", "0", "1-5", "6"]),
                 );
-                ln!(s, "    target: {}", vm.hostname);
-                ln!(s, "    retention_days: {}", rng.pick(&[7, 14, 30, 90, 365]));
-                ln!(s, "    enabled: {}", rng.chance(85));
-                ln!(
-                    s,
-                    "    last_run: \"2026-{:02}-{:02}T{:02}:{:02}:00Z\"",
-                    rng.range(9, 11),
-                    rng.range(1, 28),
-                    rng.below(24),
-                    rng.below(60)
-                );
-                ln!(
-                    s,
-                    "    status: {}",
-                    rng.pick(&["active", "parked", "failed", "done"])
-                );
+                let rec = [
+                    kv("id", format!("{stem}-job-{k}")),
+                    kv("cron", dq(&format!("{min} {hour} * * {dow}"))),
+                    kv("target", &vm.hostname),
+                    kv("retention_days", rng.pick(&[7, 14, 30, 90, 365])),
+                    kv("enabled", rng.chance(85)),
+                    kv(
+                        "last_run",
+                        format!(
+                            "\"2026-{:02}-{:02}T{:02}:{:02}:00Z\"",
+                            rng.range(9, 11),
+                            rng.range(1, 28),
+                            rng.below(24),
+                            rng.below(60)
+                        ),
+                    ),
+                    kv("status", rng.pick(&["active", "parked", "failed", "done"])),
+                ];
+                item(&mut s, 2, &rec);
             }
         }
         7 => {
@@ -3499,69 +3508,84 @@ rules:
             let start = rng.below(hosts.len());
             for k in 0..items.div_ceil(2).min(hosts.len()) {
                 let vm = hosts[(start + k) % hosts.len()];
-                ln!(s, "  {}:", vm.hostname);
-                ln!(s, "    site: {}", m.site_of(vm).id);
-                ln!(
-                    s,
-                    "    checks: [{}, {}, disk, memory]",
-                    rng.pick(TOPICS),
-                    rng.pick(TOPICS)
-                );
-                ln!(s, "    thresholds:");
-                ln!(s, "      cpu_pct: {}", rng.range(70, 95));
-                ln!(s, "      mem_pct: {}", rng.range(70, 95));
-                ln!(
-                    s,
-                    "      disk_pct: {}  # alert before the vzdump window",
-                    rng.range(75, 90)
-                );
-                ln!(s, "    windows:");
-                ln!(
-                    s,
-                    "      - {{day: {}, start: \"02:00\", end: \"04:00\"}}",
-                    rng.pick(&["sun", "sat", "wed"])
-                );
-                ln!(
-                    s,
-                    "      - {{day: {}, start: \"22:00\", end: \"23:30\"}}",
-                    rng.pick(&["mon", "tue", "thu"])
-                );
-                ln!(
-                    s,
-                    "    owners: [\"@ronny\", {}]",
-                    dq(&format!("agent:{}-agent", rng.pick(DOMAINS)))
-                );
-                ln!(s, "    description: {}", dq(&sentence(rng, &vm.hostname)));
-                ln!(s, "    escalation: null");
+                let window = |day: &str, start: &str, end: &str| {
+                    flow_map(&[kv("day", day), kv("start", dq(start)), kv("end", dq(end))])
+                };
+                let rec = [
+                    kv("site", &m.site_of(vm).id),
+                    kv(
+                        "checks",
+                        format!("[{}, {}, disk, memory]", rng.pick(TOPICS), rng.pick(TOPICS)),
+                    ),
+                    kv(
+                        "thresholds",
+                        sub(|b| {
+                            let pct = [
+                                kv("cpu_pct", rng.range(70, 95)),
+                                kv("mem_pct", rng.range(70, 95)),
+                                kv(
+                                    "disk_pct",
+                                    format!(
+                                        "{}  # alert before the vzdump window",
+                                        rng.range(75, 90)
+                                    ),
+                                ),
+                            ];
+                            fields(b, 6, &pct)
+                        }),
+                    ),
+                    kv(
+                        "windows",
+                        seq(
+                            6,
+                            [
+                                window(rng.pick_str(&["sun", "sat", "wed"]), "02:00", "04:00"),
+                                window(rng.pick_str(&["mon", "tue", "thu"]), "22:00", "23:30"),
+                            ],
+                        ),
+                    ),
+                    kv(
+                        "owners",
+                        flow(&[
+                            dq("@ronny"),
+                            dq(&format!("agent:{}-agent", rng.pick(DOMAINS))),
+                        ]),
+                    ),
+                    kv("description", dq(&sentence(rng, &vm.hostname))),
+                    kv("escalation", "null"),
+                ];
+                entry(&mut s, 2, &vm.hostname, &rec);
             }
         }
         _ => {
-            ln!(s, "canonical: ops/bindings/{name}");
-            ln!(s, "derived_outputs:");
-            ln!(
-                s,
-                "  - ops/bindings/{}.derived.yaml",
+            let derived = format!(
+                "ops/bindings/{}.derived.yaml",
                 name.trim_end_matches(".yaml")
             );
-            ln!(s, "companion_bindings:");
-            for _ in 0..3 {
-                ln!(s, "  - {}", rng.pick(GAP_DOCS));
-            }
-            ln!(s, "required_fields:");
+            let rec = [
+                kv("canonical", format!("ops/bindings/{name}")),
+                kv("derived_outputs", seq(2, [derived])),
+                kv(
+                    "companion_bindings",
+                    seq(2, [(); 3].map(|_| rng.pick(GAP_DOCS))),
+                ),
+                kv("required_fields", ""),
+            ];
+            fields(&mut s, 0, &rec);
             for k in 0..items {
-                ln!(s, "  - name: {}_{k}", rng.pick(TOPICS));
-                ln!(
-                    s,
-                    "    type: {}",
-                    rng.pick(&["string", "integer", "enum", "date", "list"])
-                );
-                ln!(s, "    required: {}", rng.chance(60));
-                ln!(s, "    description: {}", dq(&sentence(rng, stem)));
+                let rec = [
+                    kv("name", format!("{}_{k}", rng.pick(TOPICS))),
+                    kv(
+                        "type",
+                        rng.pick(&["string", "integer", "enum", "date", "list"]),
+                    ),
+                    kv("required", rng.chance(60)),
+                    kv("description", dq(&sentence(rng, stem))),
+                ];
+                item(&mut s, 2, &rec);
             }
-            ln!(
-                s,
-                "generation_command: \"./ops/plugins/{stem}/bin/{stem}-generate --write\""
-            );
+            let command = format!("./ops/plugins/{stem}/bin/{stem}-generate --write");
+            fields(&mut s, 0, &[kv("generation_command", dq(&command))]);
         }
     }
     s
