@@ -426,6 +426,11 @@ fn sub(render: impl FnOnce(&mut String)) -> String {
     b
 }
 
+/// A nested mapping (`key: value` lines at `indent` spaces) as a field value.
+fn mapping(indent: usize, fields: &[Field]) -> String {
+    sub(|b| write_fields(b, indent, false, fields))
+}
+
 /// Raw lines at `indent` spaces as a field value: a block scalar after
 /// `head` (`>` or `|`), or with `head` empty, a nested block (`- x` items).
 fn lines(
@@ -550,6 +555,23 @@ fn header(s: &mut String, title: &str, what: &str, rng: &mut Rng) {
     ln!(s, "# {what}");
     ln!(s, "# Status: authoritative");
     ln!(s, "# Last verified: {}", date(rng, 10, 11));
+    ln!(s);
+}
+
+/// A markdown table row: `| a | b | c |`.
+fn row(s: &mut String, cells: &[&dyn std::fmt::Display]) {
+    for c in cells {
+        let _ = write!(s, "| {c} ");
+    }
+    s.push_str("|\n");
+}
+
+/// An ssh_config block: `Host names`, its `Option value` lines, a blank line.
+fn ssh_block(s: &mut String, names: &str, options: &[(&str, &str)]) {
+    ln!(s, "Host {names}");
+    for (k, v) in options {
+        ln!(s, "    {k} {v}");
+    }
     ln!(s);
 }
 
@@ -1615,7 +1637,7 @@ vms:
             kv("os", vm.os),
             match vm.template {
                 true => kv("resources", "null  # template sizing is set per clone"),
-                false => kv("resources", sub(|b| fields(b, 6, &resources))),
+                false => kv("resources", mapping(6, &resources)),
             },
             opt("storage_tier", tier),
             kv("stacks", flow(&vm.stacks)),
@@ -3620,24 +3642,20 @@ services:
         };
         ln!(s, "  # ─── {} (VM {}) ───", vm.hostname, vm.id);
         for svc in &vm.services {
-            ln!(s, "  {}:", svc.name);
-            ln!(s, "    host: {host}");
-            if let Some(st) = &svc.stack {
-                ln!(s, "    compose: /opt/stacks/{st}/docker-compose.yml");
-            }
-            ln!(s, "    container: {}", svc.name);
-            ln!(s, "    port: {}", svc.port);
-            if let Some(h) = svc.health {
-                ln!(s, "    health: {h}");
-            }
-            if svc.name.starts_with("bazarr") {
-                ln!(s, "    status: parked");
-            }
-            ln!(
-                s,
-                "    notes: {}",
-                dq(&format!("{} on {}", svc.name, vm.hostname))
-            );
+            let compose = svc
+                .stack
+                .as_ref()
+                .map(|st| format!("/opt/stacks/{st}/docker-compose.yml"));
+            let rec = [
+                kv("host", host),
+                opt("compose", compose),
+                kv("container", &svc.name),
+                kv("port", svc.port),
+                opt("health", svc.health),
+                opt("status", svc.name.starts_with("bazarr").then_some("parked")),
+                kv("notes", dq(&format!("{} on {}", svc.name, vm.hostname))),
+            ];
+            entry(&mut s, 2, &svc.name, &rec);
             ln!(s);
         }
         if m.drift() && vm.hostname == "infra-core" {
@@ -3664,29 +3682,31 @@ services:
         let Some(t) = vm.ssh_target.as_deref() else {
             continue;
         };
-        ln!(s, "  {}:", vm.hostname);
-        ln!(
-            s,
-            "    tailscale_ip: {}",
-            vm.ts_ip.as_deref().unwrap_or("null")
-        );
-        ln!(s, "    ssh: {t}");
-        ln!(s, "    os: {}", vm.os);
-        ln!(s, "    vmid: {}", vm.id);
-        ln!(s, "    proxmox_host: {}", m.site_of(vm).hv);
+        let rec = [
+            kv("tailscale_ip", or_null(vm.ts_ip.as_deref())),
+            kv("ssh", t),
+            kv("os", vm.os),
+            kv("vmid", vm.id),
+            kv("proxmox_host", &m.site_of(vm).hv),
+        ];
+        entry(&mut s, 2, &vm.hostname, &rec);
     }
     // Hypervisors of active sites and the NAS are registry hosts too (D59
     // checks coverage both ways).
     for site in m.sites.iter().filter(|x| x.status == "active") {
-        ln!(s, "  {}:", site.hv);
-        ln!(s, "    tailscale_ip: {}", site.hv_ts);
-        ln!(s, "    ssh: {}", site.hv);
-        ln!(s, "    os: proxmox-ve-8");
+        let rec = [
+            kv("tailscale_ip", &site.hv_ts),
+            kv("ssh", &site.hv),
+            kv("os", "proxmox-ve-8"),
+        ];
+        entry(&mut s, 2, &site.hv, &rec);
     }
-    ln!(s, "  nas:");
-    ln!(s, "    tailscale_ip: {}", m.nas_ts);
-    ln!(s, "    ssh: nas");
-    ln!(s, "    os: dsm-7");
+    let nas = [
+        kv("tailscale_ip", &m.nas_ts),
+        kv("ssh", "nas"),
+        kv("os", "dsm-7"),
+    ];
+    entry(&mut s, 2, "nas", &nas);
     (s, drifts)
 }
 
@@ -3705,14 +3725,14 @@ fn naming_policy(m: &Model) -> (String, Vec<Drift>) {
     );
     s.push_str("\nversion: 1\nowner: \"@ronny\"\nhosts:\n");
     let host = |s: &mut String, name: &str, kind: &str, site: &str, status: Option<&str>| {
-        ln!(s, "  - canonical_name: {name}");
-        ln!(s, "    kind: {kind}");
-        ln!(s, "    site: {site}");
-        if let Some(st) = status {
-            ln!(s, "    status: {st}");
-        }
-        ln!(s, "    surfaces:");
-        ln!(s, "      ssh_target: true");
+        let rec = [
+            kv("canonical_name", name),
+            kv("kind", kind),
+            kv("site", site),
+            opt("status", status),
+            kv("surfaces", mapping(6, &[kv("ssh_target", true)])),
+        ];
+        item(s, 2, &rec);
     };
     for site in &m.sites {
         if site.status == "active" {
@@ -3771,10 +3791,13 @@ fn ssot_registry() -> String {
             "2026-11-10",
         ),
     ] {
-        ln!(s, "  - id: {id}");
-        ln!(s, "    path: {path}");
-        ln!(s, "    owner: \"@ronny\"");
-        ln!(s, "    last_reviewed: {reviewed}");
+        let rec = [
+            kv("id", id),
+            kv("path", path),
+            kv("owner", "\"@ronny\""),
+            kv("last_reviewed", reviewed),
+        ];
+        item(&mut s, 2, &rec);
     }
     s
 }
@@ -3795,26 +3818,26 @@ stacks:
     );
     for vm in m.vms.iter().filter(|v| v.active()) {
         for st in &vm.stacks {
-            ln!(s, "  - stack_id: {st}");
-            ln!(s, "    name: {}", title_of(st));
-            ln!(s, "    path: infra/compose/{st}");
-            s.push_str(
-                r#"    compose_files: [docker-compose.yml]
-    deploy_method: ssh-compose
-    status: active
-    owner: "@ronny"
-    repo: workbench
-"#,
-            );
-            ln!(s, "    deploy_target: proxmox:vm-{}", vm.id);
-            if vm.hostname == "docker-host" {
-                s.push_str(
-                    r#"    notes: |
-      Business API, Postgres, Redis, MinIO.
-      Only workload left on docker-host after the VM restructure.
-"#,
-                );
-            }
+            let notes = (vm.hostname == "docker-host").then(|| {
+                let why = [
+                    "Business API, Postgres, Redis, MinIO.",
+                    "Only workload left on docker-host after the VM restructure.",
+                ];
+                lines("|", 6, why)
+            });
+            let rec = [
+                kv("stack_id", st),
+                kv("name", title_of(st)),
+                kv("path", format!("infra/compose/{st}")),
+                kv("compose_files", "[docker-compose.yml]"),
+                kv("deploy_method", "ssh-compose"),
+                kv("status", "active"),
+                kv("owner", "\"@ronny\""),
+                kv("repo", "workbench"),
+                kv("deploy_target", format!("proxmox:vm-{}", vm.id)),
+                opt("notes", notes),
+            ];
+            item(&mut s, 2, &rec);
             ln!(s);
         }
     }
