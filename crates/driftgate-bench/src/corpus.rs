@@ -4088,25 +4088,31 @@ hosts:
         .iter()
         .filter(|v| v.active() && !v.lxc && !v.os.starts_with("haos"))
     {
-        ln!(s, "  - name: {}          # hostname", vm.hostname);
-        ln!(s, "    vmid: {}", vm.id);
-        ln!(s, "    location: {}         # cluster", m.site_of(vm).hv);
-        ln!(
-            s,
-            "    tailscale_ip: {}",
-            vm.ts_ip.as_deref().unwrap_or("null")
+        let stale = rng.chance(10);
+        let containers = seq(
+            6,
+            vm.services.iter().map(|svc| {
+                let tag = format!("{}.{}", rng.range(1, 9), rng.below(20));
+                let image = dq(&format!("ghcr.io/example/{}:{tag}", svc.name));
+                flow_map(&[
+                    kv("name", &svc.name),
+                    kv("image", image),
+                    kv("status", "running"),
+                ])
+            }),
         );
-        ln!(s, "    snapshot_stale: {}", rng.chance(10));
-        ln!(s, "    containers:");
-        for svc in &vm.services {
-            let tag = format!("{}.{}", rng.range(1, 9), rng.below(20));
-            ln!(
-                s,
-                "      - {{name: {}, image: \"ghcr.io/example/{}:{tag}\", status: running}}",
-                svc.name,
-                svc.name
-            );
-        }
+        let rec = [
+            kv("name", format!("{}          # hostname", vm.hostname)),
+            kv("vmid", vm.id),
+            kv(
+                "location",
+                format!("{}         # cluster", m.site_of(vm).hv),
+            ),
+            kv("tailscale_ip", or_null(vm.ts_ip.as_deref())),
+            kv("snapshot_stale", stale),
+            kv("containers", containers),
+        ];
+        item(&mut s, 2, &rec);
     }
     s
 }
@@ -4124,37 +4130,29 @@ fn workbench_ssh(m: &Model) -> String {
             continue;
         }
         ln!(s, "# ─── {} ───", site.label);
-        if site.id == "shop" {
-            ln!(s, "Host pve pve-shop");
+        let names = if site.id == "shop" {
+            "pve pve-shop"
         } else {
-            ln!(s, "Host {}", site.hv);
-        }
-        ln!(
-            s,
-            "    HostName {}",
-            if site.uses_tailscale() {
-                &site.hv_ts
-            } else {
-                &site.hv_lan
-            }
-        );
-        ln!(s, "    User root");
-        ln!(s);
+            &site.hv
+        };
+        let addr = if site.uses_tailscale() {
+            &site.hv_ts
+        } else {
+            &site.hv_lan
+        };
+        ssh_block(&mut s, names, &[("HostName", addr), ("User", "root")]);
         for vm in m.vms.iter().filter(|v| v.site == si && v.has_target()) {
-            ln!(s, "Host {}", vm.hostname);
-            ln!(s, "    HostName {}", vm.ssh_host(site).unwrap_or(""));
-            ln!(s, "    User {}", vm.ssh_user.unwrap_or("ubuntu"));
-            ln!(s);
+            let addr = vm.ssh_host(site).unwrap_or("");
+            let user = vm.ssh_user.unwrap_or("ubuntu");
+            ssh_block(&mut s, &vm.hostname, &[("HostName", addr), ("User", user)]);
         }
         if site.id == "home" {
-            ln!(s, "Host nas");
-            ln!(s, "    HostName {}", m.nas_ts);
-            s.push_str(
-                r#"    User ronadmin
-    Port 22
-
-"#,
-            );
+            let nas = [
+                ("HostName", m.nas_ts.as_str()),
+                ("User", "ronadmin"),
+                ("Port", "22"),
+            ];
+            ssh_block(&mut s, "nas", &nas);
         }
     }
     s.push_str(
@@ -4175,28 +4173,27 @@ fn compose_file(stack: &str, svcs: &[&Svc]) -> String {
         s,
         "# {stack} — deployed by ssh-compose (STACK_REGISTRY.yaml)"
     );
-    ln!(s, "name: {stack}");
-    ln!(s, "services:");
+    fields(&mut s, 0, &[kv("name", stack), kv("services", "")]);
     for svc in svcs {
-        ln!(s, "  {}:", svc.name);
-        ln!(s, "    image: ghcr.io/example/{}:latest", svc.name);
-        ln!(s, "    container_name: {}", svc.name);
-        ln!(s, "    restart: unless-stopped");
-        ln!(s, "    ports:");
-        ln!(s, "      - \"{}:{}\"", svc.port, svc.port);
-        if let Some(h) = svc.health {
-            ln!(s, "    healthcheck:");
-            ln!(
-                s,
-                "      test: [\"CMD\", \"curl\", \"-fsS\", \"http://localhost:{}{h}\"]",
-                svc.port
-            );
-            ln!(s, "      interval: 30s");
-        }
+        let healthcheck = svc.health.map(|h| {
+            let url = format!("http://localhost:{}{h}", svc.port);
+            let check = [
+                kv("test", flow_dq(&["CMD", "curl", "-fsS", &url])),
+                kv("interval", "30s"),
+            ];
+            mapping(6, &check)
+        });
+        let rec = [
+            kv("image", format!("ghcr.io/example/{}:latest", svc.name)),
+            kv("container_name", &svc.name),
+            kv("restart", "unless-stopped"),
+            kv("ports", seq(6, [dq(&format!("{}:{}", svc.port, svc.port))])),
+            opt("healthcheck", healthcheck),
+        ];
+        entry(&mut s, 2, &svc.name, &rec);
     }
     if svcs.is_empty() {
-        ln!(s, "  placeholder:");
-        ln!(s, "    image: busybox");
+        entry(&mut s, 2, "placeholder", &[kv("image", "busybox")]);
     }
     s
 }
@@ -4277,10 +4274,9 @@ fn legacy_ssh(m: &Model) -> String {
 "#,
     );
     for vm in m.vms.iter().filter(|v| v.active() && v.site < 2) {
-        ln!(s, "Host {}", vm.hostname);
-        ln!(s, "    HostName {}", vm.ts_ip.as_deref().unwrap_or(""));
-        ln!(s, "    User {}", vm.ssh_user.unwrap_or("ubuntu"));
-        ln!(s);
+        let addr = vm.ts_ip.as_deref().unwrap_or("");
+        let user = vm.ssh_user.unwrap_or("ubuntu");
+        ssh_block(&mut s, &vm.hostname, &[("HostName", addr), ("User", user)]);
     }
     s.push_str(
         r#"Host *
