@@ -214,15 +214,7 @@ impl Summary {
 "#,
         );
         for d in &self.drifts {
-            ln!(
-                s,
-                "| {} | {} | {} | {} | {} |",
-                d.code,
-                d.repo,
-                d.path,
-                d.subject,
-                d.what
-            );
+            row(&mut s, &[&d.code, &d.repo, &d.path, &d.subject, &d.what]);
         }
         s
     }
@@ -564,6 +556,11 @@ fn row(s: &mut String, cells: &[&dyn std::fmt::Display]) {
         let _ = write!(s, "| {c} ");
     }
     s.push_str("|\n");
+}
+
+/// Inline markdown code: `` `x` ``.
+fn code(x: &str) -> String {
+    format!("`{x}`")
 }
 
 /// An ssh_config block: `Host names`, its `Option value` lines, a blank line.
@@ -3873,14 +3870,8 @@ scope: all-infrastructure
 "#,
     );
     for site in &m.sites {
-        ln!(
-            s,
-            "| {}-{} | `{}` | {} |",
-            site.vmid_lo,
-            site.vmid_hi,
-            site.hv,
-            site.id
-        );
+        let range = format!("{}-{}", site.vmid_lo, site.vmid_hi);
+        row(&mut s, &[&range, &code(&site.hv), &site.id]);
     }
     s.push_str(
         r#"| 9000+ | any | templates |
@@ -3892,14 +3883,10 @@ scope: all-infrastructure
 "#,
     );
     for site in &m.sites {
-        ln!(
-            s,
-            "| {} | {} | {}.1 | `{}` ({}) |",
-            site.id,
-            site.cidr(),
-            site.lan,
-            site.hv,
-            site.label
+        let hv = format!("{} ({})", code(&site.hv), site.label);
+        row(
+            &mut s,
+            &[&site.id, &site.cidr(), &format!("{}.1", site.lan), &hv],
         );
     }
     ln!(s);
@@ -3930,27 +3917,29 @@ scope: all-infrastructure
 |----|----------------|--------|------|-----|-------|
 "#,
         );
-        ln!(
-            s,
-            "| Hypervisor | `{}` | {} | — | 44:a8:42:26:c3:0f | {} |",
-            site.hv,
-            site.hv_lan,
-            site.label
+        let mac = "44:a8:42:26:c3:0f";
+        row(
+            &mut s,
+            &[
+                &"Hypervisor",
+                &code(&site.hv),
+                &site.hv_lan,
+                &"—",
+                &mac,
+                &site.label,
+            ],
         );
         for vm in vms {
-            ln!(
-                s,
-                "| {} | `{}` | {} | {} | {} | {} |",
-                title_of(vm.role),
-                vm.hostname,
-                vm.lan_ip.as_deref().unwrap_or(""),
-                vm.id,
-                vm.mac,
-                if vm.status == Status::Stopped {
-                    "Stopped"
-                } else {
-                    ""
-                }
+            let notes = if vm.status == Status::Stopped {
+                "Stopped"
+            } else {
+                ""
+            };
+            let lan = vm.lan_ip.as_deref().unwrap_or("");
+            let name = code(&vm.hostname);
+            row(
+                &mut s,
+                &[&title_of(vm.role), &name, &lan, &vm.id, &vm.mac, &notes],
             );
         }
         ln!(s);
@@ -3963,15 +3952,9 @@ scope: all-infrastructure
 "#,
     );
     for site in m.sites.iter().filter(|x| x.status == "active") {
-        ln!(
-            s,
-            "| {} | {} | {} | Proxmox VE |",
-            site.hv,
-            site.hv_ts,
-            site.id
-        );
+        row(&mut s, &[&site.hv, &site.hv_ts, &site.id, &"Proxmox VE"]);
     }
-    ln!(s, "| nas | {} | home | Synology DS918+ |", m.nas_ts);
+    row(&mut s, &[&"nas", &m.nas_ts, &"home", &"Synology DS918+"]);
     s.push_str(
         r#"
 ## Change Control
@@ -4043,7 +4026,7 @@ owner: "@ronny"
     );
     for (si, site) in m.sites.iter().enumerate() {
         let n = m.vms.iter().filter(|v| v.site == si && v.active()).count();
-        ln!(s, "| {} | `{}` | {n} | {} |", site.id, site.hv, site.status);
+        row(&mut s, &[&site.id, &code(&site.hv), &n, &site.status]);
     }
     s.push_str(
         r#"
@@ -4244,18 +4227,10 @@ fn legacy_shop(m: &Model) -> (String, Vec<Drift>) {
                 "legacy doc keeps the pre-re-address LAN IP",
             ));
         }
-        ln!(
-            s,
-            "| {} | {} | {} | {} | {} | {}c / {} GB / {} GB |",
-            vm.id,
-            vm.hostname,
-            if vm.active() { "running" } else { "stopped" },
-            lan,
-            vm.ts_ip.as_deref().unwrap_or(""),
-            vm.cpu,
-            vm.mem / 1024,
-            vm.disk
-        );
+        let status = if vm.active() { "running" } else { "stopped" };
+        let ts = vm.ts_ip.as_deref().unwrap_or("");
+        let size = format!("{}c / {} GB / {} GB", vm.cpu, vm.mem / 1024, vm.disk);
+        row(&mut s, &[&vm.id, &vm.hostname, &status, &lan, &ts, &size]);
     }
     ln!(s);
     ln!(
