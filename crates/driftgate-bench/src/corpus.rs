@@ -3118,13 +3118,13 @@ capabilities:
             ),
             kv(
                 "outputs",
-                sub(|b| {
-                    let out = [
+                mapping(
+                    6,
+                    &[
                         kv("format", rng.pick(&["json", "text", "markdown"])),
                         kv("receipt", rng.chance(70)),
-                    ];
-                    fields(b, 6, &out)
-                }),
+                    ],
+                ),
             ),
             kv("updated_at", dq(&date(rng, 1, 11))),
             opt(
@@ -3368,14 +3368,14 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
                     ),
                     kv(
                         "config",
-                        sub(|b| {
-                            let config = [
+                        mapping(
+                            6,
+                            &[
                                 kv("port", 1024 + rng.below(60000)),
                                 kv("replicas", rng.range(1, 3)),
                                 kv("path", format!("/opt/{stem}/{k}")),
-                            ];
-                            fields(b, 6, &config)
-                        }),
+                            ],
+                        ),
                     ),
                     match rng.chance(40) {
                         true => {
@@ -3538,8 +3538,9 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
                     ),
                     kv(
                         "thresholds",
-                        sub(|b| {
-                            let pct = [
+                        mapping(
+                            6,
+                            &[
                                 kv("cpu_pct", rng.range(70, 95)),
                                 kv("mem_pct", rng.range(70, 95)),
                                 kv(
@@ -3549,9 +3550,8 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
                                         rng.range(75, 90)
                                     ),
                                 ),
-                            ];
-                            fields(b, 6, &pct)
-                        }),
+                            ],
+                        ),
                     ),
                     kv(
                         "windows",
