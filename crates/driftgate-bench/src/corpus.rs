@@ -1612,6 +1612,7 @@ vms:
             vm.status.as_str()
         };
         let created = dq(&vm.created) + if approximate { "  # approximate" } else { "" };
+        #[rustfmt::skip]
         let rec = [
             kv("id", vm.id),
             kv("hostname", &vm.hostname),
@@ -1623,10 +1624,7 @@ vms:
             kv("created_at", created),
             opt("activated_at", vm.activated.as_deref().map(dq)),
             opt("decommissioned_at", vm.decommissioned.as_deref().map(dq)),
-            kv(
-                "profile",
-                vm.profile.unwrap_or("null  # pre-spine VM, no profile"),
-            ),
+            kv("profile", vm.profile.unwrap_or("null  # pre-spine VM, no profile")),
             kv("lan_ip", or_null(vm.lan_ip.as_deref())),
             kv("tailscale_ip", or_null(vm.ts_ip.as_deref())),
             kv("ssh_target", or_null(vm.ssh_target.as_deref())),
@@ -1642,10 +1640,7 @@ vms:
             kv("backup_target", or_null(vm.backup_target.as_deref())),
             kv("health_probe_policy", probe_policy),
             kv("decommission_policy", decommission_policy),
-            opt(
-                "site_scope",
-                (!site.primary || site.kind == SiteKind::Home).then_some(&site.id),
-            ),
+            opt("site_scope", (!site.primary || site.kind == SiteKind::Home).then_some(&site.id)),
             kv("description", description),
         ];
         item(&mut s, 2, &rec);
@@ -1756,16 +1751,14 @@ ssh:
             n += 1;
             let kind = if vm.lxc { "lxc" } else { "docker" };
             let what = vm.desc.lines().next().unwrap_or("");
+            #[rustfmt::skip]
             let rec = [
                 kv("id", dq(&vm.hostname)),
                 kv("host", dq(vm.ssh_host(site).unwrap_or("0.0.0.0"))),
                 opt("tailscale_ip", vm.ts_ip.as_deref().map(dq)),
                 kv("user", dq(vm.ssh_user.unwrap_or("ubuntu"))),
                 kv("access_policy", access_policy(site)),
-                kv(
-                    "description",
-                    dq(&format!("{what} (VM {}, {}).", vm.id, site.hv)),
-                ),
+                kv("description", dq(&format!("{what} (VM {}, {}).", vm.id, site.hv))),
                 kv("tags", flow_dq(&[vm.role, &site.id, kind])),
             ];
             item(&mut s, 4, &rec);
@@ -1840,16 +1833,14 @@ ssh:
         }
         if site.id == "home" {
             n += 1;
+            #[rustfmt::skip]
             let rec = [
                 kv("id", "\"nas\""),
                 kv("host", dq(&m.nas_ts)),
                 kv("tailscale_ip", dq(&m.nas_ts)),
                 kv("user", "\"ronadmin\""),
                 kv("access_policy", "tailscale_required"),
-                kv(
-                    "description",
-                    "\"Synology DS918+ (home). NFS exports and vzdump offsite target.\"",
-                ),
+                kv("description", "\"Synology DS918+ (home). NFS exports and vzdump offsite target.\""),
                 kv("tags", flow_dq(&["storage", "backup", "core", "home"])),
             ];
             item(&mut s, 4, &rec);
@@ -1917,19 +1908,14 @@ endpoints:
             let Some(h) = svc.health else { continue };
             let ip = vm.ssh_host(site).unwrap_or("127.0.0.1");
             let parked = svc.name.starts_with("bazarr");
+            #[rustfmt::skip]
             let rec = [
                 kv("id", &svc.name),
                 kv("host", vm.ssh_target.as_deref().unwrap_or(&vm.hostname)),
                 kv("url", dq(&format!("http://{ip}:{}{h}", svc.port))),
                 kv("expect", expect_of(&svc.name)),
-                opt(
-                    "enabled",
-                    parked.then_some("false  # parked on purpose (selective policy)"),
-                ),
-                kv(
-                    "description",
-                    dq(&format!("{} on {}", svc.name, vm.hostname)),
-                ),
+                opt("enabled", parked.then_some("false  # parked on purpose (selective policy)")),
+                kv("description", dq(&format!("{} on {}", svc.name, vm.hostname))),
             ];
             item(&mut s, 2, &rec);
             ln!(s);
@@ -2274,13 +2260,11 @@ updated: "2026-11-13"
                     item(b, 6, &rec);
                 }
             });
+            #[rustfmt::skip]
             let rec = [
                 kv("phase", p),
                 kv("site", &site.id),
-                kv(
-                    "label",
-                    format!("\"{} phase {}\"", site.id, p - site.phase_base + 1),
-                ),
+                kv("label", format!("\"{} phase {}\"", site.id, p - site.phase_base + 1)),
                 kv("hosts", hosts),
             ];
             item(&mut s, 2, &rec);
@@ -2331,20 +2315,15 @@ sites:
             .map(|v| v.hostname.clone())
             .collect();
         let compose = if ct.len() > 3 { seq(6, &ct) } else { flow(&ct) };
+        #[rustfmt::skip]
         let rec = [
             kv("id", &site.id),
             kv("status", site.status),
             kv("lan_cidr", site.cidr()),
             kv("tailscale_anchor", &site.hv),
             kv("proxmox_alias", &site.hv),
-            kv(
-                "vmid_range",
-                format!("\"{}-{}\"", site.vmid_lo, site.vmid_hi),
-            ),
-            kv(
-                "notes",
-                dq(&format!("{} site, hypervisor {}.", site.label, site.hv)),
-            ),
+            kv("vmid_range", format!("\"{}-{}\"", site.vmid_lo, site.vmid_hi)),
+            kv("notes", dq(&format!("{} site, hypervisor {}.", site.label, site.hv))),
             kv("compose_targets", compose),
         ];
         item(&mut s, 2, &rec);
@@ -2527,6 +2506,7 @@ gaps:
             "infra-parity-reconciliation", "home-infra-doc-parity", "cross-site-maintenance-audit",
             "weekly-verify-pack", "agent:infra-agent", "terminal:ops",
         ];
+        #[rustfmt::skip]
         let rec = [
             kv("id", format!("GAP-OP-{}", 100 + i)),
             kv("discovered_by", rng.pick(&by)),
@@ -2540,16 +2520,10 @@ gaps:
                 ),
                 _ => kv("description", dq(&paragraph(rng, host, 4))),
             },
-            kv(
-                "severity",
-                rng.pick(&["critical", "high", "medium", "medium", "low"]),
-            ),
+            kv("severity", rng.pick(&["critical", "high", "medium", "medium", "low"])),
             kv("status", status),
             kv("parent_loop", rng.pick(LOOPS)),
-            opt(
-                "regression_lock_id",
-                rng.chance(35).then(|| format!("D{}", rng.pick(&gates))),
-            ),
+            opt("regression_lock_id", rng.chance(35).then(|| format!("D{}", rng.pick(&gates)))),
             opt(
                 "fixed_in",
                 fixed.then(|| {
@@ -2590,6 +2564,7 @@ gate_count:
     ln!(s, "gates:");
     for g in &m.gates {
         let live = !g.retired;
+        #[rustfmt::skip]
         let rec = [
             kv("id", format!("D{}", g.id)),
             kv("name", &g.name),
@@ -2602,10 +2577,7 @@ gate_count:
             opt("check_script", live.then(|| g.script())),
             opt("fix_hint", live.then(|| dq(&g.fix_hint))),
             opt("inline", (live && g.id % 5 == 0).then_some(false)),
-            opt(
-                "warn_only",
-                (live && (g.warn_only || g.id % 3 == 0)).then_some(g.warn_only),
-            ),
+            opt("warn_only", (live && (g.warn_only || g.id % 3 == 0)).then_some(g.warn_only)),
             opt("retired", (live && g.id % 4 == 0).then_some(false)),
         ];
         item(&mut s, 2, &rec);
@@ -3015,36 +2987,17 @@ fn proposals(m: &Model, rng: &mut Rng) -> String {
         let created = date(rng, 1, 10);
         let status = *rng.pick(&["applied", "applied", "pending", "superseded"]);
         ln!(s, "---");
+        #[rustfmt::skip]
         let rec = [
-            kv(
-                "id",
-                format!(
-                    "CP-2026{}-{:06}__{host}-{i}",
-                    &created[5..7],
-                    rng.below(240000)
-                ),
-            ),
+            kv("id", format!("CP-2026{}-{:06}__{host}-{i}", &created[5..7], rng.below(240000))),
             kv("title", dq(&sentence(rng, host))),
             kv("status", status),
             kv("owner", "\"@ronny\""),
             kv("created_at", dq(&created)),
-            opt(
-                "closed_at",
-                (status != "pending").then(|| dq(&later_date(rng, &created))),
-            ),
-            kv(
-                "gaps",
-                format!(
-                    "[GAP-OP-{}, GAP-OP-{}]",
-                    100 + rng.below(1460),
-                    100 + rng.below(1460)
-                ),
-            ),
+            opt("closed_at", (status != "pending").then(|| dq(&later_date(rng, &created)))),
+            kv("gaps", format!("[GAP-OP-{}, GAP-OP-{}]", 100 + rng.below(1460), 100 + rng.below(1460))),
             kv("changes", seq(2, [rng.pick(GAP_DOCS)])),
-            kv(
-                "description",
-                lines("|", 2, [sentence(rng, host), sentence(rng, host)]),
-            ),
+            kv("description", lines("|", 2, [sentence(rng, host), sentence(rng, host)])),
         ];
         fields(&mut s, 0, &rec);
     }
@@ -3096,26 +3049,18 @@ capabilities:
         let d = domains[i % domains.len()];
         let v = verbs[(i / domains.len()) % verbs.len()];
         let host = rng.pick(&hosts);
+        #[rustfmt::skip]
         let rec = [
             kv("name", format!("{d}.{v}.{i}")),
             kv("domain", d),
             kv("description", dq(&sentence(rng, host))),
             kv("command", dq(&format!("./ops/plugins/{d}/bin/{d}-{v}"))),
             kv("args", flow_dq(&["--target", host, "--json"])),
-            kv(
-                "safety",
-                rng.pick(&["read-only", "read-only", "mutating", "destructive"]),
-            ),
+            kv("safety", rng.pick(&["read-only", "read-only", "mutating", "destructive"])),
             kv("approval", rng.pick(&["auto", "auto", "manual"])),
-            kv(
-                "status",
-                rng.pick(&["active", "active", "active", "deprecated", "draft"]),
-            ),
+            kv("status", rng.pick(&["active", "active", "active", "deprecated", "draft"])),
             kv("timeout_sec", rng.pick(&[10, 30, 60, 120, 300])),
-            kv(
-                "requires",
-                format!("[{}, {}]", rng.pick(&bindings), rng.pick(&bindings)),
-            ),
+            kv("requires", format!("[{}, {}]", rng.pick(&bindings), rng.pick(&bindings))),
             kv(
                 "outputs",
                 mapping(
@@ -3127,10 +3072,7 @@ capabilities:
                 ),
             ),
             kv("updated_at", dq(&date(rng, 1, 11))),
-            opt(
-                "touches",
-                rng.chance(30).then(|| seq(6, [rng.pick(&bindings)])),
-            ),
+            opt("touches", rng.chance(30).then(|| seq(6, [rng.pick(&bindings)]))),
         ];
         item(&mut s, 2, &rec);
     }
@@ -3323,26 +3265,22 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
                 format!("ops/bindings/{stem}*.yaml"),
                 "docs/governance/**/*.md".into(),
             ];
+            #[rustfmt::skip]
             let policy = [
-                kv(
-                    "enforcement_mode",
-                    rng.pick(&["touch_and_fix", "strict", "advisory"]),
-                ),
+                kv("enforcement_mode", rng.pick(&["touch_and_fix", "strict", "advisory"])),
                 kv("changed_file_enforcement", rng.chance(50)),
                 kv("include_globs", seq(4, globs.map(|g| dq(&g)))),
             ];
             entry(&mut s, 0, "policy", &policy);
             s.push_str("\nrules:\n");
             for k in 0..items {
+                #[rustfmt::skip]
                 let rec = [
                     kv("id", format!("{}-{:03}", stem.to_uppercase(), k + 1)),
                     kv("description", dq(&sentence(rng, stem))),
                     kv("severity", rng.pick(&["critical", "high", "medium", "low"])),
                     kv("enabled", rng.chance(85)),
-                    kv(
-                        "applies_to",
-                        format!("[{}, {}]", rng.pick(DOMAINS), rng.pick(DOMAINS)),
-                    ),
+                    kv("applies_to", format!("[{}, {}]", rng.pick(DOMAINS), rng.pick(DOMAINS))),
                     kv(
                         "thresholds",
                         flow_map(&[kv("warn", rng.range(1, 10)), kv("fail", rng.range(10, 40))]),
@@ -3355,6 +3293,7 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
             ln!(s, "items:");
             for k in 0..items {
                 let vm = rng.pick(&hosts);
+                #[rustfmt::skip]
                 let rec = [
                     kv("id", format!("{stem}-{k:04}")),
                     kv("name", dq(&format!("{} {} {}", stem, rng.pick(TOPICS), k))),
@@ -3362,10 +3301,7 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
                     kv("host", &vm.hostname),
                     kv("created_at", dq(&date(rng, 1, 6))),
                     kv("updated_at", date(rng, 6, 11)),
-                    kv(
-                        "tags",
-                        format!("[{}, {}, {}]", stem, rng.pick(TOPICS), m.site_of(vm).id),
-                    ),
+                    kv("tags", format!("[{}, {}, {}]", stem, rng.pick(TOPICS), m.site_of(vm).id)),
                     kv(
                         "config",
                         mapping(
@@ -3392,14 +3328,12 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
             ln!(s, "entries:");
             for k in 0..items {
                 let key = format!("{}-{}-{k}", stem, rng.pick(TOPICS));
+                #[rustfmt::skip]
                 let rec = [
                     kv("owner", "\"@ronny\""),
                     kv("status", rng.pick(OTHER_STATUS)),
                     kv("updated_at", dq(&date(rng, 3, 11))),
-                    kv(
-                        "paths",
-                        seq(6, (0..rng.range(1, 4)).map(|_| rng.pick(GAP_DOCS))),
-                    ),
+                    kv("paths", seq(6, (0..rng.range(1, 4)).map(|_| rng.pick(GAP_DOCS)))),
                     kv("description", dq(&sentence(rng, stem))),
                 ];
                 entry(&mut s, 2, &key, &rec);
@@ -3422,19 +3356,14 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
             fields(&mut s, 0, &rec);
             for k in 0..items {
                 let st = *rng.pick(&["done", "done", "pending", "blocked", "open"]);
+                #[rustfmt::skip]
                 let rec = [
                     kv("id", format!("step-{}", k + 1)),
-                    kv(
-                        "title",
-                        dq(&format!("Step {}: {} {}", k + 1, rng.pick(TOPICS), stem)),
-                    ),
+                    kv("title", dq(&format!("Step {}: {} {}", k + 1, rng.pick(TOPICS), stem))),
                     kv("status", st),
                     opt("closed_at", (st == "done").then(|| dq(&date(rng, 6, 11)))),
                     opt("depends_on", (k > 0).then(|| format!("[step-{k}]"))),
-                    kv(
-                        "description",
-                        lines("|", 6, [(); 2].map(|_| sentence(rng, stem))),
-                    ),
+                    kv("description", lines("|", 6, [(); 2].map(|_| sentence(rng, stem)))),
                 ];
                 item(&mut s, 2, &rec);
             }
@@ -3475,19 +3404,14 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
                 let vm = rng.pick(&hosts);
                 let ip = vm.ssh_host(m.site_of(vm)).unwrap_or("127.0.0.1");
                 let port = vm.services.first().map_or(80, |x| x.port);
+                #[rustfmt::skip]
                 let rec = [
                     kv("host", format!("{}-{k}.ronny.works", vm.hostname)),
                     kv("upstream", dq(&format!("http://{ip}:{port}"))),
                     kv("tls", rng.chance(80)),
                     kv("auth", rng.pick(&["forward", "none", "basic"])),
-                    kv(
-                        "service",
-                        vm.services.first().map_or("none", |x| x.name.as_str()),
-                    ),
-                    kv(
-                        "status",
-                        rng.pick(&["active", "active", "parked", "deprecated"]),
-                    ),
+                    kv("service", vm.services.first().map_or("none", |x| x.name.as_str())),
+                    kv("status", rng.pick(&["active", "active", "parked", "deprecated"])),
                 ];
                 item(&mut s, 2, &rec);
             }
@@ -3530,12 +3454,10 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
                 let window = |day: &str, start: &str, end: &str| {
                     flow_map(&[kv("day", day), kv("start", dq(start)), kv("end", dq(end))])
                 };
+                #[rustfmt::skip]
                 let rec = [
                     kv("site", &m.site_of(vm).id),
-                    kv(
-                        "checks",
-                        format!("[{}, {}, disk, memory]", rng.pick(TOPICS), rng.pick(TOPICS)),
-                    ),
+                    kv("checks", format!("[{}, {}, disk, memory]", rng.pick(TOPICS), rng.pick(TOPICS))),
                     kv(
                         "thresholds",
                         mapping(
@@ -3563,13 +3485,7 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
                             ],
                         ),
                     ),
-                    kv(
-                        "owners",
-                        flow(&[
-                            dq("@ronny"),
-                            dq(&format!("agent:{}-agent", rng.pick(DOMAINS))),
-                        ]),
-                    ),
+                    kv("owners", flow(&[dq("@ronny"), dq(&format!("agent:{}-agent", rng.pick(DOMAINS)))])),
                     kv("description", dq(&sentence(rng, &vm.hostname))),
                     kv("escalation", "null"),
                 ];
@@ -3581,23 +3497,19 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
                 "ops/bindings/{}.derived.yaml",
                 name.trim_end_matches(".yaml")
             );
+            #[rustfmt::skip]
             let rec = [
                 kv("canonical", format!("ops/bindings/{name}")),
                 kv("derived_outputs", seq(2, [derived])),
-                kv(
-                    "companion_bindings",
-                    seq(2, [(); 3].map(|_| rng.pick(GAP_DOCS))),
-                ),
+                kv("companion_bindings", seq(2, [(); 3].map(|_| rng.pick(GAP_DOCS)))),
                 kv("required_fields", ""),
             ];
             fields(&mut s, 0, &rec);
             for k in 0..items {
+                #[rustfmt::skip]
                 let rec = [
                     kv("name", format!("{}_{k}", rng.pick(TOPICS))),
-                    kv(
-                        "type",
-                        rng.pick(&["string", "integer", "enum", "date", "list"]),
-                    ),
+                    kv("type", rng.pick(&["string", "integer", "enum", "date", "list"])),
                     kv("required", rng.chance(60)),
                     kv("description", dq(&sentence(rng, stem))),
                 ];
@@ -4084,13 +3996,11 @@ hosts:
                 ])
             }),
         );
+        #[rustfmt::skip]
         let rec = [
             kv("name", format!("{}          # hostname", vm.hostname)),
             kv("vmid", vm.id),
-            kv(
-                "location",
-                format!("{}         # cluster", m.site_of(vm).hv),
-            ),
+            kv("location", format!("{}         # cluster", m.site_of(vm).hv)),
             kv("tailscale_ip", or_null(vm.ts_ip.as_deref())),
             kv("snapshot_stale", stale),
             kv("containers", containers),
