@@ -1769,26 +1769,13 @@ ssh:
         let planned = site.status == "planned";
         let mut tags = vec!["proxmox", "hypervisor", &site.id];
         tags.extend(planned.then_some("planned"));
+        #[rustfmt::skip]
         let rec = [
             kv("id", dq(&site.hv)),
-            kv(
-                "host",
-                dq(if site.uses_tailscale() {
-                    &site.hv_ts
-                } else {
-                    &site.hv_lan
-                }),
-            ),
+            kv("host", dq(if site.uses_tailscale() { &site.hv_ts } else { &site.hv_lan })),
             opt("tailscale_ip", (!planned).then(|| dq(&site.hv_ts))),
             kv("user", dq(site.hv_user)),
-            kv(
-                "access_policy",
-                if planned {
-                    "lan_only"
-                } else {
-                    access_policy(site)
-                },
-            ),
+            kv("access_policy", if planned { "lan_only" } else { access_policy(site) }),
             kv("description", dq(&format!("Proxmox VE — {}.", site.label))),
             kv("tags", flow_dq(&tags)),
         ];
@@ -2524,13 +2511,10 @@ gaps:
             kv("status", status),
             kv("parent_loop", rng.pick(LOOPS)),
             opt("regression_lock_id", rng.chance(35).then(|| format!("D{}", rng.pick(&gates)))),
-            opt(
-                "fixed_in",
-                fixed.then(|| {
-                    let (mo, d, n) = (rng.range(1, 11), rng.range(1, 28), rng.below(240000));
-                    format!("CP-2026{mo:02}{d:02}-{n:06}__{host}")
-                }),
-            ),
+            opt("fixed_in", fixed.then(|| {
+                let (mo, d, n) = (rng.range(1, 11), rng.range(1, 28), rng.below(240000));
+                format!("CP-2026{mo:02}{d:02}-{n:06}__{host}")
+            })),
             opt("closed_at", fixed.then(|| dq(&later_date(rng, &disc)))),
             opt("notes", rng.chance(30).then(|| dq(&sentence(rng, host)))),
         ];
@@ -3061,16 +3045,10 @@ capabilities:
             kv("status", rng.pick(&["active", "active", "active", "deprecated", "draft"])),
             kv("timeout_sec", rng.pick(&[10, 30, 60, 120, 300])),
             kv("requires", format!("[{}, {}]", rng.pick(&bindings), rng.pick(&bindings))),
-            kv(
-                "outputs",
-                mapping(
-                    6,
-                    &[
-                        kv("format", rng.pick(&["json", "text", "markdown"])),
-                        kv("receipt", rng.chance(70)),
-                    ],
-                ),
-            ),
+            kv("outputs", mapping(6, &[
+                kv("format", rng.pick(&["json", "text", "markdown"])),
+                kv("receipt", rng.chance(70)),
+            ])),
             kv("updated_at", dq(&date(rng, 1, 11))),
             opt("touches", rng.chance(30).then(|| seq(6, [rng.pick(&bindings)]))),
         ];
@@ -3281,10 +3259,7 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
                     kv("severity", rng.pick(&["critical", "high", "medium", "low"])),
                     kv("enabled", rng.chance(85)),
                     kv("applies_to", format!("[{}, {}]", rng.pick(DOMAINS), rng.pick(DOMAINS))),
-                    kv(
-                        "thresholds",
-                        flow_map(&[kv("warn", rng.range(1, 10)), kv("fail", rng.range(10, 40))]),
-                    ),
+                    kv("thresholds", flow_map(&[kv("warn", rng.range(1, 10)), kv("fail", rng.range(10, 40))])),
                 ];
                 item(&mut s, 2, &rec);
             }
@@ -3302,17 +3277,11 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
                     kv("created_at", dq(&date(rng, 1, 6))),
                     kv("updated_at", date(rng, 6, 11)),
                     kv("tags", format!("[{}, {}, {}]", stem, rng.pick(TOPICS), m.site_of(vm).id)),
-                    kv(
-                        "config",
-                        mapping(
-                            6,
-                            &[
-                                kv("port", 1024 + rng.below(60000)),
-                                kv("replicas", rng.range(1, 3)),
-                                kv("path", format!("/opt/{stem}/{k}")),
-                            ],
-                        ),
-                    ),
+                    kv("config", mapping(6, &[
+                        kv("port", 1024 + rng.below(60000)),
+                        kv("replicas", rng.range(1, 3)),
+                        kv("path", format!("/opt/{stem}/{k}")),
+                    ])),
                     match rng.chance(40) {
                         true => {
                             let two = [(); 2].map(|_| sentence(rng, &vm.hostname));
@@ -3341,15 +3310,10 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
         }
         3 => {
             let (topic, mo, d) = (rng.pick(TOPICS), rng.range(1, 11), rng.range(1, 28));
+            let (stem_uc, topic_uc) = (stem.to_uppercase(), topic.to_uppercase());
+            #[rustfmt::skip]
             let rec = [
-                kv(
-                    "loop_id",
-                    format!(
-                        "LOOP-{}-{}-2026{mo:02}{d:02}",
-                        stem.to_uppercase(),
-                        topic.to_uppercase()
-                    ),
-                ),
+                kv("loop_id", format!("LOOP-{stem_uc}-{topic_uc}-2026{mo:02}{d:02}")),
                 kv("objective", dq(&sentence(rng, stem))),
                 kv("steps", ""),
             ];
@@ -3375,17 +3339,15 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
                 let description = dq(&sentence(rng, stem));
                 let capabilities = sub(|b| {
                     for c in 0..4 {
+                        #[rustfmt::skip]
                         let rec = [
                             kv("name", format!("{stem}.{}.{k}.{c}", rng.pick(TOPICS))),
                             kv("safety", rng.pick(&["read-only", "mutating"])),
                             kv("approval", rng.pick(&["auto", "manual"])),
-                            kv(
-                                "args",
-                                flow_map(&[
-                                    kv("timeout_sec", rng.pick(&[10, 30, 60])),
-                                    kv("retries", rng.range(0, 3)),
-                                ]),
-                            ),
+                            kv("args", flow_map(&[
+                                kv("timeout_sec", rng.pick(&[10, 30, 60])),
+                                kv("retries", rng.range(0, 3)),
+                            ])),
                             kv("outputs", "[json, receipt]"),
                         ];
                         item(b, 6, &rec);
@@ -3425,22 +3387,17 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
                     rng.below(24),
                     rng.pick(&["*", "0", "1-5", "6"]),
                 );
+                #[rustfmt::skip]
                 let rec = [
                     kv("id", format!("{stem}-job-{k}")),
                     kv("cron", dq(&format!("{min} {hour} * * {dow}"))),
                     kv("target", &vm.hostname),
                     kv("retention_days", rng.pick(&[7, 14, 30, 90, 365])),
                     kv("enabled", rng.chance(85)),
-                    kv(
-                        "last_run",
-                        format!(
-                            "\"2026-{:02}-{:02}T{:02}:{:02}:00Z\"",
-                            rng.range(9, 11),
-                            rng.range(1, 28),
-                            rng.below(24),
-                            rng.below(60)
-                        ),
-                    ),
+                    kv("last_run", {
+                        let (mo, d, h, mi) = (rng.range(9, 11), rng.range(1, 28), rng.below(24), rng.below(60));
+                        format!("\"2026-{mo:02}-{d:02}T{h:02}:{mi:02}:00Z\"")
+                    }),
                     kv("status", rng.pick(&["active", "parked", "failed", "done"])),
                 ];
                 item(&mut s, 2, &rec);
@@ -3458,23 +3415,11 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
                 let rec = [
                     kv("site", &m.site_of(vm).id),
                     kv("checks", format!("[{}, {}, disk, memory]", rng.pick(TOPICS), rng.pick(TOPICS))),
-                    kv(
-                        "thresholds",
-                        mapping(
-                            6,
-                            &[
-                                kv("cpu_pct", rng.range(70, 95)),
-                                kv("mem_pct", rng.range(70, 95)),
-                                kv(
-                                    "disk_pct",
-                                    format!(
-                                        "{}  # alert before the vzdump window",
-                                        rng.range(75, 90)
-                                    ),
-                                ),
-                            ],
-                        ),
-                    ),
+                    kv("thresholds", mapping(6, &[
+                        kv("cpu_pct", rng.range(70, 95)),
+                        kv("mem_pct", rng.range(70, 95)),
+                        kv("disk_pct", format!("{}  # alert before the vzdump window", rng.range(75, 90))),
+                    ])),
                     kv(
                         "windows",
                         seq(
