@@ -536,17 +536,18 @@ fn paragraph(rng: &mut Rng, about: &str, n: usize) -> String {
 
 /// The opening lines of a spine SSOT binding.
 fn binding_header(s: &mut String, title: &str, what: &str, last_verified: &str) {
-    ln!(s, "# {title} Binding (SSOT)");
-    ln!(s, "# {what}");
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: {last_verified}");
+    header_lines(s, &format!("{title} Binding (SSOT)"), what, last_verified);
+}
+
+fn header_lines(s: &mut String, title: &str, what: &str, last_verified: &str) {
+    ln!(
+        s,
+        "# {title}\n# {what}\n# Status: authoritative\n# Last verified: {last_verified}"
+    );
 }
 
 fn header(s: &mut String, title: &str, what: &str, rng: &mut Rng) {
-    ln!(s, "# {title}");
-    ln!(s, "# {what}");
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: {}", date(rng, 10, 11));
+    header_lines(s, title, what, &date(rng, 10, 11));
     ln!(s);
 }
 
@@ -1964,18 +1965,14 @@ targets:
                 }
             }
         });
-        entry(
-            &mut s,
-            2,
-            &vm.hostname,
-            &[
-                kv("ssh_target", &vm.hostname),
-                kv("connect_timeout_sec", timeout),
-                opt("description", twice.then_some("\"Monitoring plane.\"")),
-                opt("connect_timeout_sec", twice.then_some(15)),
-                kv("stacks", stacks),
-            ],
-        );
+        let rec = [
+            kv("ssh_target", &vm.hostname),
+            kv("connect_timeout_sec", timeout),
+            opt("description", twice.then_some("\"Monitoring plane.\"")),
+            opt("connect_timeout_sec", twice.then_some(15)),
+            kv("stacks", stacks),
+        ];
+        entry(&mut s, 2, &vm.hostname, &rec);
         ln!(s);
     }
     (s, drifts)
