@@ -2948,8 +2948,7 @@ rule: "lan_ip last octet == vmid for sites with 192.168.1.0/24"
 "#,
     );
     // D52 scope: the two real sites (branch sites number their LANs freely).
-    ln!(s, "sites: [shop, home]");
-    ln!(s, "exceptions: []");
+    s.push_str("sites: [shop, home]\nexceptions: []\n");
     s
 }
 
@@ -3854,13 +3853,10 @@ status: authoritative
 owner: "@ronny"
 "#,
     );
-    ln!(s, "last_verified: {}", fresh_date(rng));
-    ln!(s, "scope: {}", title.to_lowercase().replace(' ', "-"));
-    ln!(s, "---");
-    ln!(s);
-    ln!(s, "# {title}");
-    ln!(s);
-    ln!(s, "{}", paragraph(rng, "the spine", 3));
+    let scope = title.to_lowercase().replace(' ', "-");
+    let front = [kv("last_verified", fresh_date(rng)), kv("scope", scope)];
+    fields(&mut s, 0, &front);
+    ln!(s, "---\n\n# {title}\n\n{}", paragraph(rng, "the spine", 3));
     s.push_str(
         r#"
 ## Procedure
