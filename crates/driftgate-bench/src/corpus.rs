@@ -1783,26 +1783,13 @@ ssh:
         item(&mut s, 4, &rec);
         ln!(s);
         if site.id == "shop" {
-            for (id, last, mac, what) in [
-                (
-                    "switch-shop",
-                    2,
-                    "f8:b1:56:73:a0:d0",
-                    "Dell N2024P managed switch — shop rack.",
-                ),
-                (
-                    "idrac-shop",
-                    250,
-                    "44:a8:42:26:c3:11",
-                    "Dell R730XD iDRAC — shop out-of-band management.",
-                ),
-                (
-                    "nvr-shop",
-                    216,
-                    "24:0f:9b:30:f1:e7",
-                    "Hikvision NVR — shop cameras.",
-                ),
-            ] {
+            #[rustfmt::skip]
+            let network = [
+                ("switch-shop", 2, "f8:b1:56:73:a0:d0", "Dell N2024P managed switch — shop rack."),
+                ("idrac-shop", 250, "44:a8:42:26:c3:11", "Dell R730XD iDRAC — shop out-of-band management."),
+                ("nvr-shop", 216, "24:0f:9b:30:f1:e7", "Hikvision NVR — shop cameras."),
+            ];
+            for (id, last, mac, what) in network {
                 n += 1;
                 let rec = [
                     kv("id", dq(id)),
@@ -2339,29 +2326,13 @@ devices:
     );
     let home = m.sites.iter().find(|x| x.id == "home");
     let hv_ts = home.map(|h| h.hv_ts.clone()).unwrap_or_default();
-    for (id, name, ip, ts, role) in [
-        (
-            "udr-home",
-            "UDR7 Gateway",
-            "10.0.0.1",
-            None,
-            "Router, WiFi AP, DHCP server",
-        ),
-        (
-            "proxmox-home",
-            "Beelink SER7 (proxmox-home)",
-            "10.0.0.179",
-            Some(hv_ts.as_str()),
-            "Hypervisor",
-        ),
-        (
-            "nas",
-            "Synology NAS 918+",
-            "10.0.0.150",
-            Some(m.nas_ts.as_str()),
-            "Storage, backups",
-        ),
-    ] {
+    #[rustfmt::skip]
+    let infra = [
+        ("udr-home", "UDR7 Gateway", "10.0.0.1", None, "Router, WiFi AP, DHCP server"),
+        ("proxmox-home", "Beelink SER7 (proxmox-home)", "10.0.0.179", Some(hv_ts.as_str()), "Hypervisor"),
+        ("nas", "Synology NAS 918+", "10.0.0.150", Some(m.nas_ts.as_str()), "Storage, backups"),
+    ];
+    for (id, name, ip, ts, role) in infra {
         let mac = format!(
             "\"70:70:fc:{:02x}:{:02x}:{:02x}\"",
             rng.below(256),
@@ -2726,38 +2697,16 @@ updated_at: "2026-11-13"
 terms:
 "#,
     );
-    for (p, r, why) in [
-        (
-            "INFRASTRUCTURE_AUTHORITY.md",
-            "docs/governance/SERVICE_REGISTRY.yaml",
-            "Superseded by the machine-readable service registry",
-        ),
-        (
-            "ronny-ops",
-            "agentic-spine (archived monorepo: legacy checkout)",
-            "Legacy monorepo name; the spine is the canonical repo",
-        ),
-        (
-            "mint ask",
-            "rg (repo search) or the SSOT docs",
-            "mint ask CLI deprecated; SSOT-first lookups",
-        ),
-        (
-            "agent-bus-v0",
-            "the agents registry",
-            "Replaced by registry-based discovery",
-        ),
-        (
-            "cap-runner-legacy",
-            "./bin/ops cap run",
-            "One capability runner",
-        ),
-        (
-            "tailnet-v1",
-            "the tailscale policy binding",
-            "Old tailnet naming",
-        ),
-    ] {
+    #[rustfmt::skip]
+    let terms = [
+        ("INFRASTRUCTURE_AUTHORITY.md", "docs/governance/SERVICE_REGISTRY.yaml", "Superseded by the machine-readable service registry"),
+        ("ronny-ops", "agentic-spine (archived monorepo: legacy checkout)", "Legacy monorepo name; the spine is the canonical repo"),
+        ("mint ask", "rg (repo search) or the SSOT docs", "mint ask CLI deprecated; SSOT-first lookups"),
+        ("agent-bus-v0", "the agents registry", "Replaced by registry-based discovery"),
+        ("cap-runner-legacy", "./bin/ops cap run", "One capability runner"),
+        ("tailnet-v1", "the tailscale policy binding", "Old tailnet naming"),
+    ];
+    for (p, r, why) in terms {
         let excluded = [
             "ops/bindings/deprecated.terms.yaml",
             "ops/bindings/operational.gaps.yaml",
@@ -3623,24 +3572,14 @@ fn ssot_registry() -> String {
     let mut s = String::from(
         "# SSOT registry: the source of truth for each concern and its last review.\nversion: 1\nssots:\n",
     );
-    for (id, path, reviewed) in [
-        (
-            "vm-lifecycle",
-            "ops/bindings/vm.lifecycle.yaml",
-            "2026-11-14",
-        ),
+    #[rustfmt::skip]
+    let ssots = [
+        ("vm-lifecycle", "ops/bindings/vm.lifecycle.yaml", "2026-11-14"),
         ("ssh-targets", "ops/bindings/ssh.targets.yaml", "2026-11-12"),
-        (
-            "service-registry",
-            "docs/governance/SERVICE_REGISTRY.yaml",
-            "2026-11-18",
-        ),
-        (
-            "device-identity",
-            "docs/governance/DEVICE_IDENTITY_SSOT.md",
-            "2026-11-10",
-        ),
-    ] {
+        ("service-registry", "docs/governance/SERVICE_REGISTRY.yaml", "2026-11-18"),
+        ("device-identity", "docs/governance/DEVICE_IDENTITY_SSOT.md", "2026-11-10"),
+    ];
+    for (id, path, reviewed) in ssots {
         let rec = [
             kv("id", id),
             kv("path", path),
