@@ -24,7 +24,7 @@ use driftgate::check::{CheckOptions, Sources};
 use driftgate::findings::RepoId;
 use driftgate::gates::GateOptions;
 use std::collections::{BTreeMap, HashSet};
-use std::fmt::Write as _;
+use std::fmt::{Display, Write as _};
 use std::path::{Path, PathBuf};
 
 /// Appends one formatted line to a `String` (writing to a String cannot fail).
@@ -331,114 +331,6 @@ fn flow_dq(items: &[&str]) -> String {
     flow(&items.iter().map(|x| dq(x)).collect::<Vec<_>>())
 }
 
-// ───────────────────────────── records ─────────────────────────────
-//
-// The shape of every generated YAML entry is data: a record is a slice of
-// fields (key, rendered value) written by `item` (a `- ` sequence entry) or
-// `fields` (plain `key: value` lines). A field's value is rendered where the
-// slice is built, in slice order, so the random stream is consumed in the
-// order the lines appear.
-
-/// One field of a record: key and rendered value; `None` omits the line. A
-/// value that starts with a newline is a nested block (see [`sub`]) and is
-/// written as `key:` followed by the block; an empty value writes `key:`.
-type Field<'a> = (&'a str, Option<String>);
-
-/// A field that is always written.
-fn kv(key: &str, v: impl std::fmt::Display) -> Field<'_> {
-    (key, Some(v.to_string()))
-}
-
-/// A field written only when `v` is `Some` (build optional values with
-/// `cond.then(|| ..)` so nothing random is drawn for an omitted field).
-fn opt(key: &str, v: Option<impl std::fmt::Display>) -> Field<'_> {
-    (key, v.map(|v| v.to_string()))
-}
-
-/// `v`, or YAML `null` when absent.
-fn or_null(v: Option<&str>) -> &str {
-    v.unwrap_or("null")
-}
-
-fn write_fields(s: &mut String, indent: usize, dash: bool, fields: &[Field]) {
-    let mut first = true;
-    for (key, v) in fields {
-        let Some(v) = v else { continue };
-        s.extend(std::iter::repeat_n(' ', indent));
-        if dash {
-            s.push_str(if first { "- " } else { "  " });
-        }
-        first = false;
-        s.push_str(key);
-        s.push(':');
-        if !v.is_empty() && !v.starts_with('\n') {
-            s.push(' ');
-        }
-        s.push_str(v);
-        s.push('\n');
-    }
-}
-
-/// A sequence entry at `indent` spaces: `- first: ..`, the others aligned under it.
-fn item(s: &mut String, indent: usize, fields: &[Field]) {
-    write_fields(s, indent, true, fields);
-}
-
-/// A mapping entry `key:` at `indent` spaces, its fields nested under it.
-fn entry(s: &mut String, indent: usize, key: &str, fields: &[Field]) {
-    write_fields(s, indent, false, &[kv(key, "")]);
-    write_fields(s, indent + 2, false, fields);
-}
-
-/// A block sequence (`- x` lines at `indent` spaces) as a field value.
-fn seq(indent: usize, items: impl IntoIterator<Item = impl std::fmt::Display>) -> String {
-    lines("", indent, items.into_iter().map(|x| format!("- {x}")))
-}
-
-/// A flow mapping: `{key: value, ..}`.
-fn flow_map(fields: &[Field]) -> String {
-    let kvs: Vec<String> = fields
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
-        .collect();
-    format!("{{{}}}", kvs.join(", "))
-}
-
-/// Plain `key: value` lines at `indent` spaces.
-fn fields(s: &mut String, indent: usize, fields: &[Field]) {
-    write_fields(s, indent, false, fields);
-}
-
-/// A nested block as a field value: whatever `render` writes (with its own
-/// indentation), written under the field's `key:` line.
-fn sub(render: impl FnOnce(&mut String)) -> String {
-    let mut b = String::from("\n");
-    render(&mut b);
-    b.pop();
-    b
-}
-
-/// A nested mapping (`key: value` lines at `indent` spaces) as a field value.
-fn mapping(indent: usize, fields: &[Field]) -> String {
-    sub(|b| write_fields(b, indent, false, fields))
-}
-
-/// Raw lines at `indent` spaces as a field value: a block scalar after
-/// `head` (`>` or `|`), or with `head` empty, a nested block (`- x` items).
-fn lines(
-    head: &str,
-    indent: usize,
-    lines: impl IntoIterator<Item = impl std::fmt::Display>,
-) -> String {
-    let mut b = head.to_string();
-    for l in lines {
-        b.push('\n');
-        b.extend(std::iter::repeat_n(' ', indent));
-        let _ = write!(b, "{l}");
-    }
-    b
-}
-
 /// `2026-MM-DD` between two months (inclusive), day 1..=28.
 fn date(rng: &mut Rng, m_lo: usize, m_hi: usize) -> String {
     format!("2026-{:02}-{:02}", rng.range(m_lo, m_hi), rng.range(1, 28))
@@ -551,8 +443,118 @@ fn header(s: &mut String, title: &str, what: &str, rng: &mut Rng) {
     ln!(s);
 }
 
+// ───────────────────────────── records ─────────────────────────────
+//
+// The shape of every generated entry is data, not emit statements: a record
+// is a slice of fields (key, rendered value) written by `item` (a `- `
+// sequence entry), `entry` (a `key:` mapping entry) or `fields` (plain
+// `key: value` lines); `mapping`, `seq`, `lines` and `flow_map` render
+// nested values. Markdown tables go through `row`, SSH configs through
+// `ssh_block`. A value is rendered where its slice is built, in slice
+// order, so the random stream is consumed in the order the lines appear:
+// generators draw their random choices in file order (inline in the table
+// or just before it).
+
+/// One field of a record: key and rendered value; `None` omits the line. A
+/// value that starts with a newline is a nested block (see [`sub`]) and is
+/// written as `key:` followed by the block; an empty value writes `key:`.
+type Field<'a> = (&'a str, Option<String>);
+
+/// A field that is always written.
+fn kv(key: &str, v: impl Display) -> Field<'_> {
+    (key, Some(v.to_string()))
+}
+
+/// A field written only when `v` is `Some` (build optional values with
+/// `cond.then(|| ..)` so nothing random is drawn for an omitted field).
+fn opt(key: &str, v: Option<impl Display>) -> Field<'_> {
+    (key, v.map(|v| v.to_string()))
+}
+
+/// `v`, or YAML `null` when absent.
+fn or_null(v: Option<&str>) -> &str {
+    v.unwrap_or("null")
+}
+
+/// Writes `fields` at `indent` spaces; with `dash`, the first written one
+/// after `- ` and the others aligned under it.
+fn write_fields(s: &mut String, indent: usize, dash: bool, fields: &[Field]) {
+    let mut first = true;
+    for (key, v) in fields {
+        let Some(v) = v else { continue };
+        s.extend(std::iter::repeat_n(' ', indent));
+        if dash {
+            s.push_str(if first { "- " } else { "  " });
+        }
+        first = false;
+        s.push_str(key);
+        s.push(':');
+        if !v.is_empty() && !v.starts_with('\n') {
+            s.push(' ');
+        }
+        s.push_str(v);
+        s.push('\n');
+    }
+}
+
+/// A sequence entry at `indent` spaces: `- first: ..`, the others aligned under it.
+fn item(s: &mut String, indent: usize, fields: &[Field]) {
+    write_fields(s, indent, true, fields);
+}
+
+/// A mapping entry `key:` at `indent` spaces, its fields nested under it.
+fn entry(s: &mut String, indent: usize, key: &str, fields: &[Field]) {
+    write_fields(s, indent, false, &[kv(key, "")]);
+    write_fields(s, indent + 2, false, fields);
+}
+
+/// A block sequence (`- x` lines at `indent` spaces) as a field value.
+fn seq(indent: usize, items: impl IntoIterator<Item = impl Display>) -> String {
+    lines("", indent, items.into_iter().map(|x| format!("- {x}")))
+}
+
+/// A flow mapping: `{key: value, ..}`.
+fn flow_map(fields: &[Field]) -> String {
+    let kvs: Vec<String> = fields
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
+        .collect();
+    format!("{{{}}}", kvs.join(", "))
+}
+
+/// Plain `key: value` lines at `indent` spaces.
+fn fields(s: &mut String, indent: usize, fields: &[Field]) {
+    write_fields(s, indent, false, fields);
+}
+
+/// A nested block as a field value: whatever `render` writes (with its own
+/// indentation), written under the field's `key:` line.
+fn sub(render: impl FnOnce(&mut String)) -> String {
+    let mut b = String::from("\n");
+    render(&mut b);
+    b.pop();
+    b
+}
+
+/// A nested mapping (`key: value` lines at `indent` spaces) as a field value.
+fn mapping(indent: usize, fields: &[Field]) -> String {
+    sub(|b| write_fields(b, indent, false, fields))
+}
+
+/// Raw lines at `indent` spaces as a field value: a block scalar after
+/// `head` (`>` or `|`), or with `head` empty, a nested block (`- x` items).
+fn lines(head: &str, indent: usize, text: impl IntoIterator<Item = impl Display>) -> String {
+    let mut b = head.to_string();
+    for l in text {
+        b.push('\n');
+        b.extend(std::iter::repeat_n(' ', indent));
+        let _ = write!(b, "{l}");
+    }
+    b
+}
+
 /// A markdown table row: `| a | b | c |`.
-fn row(s: &mut String, cells: &[&dyn std::fmt::Display]) {
+fn row(s: &mut String, cells: &[&dyn Display]) {
     for c in cells {
         let _ = write!(s, "| {c} ");
     }
