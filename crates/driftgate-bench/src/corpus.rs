@@ -24,7 +24,7 @@ use driftgate::check::{CheckOptions, Sources};
 use driftgate::findings::RepoId;
 use driftgate::gates::GateOptions;
 use std::collections::{BTreeMap, HashSet};
-use std::fmt::Write as _;
+use std::fmt::{Display, Write as _};
 use std::path::{Path, PathBuf};
 
 /// Appends one formatted line to a `String` (writing to a String cannot fail).
@@ -214,15 +214,7 @@ impl Summary {
 "#,
         );
         for d in &self.drifts {
-            ln!(
-                s,
-                "| {} | {} | {} | {} | {} |",
-                d.code,
-                d.repo,
-                d.path,
-                d.subject,
-                d.what
-            );
+            row(&mut s, &[&d.code, &d.repo, &d.path, &d.subject, &d.what]);
         }
         s
     }
@@ -334,6 +326,11 @@ fn flow_u32(items: &[u32]) -> String {
     flow(&items.iter().map(u32::to_string).collect::<Vec<_>>())
 }
 
+/// A flow list of double-quoted strings.
+fn flow_dq(items: &[&str]) -> String {
+    flow(&items.iter().map(|x| dq(x)).collect::<Vec<_>>())
+}
+
 /// `2026-MM-DD` between two months (inclusive), day 1..=28.
 fn date(rng: &mut Rng, m_lo: usize, m_hi: usize) -> String {
     format!("2026-{:02}-{:02}", rng.range(m_lo, m_hi), rng.range(1, 28))
@@ -431,17 +428,150 @@ fn paragraph(rng: &mut Rng, about: &str, n: usize) -> String {
 
 /// The opening lines of a spine SSOT binding.
 fn binding_header(s: &mut String, title: &str, what: &str, last_verified: &str) {
-    ln!(s, "# {title} Binding (SSOT)");
-    ln!(s, "# {what}");
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: {last_verified}");
+    header_lines(s, &format!("{title} Binding (SSOT)"), what, last_verified);
+}
+
+fn header_lines(s: &mut String, title: &str, what: &str, last_verified: &str) {
+    ln!(
+        s,
+        "# {title}\n# {what}\n# Status: authoritative\n# Last verified: {last_verified}"
+    );
 }
 
 fn header(s: &mut String, title: &str, what: &str, rng: &mut Rng) {
-    ln!(s, "# {title}");
-    ln!(s, "# {what}");
-    ln!(s, "# Status: authoritative");
-    ln!(s, "# Last verified: {}", date(rng, 10, 11));
+    header_lines(s, title, what, &date(rng, 10, 11));
+    ln!(s);
+}
+
+// ───────────────────────────── records ─────────────────────────────
+//
+// The shape of every generated entry is data, not emit statements: a record
+// is a slice of fields (key, rendered value) written by `item` (a `- `
+// sequence entry), `entry` (a `key:` mapping entry) or `fields` (plain
+// `key: value` lines); `mapping`, `seq`, `lines` and `flow_map` render
+// nested values. Markdown tables go through `row`, SSH configs through
+// `ssh_block`. A value is rendered where its slice is built, in slice
+// order, so the random stream is consumed in the order the lines appear:
+// generators draw their random choices in file order (inline in the table
+// or just before it).
+
+/// One field of a record: key and rendered value; `None` omits the line. A
+/// value that starts with a newline is a nested block (see [`sub`]) and is
+/// written as `key:` followed by the block; an empty value writes `key:`.
+type Field<'a> = (&'a str, Option<String>);
+
+/// A field that is always written.
+fn kv(key: &str, v: impl Display) -> Field<'_> {
+    (key, Some(v.to_string()))
+}
+
+/// A field written only when `v` is `Some` (build optional values with
+/// `cond.then(|| ..)` so nothing random is drawn for an omitted field).
+fn opt(key: &str, v: Option<impl Display>) -> Field<'_> {
+    (key, v.map(|v| v.to_string()))
+}
+
+/// `v`, or YAML `null` when absent.
+fn or_null(v: Option<&str>) -> &str {
+    v.unwrap_or("null")
+}
+
+/// Writes `fields` at `indent` spaces; with `dash`, the first written one
+/// after `- ` and the others aligned under it.
+fn write_fields(s: &mut String, indent: usize, dash: bool, fields: &[Field]) {
+    let mut first = true;
+    for (key, v) in fields {
+        let Some(v) = v else { continue };
+        s.extend(std::iter::repeat_n(' ', indent));
+        if dash {
+            s.push_str(if first { "- " } else { "  " });
+        }
+        first = false;
+        s.push_str(key);
+        s.push(':');
+        if !v.is_empty() && !v.starts_with('\n') {
+            s.push(' ');
+        }
+        s.push_str(v);
+        s.push('\n');
+    }
+}
+
+/// A sequence entry at `indent` spaces: `- first: ..`, the others aligned under it.
+fn item(s: &mut String, indent: usize, fields: &[Field]) {
+    write_fields(s, indent, true, fields);
+}
+
+/// A mapping entry `key:` at `indent` spaces, its fields nested under it.
+fn entry(s: &mut String, indent: usize, key: &str, fields: &[Field]) {
+    write_fields(s, indent, false, &[kv(key, "")]);
+    write_fields(s, indent + 2, false, fields);
+}
+
+/// A block sequence (`- x` lines at `indent` spaces) as a field value.
+fn seq(indent: usize, items: impl IntoIterator<Item = impl Display>) -> String {
+    lines("", indent, items.into_iter().map(|x| format!("- {x}")))
+}
+
+/// A flow mapping: `{key: value, ..}`.
+fn flow_map(fields: &[Field]) -> String {
+    let kvs: Vec<String> = fields
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
+        .collect();
+    format!("{{{}}}", kvs.join(", "))
+}
+
+/// Plain `key: value` lines at `indent` spaces.
+fn fields(s: &mut String, indent: usize, fields: &[Field]) {
+    write_fields(s, indent, false, fields);
+}
+
+/// A nested block as a field value: whatever `render` writes (with its own
+/// indentation), written under the field's `key:` line.
+fn sub(render: impl FnOnce(&mut String)) -> String {
+    let mut b = String::from("\n");
+    render(&mut b);
+    b.pop();
+    b
+}
+
+/// A nested mapping (`key: value` lines at `indent` spaces) as a field value.
+fn mapping(indent: usize, fields: &[Field]) -> String {
+    sub(|b| write_fields(b, indent, false, fields))
+}
+
+/// Raw lines at `indent` spaces as a field value: a block scalar after
+/// `head` (`>` or `|`), or with `head` empty, a nested block (`- x` items).
+fn lines(head: &str, indent: usize, text: impl IntoIterator<Item = impl Display>) -> String {
+    let mut b = head.to_string();
+    for l in text {
+        b.push('\n');
+        b.extend(std::iter::repeat_n(' ', indent));
+        let _ = write!(b, "{l}");
+    }
+    b
+}
+
+/// A markdown table row: `| a | b | c |`.
+fn row(s: &mut String, cells: &[&dyn Display]) {
+    for c in cells {
+        let _ = write!(s, "| {c} ");
+    }
+    s.push_str("|\n");
+}
+
+/// Inline markdown code: `` `x` ``.
+fn code(x: &str) -> String {
+    format!("`{x}`")
+}
+
+/// An ssh_config block: `Host names`, its `Option value` lines, a blank line.
+fn ssh_block(s: &mut String, names: &str, options: &[(&str, &str)]) {
+    ln!(s, "Host {names}");
+    for (k, v) in options {
+        ln!(s, "    {k} {v}");
+    }
     ln!(s);
 }
 
@@ -1462,25 +1592,11 @@ vms:
         let site = m.site_of(vm);
         if vm.site != last_site {
             last_site = vm.site;
-            ln!(
-                s,
-                "# ─────────────────────────────────────────────────────────────"
-            );
-            ln!(s, "# {} site ({})", site.label, site.hv);
-            ln!(
-                s,
-                "# ─────────────────────────────────────────────────────────────"
-            );
-            ln!(s);
+            let rule = "# ─────────────────────────────────────────────────────────────";
+            ln!(s, "{rule}\n# {} site ({})\n{rule}\n", site.label, site.hv);
         }
         let drift_status = m.drift() && vm.hostname == "mint-apps";
-        ln!(s, "  - id: {}", vm.id);
-        ln!(s, "    hostname: {}", vm.hostname);
-        ln!(s, "    proxmox_host: {}", site.hv);
-        ln!(s, "    role: {}", vm.role);
-        ln!(s, "    owner: \"@ronny\"");
         if drift_status {
-            ln!(s, "    status: retired");
             drifts.push(Drift::new(
                 "schema/vm.lifecycle",
                 RepoId::Spine,
@@ -1488,86 +1604,75 @@ vms:
                 vm.subject(&m.sites),
                 "status `retired` is not a VM lifecycle status",
             ));
-        } else {
-            ln!(s, "    status: {}", vm.status.as_str());
         }
-        if vm.lxc {
-            ln!(s, "    vm_type: lxc");
-        }
-        if rng.chance(30) {
-            ln!(s, "    created_at: \"{}\"  # approximate", vm.created);
-        } else {
-            ln!(s, "    created_at: \"{}\"", vm.created);
-        }
-        if let Some(a) = &vm.activated {
-            ln!(s, "    activated_at: \"{a}\"");
-        }
-        if let Some(d) = &vm.decommissioned {
-            ln!(s, "    decommissioned_at: \"{d}\"");
-        }
-        match vm.profile {
-            Some(p) => ln!(s, "    profile: {p}"),
-            None => ln!(s, "    profile: null  # pre-spine VM, no profile"),
-        }
-        let ip = |v: &Option<String>| v.clone().unwrap_or_else(|| "null".into());
-        ln!(s, "    lan_ip: {}", ip(&vm.lan_ip));
-        ln!(s, "    tailscale_ip: {}", ip(&vm.ts_ip));
-        ln!(s, "    ssh_target: {}", ip(&vm.ssh_target));
-        ln!(s, "    ssh_user: {}", vm.ssh_user.unwrap_or("null"));
-        ln!(s, "    os: {}", vm.os);
-        if vm.template {
-            ln!(s, "    resources: null  # template sizing is set per clone");
-        } else {
-            ln!(s, "    resources:");
-            ln!(s, "      cpu_cores: {}", vm.cpu);
-            if vm.mem >= 32768 {
-                ln!(s, "      memory_mb: {}  # {}GB", vm.mem, vm.mem / 1024);
-            } else {
-                ln!(s, "      memory_mb: {}", vm.mem);
-            }
-            ln!(s, "      boot_disk_gb: {}", vm.disk);
-            ln!(
-                s,
-                "    storage_tier: {}",
-                rng.pick(&["boot-only", "data-vms", "tank-docker"])
-            );
-        }
-        ln!(s, "    stacks: {}", flow(&vm.stacks));
-        let names: Vec<String> = vm.services.iter().map(|x| x.name.clone()).collect();
-        ln!(s, "    services: {}", flow(&names));
-        ln!(
-            s,
-            "    backup_target: {}",
-            vm.backup_target.as_deref().unwrap_or("null")
-        );
-        let hp = match vm.status {
+        // The random choices, drawn in the order the file was first written.
+        let approximate = rng.chance(30);
+        let tier = (!vm.template).then(|| *rng.pick(&["boot-only", "data-vms", "tank-docker"]));
+        let probe_policy = match vm.status {
             Status::Active if vm.services.len() > 4 && rng.chance(30) => "selective",
             Status::Active => "full",
             _ => "none",
         };
-        ln!(s, "    health_probe_policy: {hp}");
-        let dp = match vm.status {
+        let decommission_policy = match vm.status {
             Status::Decommissioned => "requires_final_backup",
             Status::Template => "allow_immediate_destroy",
             _ if vm.lxc => "allow_immediate_destroy",
             _ => *rng.pick(&["requires_migration_first", "requires_final_backup"]),
         };
-        ln!(s, "    decommission_policy: {dp}");
-        if !site.primary || site.kind == SiteKind::Home {
-            ln!(s, "    site_scope: {}", site.id);
-        }
-        if vm.desc.contains('\n') {
-            ln!(s, "    description: |");
-            for l in vm.desc.lines() {
-                ln!(s, "      {l}");
-            }
+        let description = if vm.desc.contains('\n') {
+            lines("|", 6, vm.desc.lines())
         } else if rng.chance(25) {
-            ln!(s, "    description: >");
-            ln!(s, "      {}", vm.desc);
-            ln!(s, "      {}", sentence(rng, &vm.hostname));
+            lines(">", 6, [vm.desc.to_string(), sentence(rng, &vm.hostname)])
         } else {
-            ln!(s, "    description: {}", dq(vm.desc));
-        }
+            dq(vm.desc)
+        };
+        let names: Vec<String> = vm.services.iter().map(|x| x.name.clone()).collect();
+        let resources = [
+            kv("cpu_cores", vm.cpu),
+            match vm.mem {
+                32768.. => kv("memory_mb", format!("{}  # {}GB", vm.mem, vm.mem / 1024)),
+                _ => kv("memory_mb", vm.mem),
+            },
+            kv("boot_disk_gb", vm.disk),
+        ];
+        let status = if drift_status {
+            "retired"
+        } else {
+            vm.status.as_str()
+        };
+        let created = dq(&vm.created) + if approximate { "  # approximate" } else { "" };
+        #[rustfmt::skip]
+        let rec = [
+            kv("id", vm.id),
+            kv("hostname", &vm.hostname),
+            kv("proxmox_host", &site.hv),
+            kv("role", vm.role),
+            kv("owner", "\"@ronny\""),
+            kv("status", status),
+            opt("vm_type", vm.lxc.then_some("lxc")),
+            kv("created_at", created),
+            opt("activated_at", vm.activated.as_deref().map(dq)),
+            opt("decommissioned_at", vm.decommissioned.as_deref().map(dq)),
+            kv("profile", vm.profile.unwrap_or("null  # pre-spine VM, no profile")),
+            kv("lan_ip", or_null(vm.lan_ip.as_deref())),
+            kv("tailscale_ip", or_null(vm.ts_ip.as_deref())),
+            kv("ssh_target", or_null(vm.ssh_target.as_deref())),
+            kv("ssh_user", or_null(vm.ssh_user)),
+            kv("os", vm.os),
+            match vm.template {
+                true => kv("resources", "null  # template sizing is set per clone"),
+                false => kv("resources", mapping(6, &resources)),
+            },
+            opt("storage_tier", tier),
+            kv("stacks", flow(&vm.stacks)),
+            kv("services", flow(&names)),
+            kv("backup_target", or_null(vm.backup_target.as_deref())),
+            kv("health_probe_policy", probe_policy),
+            kv("decommission_policy", decommission_policy),
+            opt("site_scope", (!site.primary || site.kind == SiteKind::Home).then_some(&site.id)),
+            kv("description", description),
+        ];
+        item(&mut s, 2, &rec);
         ln!(s);
     }
     (s, drifts)
@@ -1586,19 +1691,14 @@ active_vms:
 "#,
     );
     for vm in m.vms.iter().filter(|v| v.active()) {
-        ln!(s, "  - id: {}", vm.id);
-        ln!(s, "    hostname: {}", vm.hostname);
-        ln!(s, "    proxmox_host: {}", m.site_of(vm).hv);
-        ln!(
-            s,
-            "    ssh_target: {}",
-            vm.ssh_target.as_deref().unwrap_or("null")
-        );
-        ln!(
-            s,
-            "    backup_target: {}",
-            vm.backup_target.as_deref().unwrap_or("null")
-        );
+        let rec = [
+            kv("id", vm.id),
+            kv("hostname", &vm.hostname),
+            kv("proxmox_host", &m.site_of(vm).hv),
+            kv("ssh_target", or_null(vm.ssh_target.as_deref())),
+            kv("backup_target", or_null(vm.backup_target.as_deref())),
+        ];
+        item(&mut s, 2, &rec);
     }
     s
 }
@@ -1675,143 +1775,91 @@ ssh:
 "#,
     );
     for (si, site) in m.sites.iter().enumerate() {
-        ln!(s, "    # ─── {} ───", site.label);
-        ln!(s);
+        ln!(s, "    # ─── {} ───\n", site.label);
         for vm in m.vms.iter().filter(|v| v.site == si && v.has_target()) {
             n += 1;
-            let tags: Vec<String> = [
-                vm.role,
-                site.id.as_str(),
-                if vm.lxc { "lxc" } else { "docker" },
-            ]
-            .iter()
-            .map(|t| dq(t))
-            .collect();
-            ln!(s, "    - id: {}", dq(&vm.hostname));
-            ln!(
-                s,
-                "      host: {}",
-                dq(vm.ssh_host(site).unwrap_or("0.0.0.0"))
-            );
-            if let Some(ts) = &vm.ts_ip {
-                ln!(s, "      tailscale_ip: {}", dq(ts));
-            }
-            ln!(s, "      user: {}", dq(vm.ssh_user.unwrap_or("ubuntu")));
-            ln!(
-                s,
-                "      access_policy: {}",
-                if site.uses_tailscale() {
-                    "tailscale_required"
-                } else {
-                    "lan_first"
-                }
-            );
-            ln!(
-                s,
-                "      description: {}",
-                dq(&format!(
-                    "{} (VM {}, {}).",
-                    vm.desc.lines().next().unwrap_or(""),
-                    vm.id,
-                    site.hv
-                ))
-            );
-            ln!(s, "      tags: {}", flow(&tags));
+            let kind = if vm.lxc { "lxc" } else { "docker" };
+            let what = vm.desc.lines().next().unwrap_or("");
+            #[rustfmt::skip]
+            let rec = [
+                kv("id", dq(&vm.hostname)),
+                kv("host", dq(vm.ssh_host(site).unwrap_or("0.0.0.0"))),
+                opt("tailscale_ip", vm.ts_ip.as_deref().map(dq)),
+                kv("user", dq(vm.ssh_user.unwrap_or("ubuntu"))),
+                kv("access_policy", access_policy(site)),
+                kv("description", dq(&format!("{what} (VM {}, {}).", vm.id, site.hv))),
+                kv("tags", flow_dq(&[vm.role, &site.id, kind])),
+            ];
+            item(&mut s, 4, &rec);
             ln!(s);
         }
         // The hypervisor.
         n += 1;
         let planned = site.status == "planned";
-        ln!(s, "    - id: {}", dq(&site.hv));
-        ln!(
-            s,
-            "      host: {}",
-            dq(if site.uses_tailscale() {
-                &site.hv_ts
-            } else {
-                &site.hv_lan
-            })
-        );
-        if !planned {
-            ln!(s, "      tailscale_ip: {}", dq(&site.hv_ts));
-        }
-        ln!(s, "      user: {}", dq(site.hv_user));
-        ln!(
-            s,
-            "      access_policy: {}",
-            if planned {
-                "lan_only"
-            } else if site.uses_tailscale() {
-                "tailscale_required"
-            } else {
-                "lan_first"
-            }
-        );
-        ln!(
-            s,
-            "      description: {}",
-            dq(&format!("Proxmox VE — {}.", site.label))
-        );
-        ln!(
-            s,
-            "      tags: [\"proxmox\", \"hypervisor\", {}{}]",
-            dq(&site.id),
-            if planned { ", \"planned\"" } else { "" }
-        );
+        let mut tags = vec!["proxmox", "hypervisor", &site.id];
+        tags.extend(planned.then_some("planned"));
+        #[rustfmt::skip]
+        let rec = [
+            kv("id", dq(&site.hv)),
+            kv("host", dq(if site.uses_tailscale() { &site.hv_ts } else { &site.hv_lan })),
+            opt("tailscale_ip", (!planned).then(|| dq(&site.hv_ts))),
+            kv("user", dq(site.hv_user)),
+            kv("access_policy", if planned { "lan_only" } else { access_policy(site) }),
+            kv("description", dq(&format!("Proxmox VE — {}.", site.label))),
+            kv("tags", flow_dq(&tags)),
+        ];
+        item(&mut s, 4, &rec);
         ln!(s);
         if site.id == "shop" {
-            for (id, last, mac, what) in [
-                (
-                    "switch-shop",
-                    2,
-                    "f8:b1:56:73:a0:d0",
-                    "Dell N2024P managed switch — shop rack.",
-                ),
-                (
-                    "idrac-shop",
-                    250,
-                    "44:a8:42:26:c3:11",
-                    "Dell R730XD iDRAC — shop out-of-band management.",
-                ),
-                (
-                    "nvr-shop",
-                    216,
-                    "24:0f:9b:30:f1:e7",
-                    "Hikvision NVR — shop cameras.",
-                ),
-            ] {
+            #[rustfmt::skip]
+            let network = [
+                ("switch-shop", 2, "f8:b1:56:73:a0:d0", "Dell N2024P managed switch — shop rack."),
+                ("idrac-shop", 250, "44:a8:42:26:c3:11", "Dell R730XD iDRAC — shop out-of-band management."),
+                ("nvr-shop", 216, "24:0f:9b:30:f1:e7", "Hikvision NVR — shop cameras."),
+            ];
+            for (id, last, mac, what) in network {
                 n += 1;
-                ln!(s, "    - id: {}", dq(id));
-                ln!(s, "      host: \"{}.{last}\"", site.lan);
-                ln!(s, "      mac: {}", dq(mac));
-                s.push_str(
-                    r#"      user: "admin"
-      access_method: lan_only
-      access_policy: lan_only
-      probe_via: pve
-"#,
-                );
-                ln!(s, "      description: {}", dq(what));
-                ln!(s, "      tags: [\"network\", \"shop\", \"lan-only\"]");
+                let rec = [
+                    kv("id", dq(id)),
+                    kv("host", dq(&format!("{}.{last}", site.lan))),
+                    kv("mac", dq(mac)),
+                    kv("user", "\"admin\""),
+                    kv("access_method", "lan_only"),
+                    kv("access_policy", "lan_only"),
+                    kv("probe_via", "pve"),
+                    kv("description", dq(what)),
+                    kv("tags", flow_dq(&["network", "shop", "lan-only"])),
+                ];
+                item(&mut s, 4, &rec);
                 ln!(s);
             }
         }
         if site.id == "home" {
             n += 1;
-            ln!(s, "    - id: \"nas\"");
-            ln!(s, "      host: {}", dq(&m.nas_ts));
-            ln!(s, "      tailscale_ip: {}", dq(&m.nas_ts));
-            s.push_str(
-                r#"      user: "ronadmin"
-      access_policy: tailscale_required
-      description: "Synology DS918+ (home). NFS exports and vzdump offsite target."
-      tags: ["storage", "backup", "core", "home"]
-
-"#,
-            );
+            #[rustfmt::skip]
+            let rec = [
+                kv("id", "\"nas\""),
+                kv("host", dq(&m.nas_ts)),
+                kv("tailscale_ip", dq(&m.nas_ts)),
+                kv("user", "\"ronadmin\""),
+                kv("access_policy", "tailscale_required"),
+                kv("description", "\"Synology DS918+ (home). NFS exports and vzdump offsite target.\""),
+                kv("tags", flow_dq(&["storage", "backup", "core", "home"])),
+            ];
+            item(&mut s, 4, &rec);
+            ln!(s);
         }
     }
     (s, n)
+}
+
+/// `access_policy` of an SSH target at `site`: Tailscale at home, LAN first elsewhere.
+fn access_policy(site: &Site) -> &'static str {
+    if site.uses_tailscale() {
+        "tailscale_required"
+    } else {
+        "lan_first"
+    }
 }
 
 fn expect_of(name: &str) -> &'static str {
@@ -1862,25 +1910,17 @@ endpoints:
         for svc in &vm.services {
             let Some(h) = svc.health else { continue };
             let ip = vm.ssh_host(site).unwrap_or("127.0.0.1");
-            ln!(s, "  - id: {}", svc.name);
-            ln!(
-                s,
-                "    host: {}",
-                vm.ssh_target.as_deref().unwrap_or(&vm.hostname)
-            );
-            ln!(s, "    url: \"http://{ip}:{}{h}\"", svc.port);
-            ln!(s, "    expect: {}", expect_of(&svc.name));
-            if svc.name.starts_with("bazarr") {
-                ln!(
-                    s,
-                    "    enabled: false  # parked on purpose (selective policy)"
-                );
-            }
-            ln!(
-                s,
-                "    description: {}",
-                dq(&format!("{} on {}", svc.name, vm.hostname))
-            );
+            let parked = svc.name.starts_with("bazarr");
+            #[rustfmt::skip]
+            let rec = [
+                kv("id", &svc.name),
+                kv("host", vm.ssh_target.as_deref().unwrap_or(&vm.hostname)),
+                kv("url", dq(&format!("http://{ip}:{}{h}", svc.port))),
+                kv("expect", expect_of(&svc.name)),
+                opt("enabled", parked.then_some("false  # parked on purpose (selective policy)")),
+                kv("description", dq(&format!("{} on {}", svc.name, vm.hostname))),
+            ];
+            item(&mut s, 2, &rec);
             ln!(s);
         }
     }
@@ -1905,17 +1945,13 @@ targets:
 "#,
     );
     for vm in m.vms.iter().filter(|v| v.active() && !v.stacks.is_empty()) {
-        ln!(s, "  {}:", vm.hostname);
-        ln!(s, "    ssh_target: {}", vm.hostname);
-        let t = if m.site_of(vm).uses_tailscale() {
+        let timeout = if m.site_of(vm).uses_tailscale() {
             20
         } else {
             5
         };
-        ln!(s, "    connect_timeout_sec: {t}");
-        if m.drift() && vm.hostname == "observability" {
-            ln!(s, "    description: \"Monitoring plane.\"");
-            ln!(s, "    connect_timeout_sec: 15");
+        let twice = m.drift() && vm.hostname == "observability";
+        if twice {
             drifts.push(Drift::new(
                 "parse/duplicate-key",
                 RepoId::Spine,
@@ -1924,21 +1960,34 @@ targets:
                 "`connect_timeout_sec` given twice",
             ));
         }
-        ln!(s, "    stacks:");
-        for (k, st) in vm.stacks.iter().enumerate() {
-            let path = match vm.hostname.as_str() {
-                "docker-host" => format!("~/stacks/{st}"),
-                "automation-stack" => format!("/home/automation/stacks/{st}"),
-                _ => format!("/opt/stacks/{st}"),
-            };
-            if k == 0 && vm.hostname == "docker-host" {
-                ln!(s, "      - name: {st}");
-                ln!(s, "        path: {path}");
-                ln!(s, "        authoritative_runtime: true");
-            } else {
-                ln!(s, "      - {{name: {st}, path: {path}}}");
+        let stacks = sub(|b| {
+            for (k, st) in vm.stacks.iter().enumerate() {
+                let path = match vm.hostname.as_str() {
+                    "docker-host" => format!("~/stacks/{st}"),
+                    "automation-stack" => format!("/home/automation/stacks/{st}"),
+                    _ => format!("/opt/stacks/{st}"),
+                };
+                let runtime = k == 0 && vm.hostname == "docker-host";
+                let stack = [
+                    kv("name", st),
+                    kv("path", path),
+                    opt("authoritative_runtime", runtime.then_some(true)),
+                ];
+                if runtime {
+                    item(b, 6, &stack);
+                } else {
+                    ln!(b, "      - {}", flow_map(&stack));
+                }
             }
-        }
+        });
+        let rec = [
+            kv("ssh_target", &vm.hostname),
+            kv("connect_timeout_sec", timeout),
+            opt("description", twice.then_some("\"Monitoring plane.\"")),
+            opt("connect_timeout_sec", twice.then_some(15)),
+            kv("stacks", stacks),
+        ];
+        entry(&mut s, 2, &vm.hostname, &rec);
         ln!(s);
     }
     (s, drifts)
@@ -1976,31 +2025,37 @@ runtime_units:
 "#,
     );
     for site in m.sites.iter().filter(|x| x.status == "active") {
-        ln!(s, "  - unit_id: {}-hypervisor", site.hv);
-        ln!(s, "    kind: machine");
-        ln!(s, "    hostname: {}", site.hv);
-        ln!(s, "    site: {}", site.id);
-        ln!(s, "  - unit_id: {}-guests", site.id);
-        ln!(s, "    kind: vm");
-        ln!(s, "    hostname: {}", site.hv);
-        ln!(s, "    site: {}", site.id);
+        let units = [
+            (format!("{}-hypervisor", site.hv), "machine"),
+            (format!("{}-guests", site.id), "vm"),
+        ];
+        for (unit, kind) in units {
+            let rec = [
+                kv("unit_id", unit),
+                kv("kind", kind),
+                kv("hostname", &site.hv),
+                kv("site", &site.id),
+            ];
+            item(&mut s, 2, &rec);
+        }
     }
     // One backup-model entry per guest, as the real spine keeps them (D69
     // checks each VM has one; media hosts exclude their media library).
     for vm in m.vms.iter().filter(|v| v.has_target()) {
-        let site = &m.sites[vm.site];
-        ln!(s, "  - unit_id: guest-{}", vm.hostname);
-        ln!(s, "    kind: vm");
-        ln!(s, "    hostname: {}", vm.hostname);
-        ln!(s, "    site: {}", site.id);
-        ln!(s, "    backup_profile: vzdump-nightly");
-        ln!(s, "    data_class: important");
-        ln!(s, "    destination_lane: nas-primary");
-        ln!(s, "    schedule_class: daily");
-        ln!(s, "    restore_class: full-guest");
-        if matches!(vm.hostname.as_str(), "download-stack" | "streaming-stack") {
-            ln!(s, "    exclude_paths: [/mnt/media]");
-        }
+        let media = matches!(vm.hostname.as_str(), "download-stack" | "streaming-stack");
+        let rec = [
+            kv("unit_id", format!("guest-{}", vm.hostname)),
+            kv("kind", "vm"),
+            kv("hostname", &vm.hostname),
+            kv("site", &m.sites[vm.site].id),
+            kv("backup_profile", "vzdump-nightly"),
+            kv("data_class", "important"),
+            kv("destination_lane", "nas-primary"),
+            kv("schedule_class", "daily"),
+            kv("restore_class", "full-guest"),
+            opt("exclude_paths", media.then_some("[/mnt/media]")),
+        ];
+        item(&mut s, 2, &rec);
     }
     s.push_str(
         r#"  - unit_id: synology-ds918
@@ -2011,6 +2066,7 @@ runtime_units:
 targets:
 "#,
     );
+    let rule = "  # ===========================================================================";
     for (si, site) in m.sites.iter().enumerate() {
         let vms: Vec<&Vm> = m
             .vms
@@ -2020,37 +2076,13 @@ targets:
         if vms.is_empty() {
             continue;
         }
-        ln!(
-            s,
-            "  # ==========================================================================="
-        );
-        ln!(
-            s,
-            "  # {} — PRIMARY ({})",
-            site.label.to_uppercase(),
-            site.hv
-        );
-        ln!(
-            s,
-            "  # ==========================================================================="
-        );
+        let label = site.label.to_uppercase();
+        ln!(s, "{rule}\n  # {label} — PRIMARY ({})\n{rule}", site.hv);
         for vm in vms {
             let Some(name) = &vm.backup_target else {
                 continue;
             };
             let final_ = vm.status == Status::Decommissioned;
-            let enabled = vm.active();
-            ln!(s, "  - name: {name}");
-            if final_ {
-                ln!(
-                    s,
-                    "    enabled: false  # final backup before destroy, kept cold"
-                );
-            } else {
-                ln!(s, "    enabled: {enabled}");
-            }
-            ln!(s, "    kind: file_glob");
-            ln!(s, "    host: {}", site.hv);
             let base = if site.kind == SiteKind::Home {
                 "/mnt/pve/synology-backups/dump"
             } else if final_ {
@@ -2058,28 +2090,32 @@ targets:
             } else {
                 "/tank/backups/vzdump/dump"
             };
-            ln!(s, "    base_path: {}", dq(base));
-            if vm.lxc {
-                ln!(s, "    glob: \"vzdump-lxc-{}-*.tar.zst\"", vm.id);
+            let glob = if vm.lxc {
+                format!("vzdump-lxc-{}-*.tar.zst", vm.id)
             } else {
-                ln!(s, "    glob: \"vzdump-qemu-{}-*.vma.zst\"", vm.id);
-            }
-            ln!(
-                s,
-                "    stale_after_hours: {}",
-                if final_ { 8760 } else { 26 }
-            );
-            ln!(
-                s,
-                "    classification: {}",
-                if final_ {
-                    "rebuildable"
-                } else if vm.services.len() > 3 {
-                    "critical"
-                } else {
-                    "important"
-                }
-            );
+                format!("vzdump-qemu-{}-*.vma.zst", vm.id)
+            };
+            let class = if final_ {
+                "rebuildable"
+            } else if vm.services.len() > 3 {
+                "critical"
+            } else {
+                "important"
+            };
+            let rec = [
+                kv("name", name),
+                match final_ {
+                    true => kv("enabled", "false  # final backup before destroy, kept cold"),
+                    false => kv("enabled", vm.active()),
+                },
+                kv("kind", "file_glob"),
+                kv("host", &site.hv),
+                kv("base_path", dq(base)),
+                kv("glob", dq(&glob)),
+                kv("stale_after_hours", if final_ { 8760 } else { 26 }),
+                kv("classification", class),
+            ];
+            item(&mut s, 2, &rec);
             ln!(s);
         }
     }
@@ -2103,21 +2139,18 @@ targets:
         ("vm-offsite-critical", "vzdump-qemu-*.vma.zst"),
         ("lxc-offsite-critical", "vzdump-lxc-*.tar.zst"),
     ] {
-        ln!(s, "  - name: {name}");
-        ln!(s, "    enabled: {nas_enabled}");
-        s.push_str(
-            r#"    kind: file_glob
-    host: nas
-    base_path: "/volume1/backups/proxmox/vzdump/critical"
-"#,
-        );
-        ln!(s, "    glob: {}", dq(glob));
-        s.push_str(
-            r#"    stale_after_hours: 48
-    classification: important
-
-"#,
-        );
+        let rec = [
+            kv("name", name),
+            kv("enabled", nas_enabled),
+            kv("kind", "file_glob"),
+            kv("host", "nas"),
+            kv("base_path", dq("/volume1/backups/proxmox/vzdump/critical")),
+            kv("glob", dq(glob)),
+            kv("stale_after_hours", 48),
+            kv("classification", "important"),
+        ];
+        item(&mut s, 2, &rec);
+        ln!(s);
     }
     (s, drifts)
 }
@@ -2166,13 +2199,15 @@ updated: "2026-11-13"
         let mut shutdown = startup.clone();
         shutdown.reverse();
         active.sort_unstable();
-        ln!(s, "{}:", site.lifecycle_key());
-        ln!(s, "  host_id: {}", site.hv);
-        ln!(s, "  active_vm_ids: {}", flow_u32(&active));
-        ln!(s, "  destroyed_vm_ids: {}", flow_u32(&destroyed));
-        ln!(s, "  template_vm_ids: {}", flow_u32(&templates));
-        ln!(s, "  startup_order:  {}", flow_u32(&startup));
-        ln!(s, "  shutdown_order: {}", flow_u32(&shutdown));
+        let rec = [
+            kv("host_id", &site.hv),
+            kv("active_vm_ids", flow_u32(&active)),
+            kv("destroyed_vm_ids", flow_u32(&destroyed)),
+            kv("template_vm_ids", flow_u32(&templates)),
+            kv("startup_order", format!(" {}", flow_u32(&startup))),
+            kv("shutdown_order", flow_u32(&shutdown)),
+        ];
+        entry(&mut s, 0, &site.lifecycle_key(), &rec);
         ln!(s);
     }
     ln!(s, "phases:");
@@ -2195,60 +2230,59 @@ updated: "2026-11-13"
                 .iter()
                 .filter(|v| v.site == si && v.active() && v.phase == p)
                 .collect();
-            ln!(s, "  - phase: {p}");
-            ln!(s, "    site: {}", site.id);
-            ln!(
-                s,
-                "    label: \"{} phase {}\"",
-                site.id,
-                p - site.phase_base + 1
-            );
-            ln!(s, "    hosts:");
-            if site.kind == SiteKind::Home {
-                let q: Vec<u32> = vms.iter().filter(|v| !v.lxc).map(|v| v.id).collect();
-                let l: Vec<u32> = vms.iter().filter(|v| v.lxc).map(|v| v.id).collect();
-                ln!(s, "      - target: {}", site.hv);
-                ln!(s, "        vm_ids: {}", flow_u32(&q));
-                ln!(s, "        lxc_ids: {}", flow_u32(&l));
-                ln!(s, "        wait_after_sec: 15");
-            } else {
-                for vm in vms {
-                    ln!(s, "      - target: {}", vm.hostname);
-                    ln!(s, "        vm_ids: [{}]", vm.id);
-                    if !vm.stacks.is_empty() {
-                        ln!(s, "        stacks: {}", flow(&vm.stacks));
-                    }
-                    ln!(
-                        s,
-                        "        wait_after_sec: {}",
-                        5 + 5 * (vm.services.len() as u32 % 4)
-                    );
-                    if let Some(svc) = vm.services.iter().find(|x| x.health.is_some()) {
-                        ln!(s, "        health_probes:");
-                        ln!(
-                            s,
-                            "          - \"http://127.0.0.1:{}{}\"   # {}",
-                            svc.port,
-                            svc.health.unwrap_or("/"),
-                            svc.name
-                        );
-                    }
+            let hosts = sub(|b| {
+                if site.kind == SiteKind::Home {
+                    let ids = |lxc: bool| -> Vec<u32> {
+                        vms.iter().filter(|v| v.lxc == lxc).map(|v| v.id).collect()
+                    };
+                    let rec = [
+                        kv("target", &site.hv),
+                        kv("vm_ids", flow_u32(&ids(false))),
+                        kv("lxc_ids", flow_u32(&ids(true))),
+                        kv("wait_after_sec", 15),
+                    ];
+                    item(b, 6, &rec);
+                    return;
                 }
-            }
+                for vm in &vms {
+                    let probe = vm.services.iter().find(|x| x.health.is_some()).map(|x| {
+                        let url = format!("http://127.0.0.1:{}{}", x.port, x.health.unwrap_or("/"));
+                        seq(10, [format!("{}   # {}", dq(&url), x.name)])
+                    });
+                    let rec = [
+                        kv("target", &vm.hostname),
+                        kv("vm_ids", flow_u32(&[vm.id])),
+                        opt("stacks", (!vm.stacks.is_empty()).then(|| flow(&vm.stacks))),
+                        kv("wait_after_sec", 5 + 5 * (vm.services.len() as u32 % 4)),
+                        opt("health_probes", probe),
+                    ];
+                    item(b, 6, &rec);
+                }
+            });
+            #[rustfmt::skip]
+            let rec = [
+                kv("phase", p),
+                kv("site", &site.id),
+                kv("label", format!("\"{} phase {}\"", site.id, p - site.phase_base + 1)),
+                kv("hosts", hosts),
+            ];
+            item(&mut s, 2, &rec);
             ln!(s);
         }
         if site.id == "home" {
-            ln!(s, "  - phase: {}", site.phase_base + 9);
-            s.push_str(
-                r#"    site: home
-    label: "Home NAS services"
-    hosts:
-      - target: nas
-        wait_after_sec: 20
-        health_probes:
-"#,
-            );
-            ln!(s, "          - \"http://{}:5000/\"  # DSM", m.nas_ts);
+            let probe = format!("\"http://{}:5000/\"  # DSM", m.nas_ts);
+            let nas = [
+                kv("target", "nas"),
+                kv("wait_after_sec", 20),
+                kv("health_probes", seq(10, [probe])),
+            ];
+            let rec = [
+                kv("phase", site.phase_base + 9),
+                kv("site", "home"),
+                kv("label", "\"Home NAS services\""),
+                kv("hosts", sub(|b| item(b, 6, &nas))),
+            ];
+            item(&mut s, 2, &rec);
             ln!(s);
         }
     }
@@ -2279,25 +2313,19 @@ sites:
             .filter(|v| v.site == si && v.active() && !v.stacks.is_empty())
             .map(|v| v.hostname.clone())
             .collect();
-        ln!(s, "  - id: {}", site.id);
-        ln!(s, "    status: {}", site.status);
-        ln!(s, "    lan_cidr: {}", site.cidr());
-        ln!(s, "    tailscale_anchor: {}", site.hv);
-        ln!(s, "    proxmox_alias: {}", site.hv);
-        ln!(s, "    vmid_range: \"{}-{}\"", site.vmid_lo, site.vmid_hi);
-        ln!(
-            s,
-            "    notes: {}",
-            dq(&format!("{} site, hypervisor {}.", site.label, site.hv))
-        );
-        if ct.len() > 3 {
-            ln!(s, "    compose_targets:");
-            for c in ct {
-                ln!(s, "      - {c}");
-            }
-        } else {
-            ln!(s, "    compose_targets: {}", flow(&ct));
-        }
+        let compose = if ct.len() > 3 { seq(6, &ct) } else { flow(&ct) };
+        #[rustfmt::skip]
+        let rec = [
+            kv("id", &site.id),
+            kv("status", site.status),
+            kv("lan_cidr", site.cidr()),
+            kv("tailscale_anchor", &site.hv),
+            kv("proxmox_alias", &site.hv),
+            kv("vmid_range", format!("\"{}-{}\"", site.vmid_lo, site.vmid_hi)),
+            kv("notes", dq(&format!("{} site, hypervisor {}.", site.label, site.hv))),
+            kv("compose_targets", compose),
+        ];
+        item(&mut s, 2, &rec);
         ln!(s);
     }
     s
@@ -2326,45 +2354,30 @@ devices:
     );
     let home = m.sites.iter().find(|x| x.id == "home");
     let hv_ts = home.map(|h| h.hv_ts.clone()).unwrap_or_default();
-    for (id, name, ip, ts, role) in [
-        (
-            "udr-home",
-            "UDR7 Gateway",
-            "10.0.0.1",
-            None,
-            "Router, WiFi AP, DHCP server",
-        ),
-        (
-            "proxmox-home",
-            "Beelink SER7 (proxmox-home)",
-            "10.0.0.179",
-            Some(hv_ts.as_str()),
-            "Hypervisor",
-        ),
-        (
-            "nas",
-            "Synology NAS 918+",
-            "10.0.0.150",
-            Some(m.nas_ts.as_str()),
-            "Storage, backups",
-        ),
-    ] {
-        ln!(s, "  - id: {id}");
-        ln!(s, "    name: {}", dq(name));
-        ln!(s, "    ip: {}", dq(ip));
-        ln!(
-            s,
-            "    mac: \"70:70:fc:{:02x}:{:02x}:{:02x}\"",
+    #[rustfmt::skip]
+    let infra = [
+        ("udr-home", "UDR7 Gateway", "10.0.0.1", None, "Router, WiFi AP, DHCP server"),
+        ("proxmox-home", "Beelink SER7 (proxmox-home)", "10.0.0.179", Some(hv_ts.as_str()), "Hypervisor"),
+        ("nas", "Synology NAS 918+", "10.0.0.150", Some(m.nas_ts.as_str()), "Storage, backups"),
+    ];
+    for (id, name, ip, ts, role) in infra {
+        let mac = format!(
+            "\"70:70:fc:{:02x}:{:02x}:{:02x}\"",
             rng.below(256),
             rng.below(256),
             rng.below(256)
         );
-        if let Some(t) = ts {
-            ln!(s, "    tailscale_ip: {}", dq(t));
-        }
-        ln!(s, "    category: infrastructure");
-        ln!(s, "    is_wired: true");
-        ln!(s, "    role: {}", dq(role));
+        let rec = [
+            kv("id", id),
+            kv("name", dq(name)),
+            kv("ip", dq(ip)),
+            kv("mac", mac),
+            opt("tailscale_ip", ts.map(dq)),
+            kv("category", "infrastructure"),
+            kv("is_wired", true),
+            kv("role", dq(role)),
+        ];
+        item(&mut s, 2, &rec);
         ln!(s);
     }
     // Slots that do not collide with VMs (.100-.105), the NAS or the hypervisor.
@@ -2383,32 +2396,35 @@ devices:
         let room = rng.pick(&[
             "office", "kitchen", "garage", "living", "bedroom", "porch", "attic",
         ]);
-        ln!(s, "  - id: {room}-{stem}-{i}");
-        ln!(s, "    name: \"{room}-{stem}-{i}\"");
-        match slots.get(i) {
-            Some(o) => ln!(s, "    ip: \"10.0.0.{o}\""),
-            None => ln!(s, "    ip: null  # Matter/Thread — no LAN IP"),
-        }
-        if rng.chance(90) {
-            ln!(
-                s,
-                "    mac: \"cc:8c:bf:{:02x}:{:02x}:{:02x}\"",
+        let id = format!("{room}-{stem}-{i}");
+        let ip = match slots.get(i) {
+            Some(o) => format!("\"10.0.0.{o}\""),
+            None => "null  # Matter/Thread — no LAN IP".into(),
+        };
+        let mac = match rng.chance(90) {
+            true => format!(
+                "\"cc:8c:bf:{:02x}:{:02x}:{:02x}\"",
                 (i >> 16) & 255,
                 (i >> 8) & 255,
                 i & 255
-            );
-        } else {
-            ln!(s, "    mac: null");
-        }
-        ln!(s, "    category: {cat}");
-        ln!(s, "    is_wired: {}", cat == "coordinator");
-        ln!(s, "    role: {}", dq(role));
-        if rng.chance(30) {
-            ln!(
-                s,
-                "    ha_entities: [light.{room}_{stem}_{i}, sensor.{room}_{stem}_{i}_power]"
-            );
-        }
+            ),
+            false => "null".into(),
+        };
+        let entities = rng.chance(30).then(|| {
+            let e = format!("{room}_{stem}_{i}");
+            format!("[light.{e}, sensor.{e}_power]")
+        });
+        let rec = [
+            kv("id", &id),
+            kv("name", dq(&id)),
+            kv("ip", ip),
+            kv("mac", mac),
+            kv("category", cat),
+            kv("is_wired", cat == "coordinator"),
+            kv("role", dq(role)),
+            opt("ha_entities", entities),
+        ];
+        item(&mut s, 2, &rec);
         ln!(s);
     }
     s
@@ -2467,55 +2483,38 @@ gaps:
         let host = *rng.pick(&hosts);
         let disc = date(rng, 1, 10);
         let status = *rng.pick(&["fixed", "fixed", "fixed", "closed", "open", "accepted"]);
-        ln!(s, "  - id: GAP-OP-{}", 100 + i);
-        ln!(
-            s,
-            "    discovered_by: {}",
-            rng.pick(&[
-                "infra-parity-reconciliation",
-                "home-infra-doc-parity",
-                "cross-site-maintenance-audit",
-                "weekly-verify-pack",
-                "agent:infra-agent",
-                "terminal:ops"
-            ])
-        );
-        ln!(s, "    discovered_at: \"{disc}\"");
-        ln!(s, "    type: {}", rng.pick(GAP_TYPES));
-        ln!(s, "    doc: {}", rng.pick(GAP_DOCS));
-        match rng.below(3) {
-            0 => {
-                ln!(s, "    description: >");
-                for _ in 0..4 {
-                    ln!(s, "      {}", sentence(rng, host));
-                }
-            }
-            _ => ln!(s, "    description: {}", dq(&paragraph(rng, host, 4))),
-        }
-        ln!(
-            s,
-            "    severity: {}",
-            rng.pick(&["critical", "high", "medium", "medium", "low"])
-        );
-        ln!(s, "    status: {status}");
-        ln!(s, "    parent_loop: {}", rng.pick(LOOPS));
-        if rng.chance(35) {
-            ln!(s, "    regression_lock_id: D{}", rng.pick(&gates));
-        }
-        if matches!(status, "fixed" | "closed") {
-            ln!(
-                s,
-                "    fixed_in: CP-2026{:02}{:02}-{:06}__{}",
-                rng.range(1, 11),
-                rng.range(1, 28),
-                rng.below(240000),
-                host
-            );
-            ln!(s, "    closed_at: \"{}\"", later_date(rng, &disc));
-        }
-        if rng.chance(30) {
-            ln!(s, "    notes: {}", dq(&sentence(rng, host)));
-        }
+        let fixed = matches!(status, "fixed" | "closed");
+        #[rustfmt::skip]
+        let by = [
+            "infra-parity-reconciliation", "home-infra-doc-parity", "cross-site-maintenance-audit",
+            "weekly-verify-pack", "agent:infra-agent", "terminal:ops",
+        ];
+        #[rustfmt::skip]
+        let rec = [
+            kv("id", format!("GAP-OP-{}", 100 + i)),
+            kv("discovered_by", rng.pick(&by)),
+            kv("discovered_at", dq(&disc)),
+            kv("type", rng.pick(GAP_TYPES)),
+            kv("doc", rng.pick(GAP_DOCS)),
+            match rng.below(3) {
+                0 => kv(
+                    "description",
+                    lines(">", 6, [(); 4].map(|_| sentence(rng, host))),
+                ),
+                _ => kv("description", dq(&paragraph(rng, host, 4))),
+            },
+            kv("severity", rng.pick(&["critical", "high", "medium", "medium", "low"])),
+            kv("status", status),
+            kv("parent_loop", rng.pick(LOOPS)),
+            opt("regression_lock_id", rng.chance(35).then(|| format!("D{}", rng.pick(&gates)))),
+            opt("fixed_in", fixed.then(|| {
+                let (mo, d, n) = (rng.range(1, 11), rng.range(1, 28), rng.below(240000));
+                format!("CP-2026{mo:02}{d:02}-{n:06}__{host}")
+            })),
+            opt("closed_at", fixed.then(|| dq(&later_date(rng, &disc)))),
+            opt("notes", rng.chance(30).then(|| dq(&sentence(rng, host)))),
+        ];
+        item(&mut s, 2, &rec);
         ln!(s);
     }
     s
@@ -2532,38 +2531,36 @@ gate_metadata_authority: authoritative
 gate_count:
 "#
     );
-    ln!(s, "  total: {}", m.gates.len());
-    ln!(s, "  active: {}", m.gates.len() - retired);
-    ln!(s, "  retired: {retired}");
+    let counts = [
+        kv("total", m.gates.len()),
+        kv("active", m.gates.len() - retired),
+        kv("retired", retired),
+    ];
+    fields(&mut s, 2, &counts);
     ln!(s, "categories:");
     for (id, d) in CATEGORIES {
-        ln!(s, "  - id: {id}");
-        ln!(s, "    description: {d}");
+        item(&mut s, 2, &[kv("id", id), kv("description", d)]);
     }
     ln!(s, "gates:");
     for g in &m.gates {
-        ln!(s, "  - id: D{}", g.id);
-        ln!(s, "    name: {}", g.name);
-        ln!(s, "    category: {}", g.category);
-        ln!(s, "    gate_class: {}", g.class);
-        ln!(s, "    description: {}", dq(&g.description));
-        ln!(s, "    severity: {}", g.severity);
-        ln!(s, "    ring: {}", g.ring);
-        if g.retired {
-            ln!(s, "    retired: true");
-            continue;
-        }
-        ln!(s, "    check_script: {}", g.script());
-        ln!(s, "    fix_hint: {}", dq(&g.fix_hint));
-        if g.id % 5 == 0 {
-            ln!(s, "    inline: false");
-        }
-        if g.warn_only || g.id % 3 == 0 {
-            ln!(s, "    warn_only: {}", g.warn_only);
-        }
-        if g.id % 4 == 0 {
-            ln!(s, "    retired: false");
-        }
+        let live = !g.retired;
+        #[rustfmt::skip]
+        let rec = [
+            kv("id", format!("D{}", g.id)),
+            kv("name", &g.name),
+            kv("category", g.category),
+            kv("gate_class", g.class),
+            kv("description", dq(&g.description)),
+            kv("severity", g.severity),
+            kv("ring", g.ring),
+            opt("retired", g.retired.then_some(true)),
+            opt("check_script", live.then(|| g.script())),
+            opt("fix_hint", live.then(|| dq(&g.fix_hint))),
+            opt("inline", (live && g.id % 5 == 0).then_some(false)),
+            opt("warn_only", (live && (g.warn_only || g.id % 3 == 0)).then_some(g.warn_only)),
+            opt("retired", (live && g.id % 4 == 0).then_some(false)),
+        ];
+        item(&mut s, 2, &rec);
     }
     s
 }
@@ -2614,20 +2611,19 @@ profiles:
         } else {
             ("non-standard", "docker-group", "docker-group-member")
         };
-        ln!(s, "  - id: {}", vm.id);
-        ln!(s, "    hostname: {}", vm.hostname);
-        ln!(s, "    ssh_mode: {mode}");
-        ln!(s, "    ssh_user: {}", vm.ssh_user.unwrap_or("null"));
-        ln!(s, "    runtime_inspection_mode: {rt}");
-        ln!(s, "    health_probe_policy: full");
-        ln!(s, "    startup_policy: auto");
-        ln!(s, "    diagnostic_user_policy: {diag}");
-        ln!(s, "    backup_policy: vzdump-scheduled");
-        ln!(
-            s,
-            "    description: {}",
-            dq(vm.desc.lines().next().unwrap_or(""))
-        );
+        let rec = [
+            kv("id", vm.id),
+            kv("hostname", &vm.hostname),
+            kv("ssh_mode", mode),
+            kv("ssh_user", or_null(vm.ssh_user)),
+            kv("runtime_inspection_mode", rt),
+            kv("health_probe_policy", "full"),
+            kv("startup_policy", "auto"),
+            kv("diagnostic_user_policy", diag),
+            kv("backup_policy", "vzdump-scheduled"),
+            kv("description", dq(vm.desc.lines().next().unwrap_or(""))),
+        ];
+        item(&mut s, 2, &rec);
         ln!(s);
     }
     (s, drifts)
@@ -2680,40 +2676,36 @@ agents:
         } else {
             format!("{d}-agent-{}", i / domains.len())
         };
-        ln!(s, "  - id: {id}");
-        ln!(s, "    domain: {d}");
-        ln!(s, "    description: {}", dq(&sentence(rng, &id)));
-        ln!(s, "    contract: \"ops/agents/{id}.contract.md\"");
-        ln!(
-            s,
-            "    implementation_status: {}",
-            rng.pick(&["active", "active", "registered"])
-        );
+        // The random choices, in file order; then the record.
+        let description = dq(&sentence(rng, &id));
+        let status = *rng.pick(&["active", "active", "registered"]);
         let svc: Vec<String> = (0..rng.range(1, 4))
             .map(|_| rng.pick(&services).to_string())
             .collect();
-        ln!(s, "    services: {}", flow(&svc));
-        ln!(s, "    capabilities:");
-        for k in 0..rng.range(2, 5) {
-            ln!(
-                s,
-                "      - {}.{}",
-                d.replace('-', "_"),
-                ["status", "health", "audit", "sync", "report"][k % 5]
-            );
-        }
+        let verbs = ["status", "health", "audit", "sync", "report"];
+        let caps: Vec<String> = (0..rng.range(2, 5))
+            .map(|k| format!("{}.{}", d.replace('-', "_"), verbs[k % 5]))
+            .collect();
         let mut gl: Vec<String> = vec!["D49".into()];
         for _ in 0..rng.range(1, 6) {
             gl.push(format!("D{}", rng.pick(&gates)));
         }
-        if rng.chance(50) {
-            ln!(s, "    gates: {}", flow(&gl));
+        let gl = if rng.chance(50) {
+            flow(&gl)
         } else {
-            ln!(s, "    gates:");
-            for g in gl {
-                ln!(s, "      - {g}");
-            }
-        }
+            seq(6, &gl)
+        };
+        let rec = [
+            kv("id", &id),
+            kv("domain", d),
+            kv("description", description),
+            kv("contract", dq(&format!("ops/agents/{id}.contract.md"))),
+            kv("implementation_status", status),
+            kv("services", flow(&svc)),
+            kv("capabilities", seq(6, &caps)),
+            kv("gates", gl),
+        ];
+        item(&mut s, 2, &rec);
         ln!(s);
     }
     s
@@ -2733,49 +2725,29 @@ updated_at: "2026-11-13"
 terms:
 "#,
     );
-    for (p, r, why) in [
-        (
-            "INFRASTRUCTURE_AUTHORITY.md",
-            "docs/governance/SERVICE_REGISTRY.yaml",
-            "Superseded by the machine-readable service registry",
-        ),
-        (
-            "ronny-ops",
-            "agentic-spine (archived monorepo: legacy checkout)",
-            "Legacy monorepo name; the spine is the canonical repo",
-        ),
-        (
-            "mint ask",
-            "rg (repo search) or the SSOT docs",
-            "mint ask CLI deprecated; SSOT-first lookups",
-        ),
-        (
-            "agent-bus-v0",
-            "the agents registry",
-            "Replaced by registry-based discovery",
-        ),
-        (
-            "cap-runner-legacy",
-            "./bin/ops cap run",
-            "One capability runner",
-        ),
-        (
-            "tailnet-v1",
-            "the tailscale policy binding",
-            "Old tailnet naming",
-        ),
-    ] {
-        ln!(s, "  - pattern: {}", dq(p));
-        ln!(s, "    replacement: {}", dq(r));
-        ln!(s, "    reason: {}", dq(why));
-        s.push_str(
-            r#"    deprecated_at: 2026-02-08
-    exclude_files:
-      - "ops/bindings/deprecated.terms.yaml"
-      - "ops/bindings/operational.gaps.yaml"
-
-"#,
-        );
+    #[rustfmt::skip]
+    let terms = [
+        ("INFRASTRUCTURE_AUTHORITY.md", "docs/governance/SERVICE_REGISTRY.yaml", "Superseded by the machine-readable service registry"),
+        ("ronny-ops", "agentic-spine (archived monorepo: legacy checkout)", "Legacy monorepo name; the spine is the canonical repo"),
+        ("mint ask", "rg (repo search) or the SSOT docs", "mint ask CLI deprecated; SSOT-first lookups"),
+        ("agent-bus-v0", "the agents registry", "Replaced by registry-based discovery"),
+        ("cap-runner-legacy", "./bin/ops cap run", "One capability runner"),
+        ("tailnet-v1", "the tailscale policy binding", "Old tailnet naming"),
+    ];
+    for (p, r, why) in terms {
+        let excluded = [
+            "ops/bindings/deprecated.terms.yaml",
+            "ops/bindings/operational.gaps.yaml",
+        ];
+        let rec = [
+            kv("pattern", dq(p)),
+            kv("replacement", dq(r)),
+            kv("reason", dq(why)),
+            kv("deprecated_at", "2026-02-08"),
+            kv("exclude_files", seq(6, excluded.map(dq))),
+        ];
+        item(&mut s, 2, &rec);
+        ln!(s);
     }
     s.push_str(
         r#"# Which directories D60 greps.
@@ -2953,8 +2925,7 @@ rule: "lan_ip last octet == vmid for sites with 192.168.1.0/24"
 "#,
     );
     // D408 scope: the two real sites (branch sites number their LANs freely).
-    ln!(s, "sites: [shop, home]");
-    ln!(s, "exceptions: []");
+    s.push_str("sites: [shop, home]\nexceptions: []\n");
     s
 }
 
@@ -2973,30 +2944,19 @@ fn proposals(m: &Model, rng: &mut Rng) -> String {
         let created = date(rng, 1, 10);
         let status = *rng.pick(&["applied", "applied", "pending", "superseded"]);
         ln!(s, "---");
-        ln!(
-            s,
-            "id: CP-2026{}-{:06}__{host}-{i}",
-            &created[5..7],
-            rng.below(240000)
-        );
-        ln!(s, "title: {}", dq(&sentence(rng, host)));
-        ln!(s, "status: {status}");
-        ln!(s, "owner: \"@ronny\"");
-        ln!(s, "created_at: \"{created}\"");
-        if status != "pending" {
-            ln!(s, "closed_at: \"{}\"", later_date(rng, &created));
-        }
-        ln!(
-            s,
-            "gaps: [GAP-OP-{}, GAP-OP-{}]",
-            100 + rng.below(1460),
-            100 + rng.below(1460)
-        );
-        ln!(s, "changes:");
-        ln!(s, "  - {}", rng.pick(GAP_DOCS));
-        ln!(s, "description: |");
-        ln!(s, "  {}", sentence(rng, host));
-        ln!(s, "  {}", sentence(rng, host));
+        #[rustfmt::skip]
+        let rec = [
+            kv("id", format!("CP-2026{}-{:06}__{host}-{i}", &created[5..7], rng.below(240000))),
+            kv("title", dq(&sentence(rng, host))),
+            kv("status", status),
+            kv("owner", "\"@ronny\""),
+            kv("created_at", dq(&created)),
+            opt("closed_at", (status != "pending").then(|| dq(&later_date(rng, &created)))),
+            kv("gaps", format!("[GAP-OP-{}, GAP-OP-{}]", 100 + rng.below(1460), 100 + rng.below(1460))),
+            kv("changes", seq(2, [rng.pick(GAP_DOCS)])),
+            kv("description", lines("|", 2, [sentence(rng, host), sentence(rng, host)])),
+        ];
+        fields(&mut s, 0, &rec);
     }
     s
 }
@@ -3046,41 +3006,26 @@ capabilities:
         let d = domains[i % domains.len()];
         let v = verbs[(i / domains.len()) % verbs.len()];
         let host = rng.pick(&hosts);
-        ln!(s, "  - name: {d}.{v}.{i}");
-        ln!(s, "    domain: {d}");
-        ln!(s, "    description: {}", dq(&sentence(rng, host)));
-        ln!(s, "    command: \"./ops/plugins/{d}/bin/{d}-{v}\"");
-        ln!(s, "    args: [\"--target\", {}, \"--json\"]", dq(host));
-        ln!(
-            s,
-            "    safety: {}",
-            rng.pick(&["read-only", "read-only", "mutating", "destructive"])
-        );
-        ln!(s, "    approval: {}", rng.pick(&["auto", "auto", "manual"]));
-        ln!(
-            s,
-            "    status: {}",
-            rng.pick(&["active", "active", "active", "deprecated", "draft"])
-        );
-        ln!(s, "    timeout_sec: {}", rng.pick(&[10, 30, 60, 120, 300]));
-        ln!(
-            s,
-            "    requires: [{}, {}]",
-            rng.pick(&bindings),
-            rng.pick(&bindings)
-        );
-        ln!(s, "    outputs:");
-        ln!(
-            s,
-            "      format: {}",
-            rng.pick(&["json", "text", "markdown"])
-        );
-        ln!(s, "      receipt: {}", rng.chance(70));
-        ln!(s, "    updated_at: \"{}\"", date(rng, 1, 11));
-        if rng.chance(30) {
-            ln!(s, "    touches:");
-            ln!(s, "      - {}", rng.pick(&bindings));
-        }
+        #[rustfmt::skip]
+        let rec = [
+            kv("name", format!("{d}.{v}.{i}")),
+            kv("domain", d),
+            kv("description", dq(&sentence(rng, host))),
+            kv("command", dq(&format!("./ops/plugins/{d}/bin/{d}-{v}"))),
+            kv("args", flow_dq(&["--target", host, "--json"])),
+            kv("safety", rng.pick(&["read-only", "read-only", "mutating", "destructive"])),
+            kv("approval", rng.pick(&["auto", "auto", "manual"])),
+            kv("status", rng.pick(&["active", "active", "active", "deprecated", "draft"])),
+            kv("timeout_sec", rng.pick(&[10, 30, 60, 120, 300])),
+            kv("requires", format!("[{}, {}]", rng.pick(&bindings), rng.pick(&bindings))),
+            kv("outputs", mapping(6, &[
+                kv("format", rng.pick(&["json", "text", "markdown"])),
+                kv("receipt", rng.chance(70)),
+            ])),
+            kv("updated_at", dq(&date(rng, 1, 11))),
+            opt("touches", rng.chance(30).then(|| seq(6, [rng.pick(&bindings)]))),
+        ];
+        item(&mut s, 2, &rec);
     }
     s
 }
@@ -3240,226 +3185,196 @@ fn other_binding(m: &Model, rng: &mut Rng, name: &str, i: usize) -> String {
         _ => rng.range(46, 130),
     };
     if rng.chance(50) {
-        ln!(
-            s,
-            "status: {}",
-            rng.pick(&["authoritative", "active", "draft"])
-        );
-        ln!(s, "owner: \"@ronny\"");
-        ln!(s, "last_verified: {}", fresh_date(rng));
-        ln!(s, "scope: {scope}");
+        let rec = [
+            kv("status", rng.pick(&["authoritative", "active", "draft"])),
+            kv("owner", "\"@ronny\""),
+            kv("last_verified", fresh_date(rng)),
+            kv("scope", &scope),
+        ];
+        fields(&mut s, 0, &rec);
         ln!(s);
     }
-    if rng.chance(50) {
-        ln!(s, "version: {}", rng.range(1, 5));
-    } else {
-        ln!(s, "version: \"{}.{}\"", rng.range(1, 4), rng.below(10));
-    }
-    if rng.chance(50) {
-        ln!(s, "updated_at: \"{}\"", date(rng, 6, 11));
-    } else {
+    let rec = [
+        match rng.chance(50) {
+            true => kv("version", rng.range(1, 5)),
+            false => kv(
+                "version",
+                format!("\"{}.{}\"", rng.range(1, 4), rng.below(10)),
+            ),
+        },
         // D58 holds a binding's `updated:` line to 21 days, like the real
         // spine's 49 dated, non-exempt bindings.
-        ln!(s, "updated: {}", fresh_date(rng));
-    }
+        match rng.chance(50) {
+            true => kv("updated_at", dq(&date(rng, 6, 11))),
+            false => kv("updated", fresh_date(rng)),
+        },
+    ];
+    fields(&mut s, 0, &rec);
     ln!(s);
     match i % 9 {
         0 => {
-            ln!(s, "policy:");
-            ln!(
-                s,
-                "  enforcement_mode: {}",
-                rng.pick(&["touch_and_fix", "strict", "advisory"])
-            );
-            ln!(s, "  changed_file_enforcement: {}", rng.chance(50));
-            ln!(s, "  include_globs:");
-            ln!(s, "    - \"ops/bindings/{stem}*.yaml\"");
-            s.push_str(
-                r#"    - "docs/governance/**/*.md"
-
-rules:
-"#,
-            );
+            let globs = [
+                format!("ops/bindings/{stem}*.yaml"),
+                "docs/governance/**/*.md".into(),
+            ];
+            #[rustfmt::skip]
+            let policy = [
+                kv("enforcement_mode", rng.pick(&["touch_and_fix", "strict", "advisory"])),
+                kv("changed_file_enforcement", rng.chance(50)),
+                kv("include_globs", seq(4, globs.map(|g| dq(&g)))),
+            ];
+            entry(&mut s, 0, "policy", &policy);
+            s.push_str("\nrules:\n");
             for k in 0..items {
-                ln!(s, "  - id: {}-{:03}", stem.to_uppercase(), k + 1);
-                ln!(s, "    description: {}", dq(&sentence(rng, stem)));
-                ln!(
-                    s,
-                    "    severity: {}",
-                    rng.pick(&["critical", "high", "medium", "low"])
-                );
-                ln!(s, "    enabled: {}", rng.chance(85));
-                ln!(
-                    s,
-                    "    applies_to: [{}, {}]",
-                    rng.pick(DOMAINS),
-                    rng.pick(DOMAINS)
-                );
-                ln!(
-                    s,
-                    "    thresholds: {{warn: {}, fail: {}}}",
-                    rng.range(1, 10),
-                    rng.range(10, 40)
-                );
+                #[rustfmt::skip]
+                let rec = [
+                    kv("id", format!("{}-{:03}", stem.to_uppercase(), k + 1)),
+                    kv("description", dq(&sentence(rng, stem))),
+                    kv("severity", rng.pick(&["critical", "high", "medium", "low"])),
+                    kv("enabled", rng.chance(85)),
+                    kv("applies_to", format!("[{}, {}]", rng.pick(DOMAINS), rng.pick(DOMAINS))),
+                    kv("thresholds", flow_map(&[kv("warn", rng.range(1, 10)), kv("fail", rng.range(10, 40))])),
+                ];
+                item(&mut s, 2, &rec);
             }
         }
         1 => {
             ln!(s, "items:");
             for k in 0..items {
                 let vm = rng.pick(&hosts);
-                ln!(s, "  - id: {stem}-{k:04}");
-                ln!(
-                    s,
-                    "    name: {}",
-                    dq(&format!("{} {} {}", stem, rng.pick(TOPICS), k))
-                );
-                ln!(s, "    status: {}", rng.pick(OTHER_STATUS));
-                ln!(s, "    host: {}", vm.hostname);
-                ln!(s, "    created_at: \"{}\"", date(rng, 1, 6));
-                ln!(s, "    updated_at: {}", date(rng, 6, 11));
-                ln!(
-                    s,
-                    "    tags: [{}, {}, {}]",
-                    stem,
-                    rng.pick(TOPICS),
-                    m.site_of(vm).id
-                );
-                ln!(s, "    config:");
-                ln!(s, "      port: {}", 1024 + rng.below(60000));
-                ln!(s, "      replicas: {}", rng.range(1, 3));
-                ln!(s, "      path: /opt/{stem}/{k}");
-                if rng.chance(40) {
-                    ln!(s, "    description: >");
-                    ln!(s, "      {}", sentence(rng, &vm.hostname));
-                    ln!(s, "      {}", sentence(rng, &vm.hostname));
-                } else {
-                    ln!(s, "    description: {}", dq(&sentence(rng, &vm.hostname)));
-                }
+                #[rustfmt::skip]
+                let rec = [
+                    kv("id", format!("{stem}-{k:04}")),
+                    kv("name", dq(&format!("{} {} {}", stem, rng.pick(TOPICS), k))),
+                    kv("status", rng.pick(OTHER_STATUS)),
+                    kv("host", &vm.hostname),
+                    kv("created_at", dq(&date(rng, 1, 6))),
+                    kv("updated_at", date(rng, 6, 11)),
+                    kv("tags", format!("[{}, {}, {}]", stem, rng.pick(TOPICS), m.site_of(vm).id)),
+                    kv("config", mapping(6, &[
+                        kv("port", 1024 + rng.below(60000)),
+                        kv("replicas", rng.range(1, 3)),
+                        kv("path", format!("/opt/{stem}/{k}")),
+                    ])),
+                    match rng.chance(40) {
+                        true => {
+                            let two = [(); 2].map(|_| sentence(rng, &vm.hostname));
+                            kv("description", lines(">", 6, two))
+                        }
+                        false => kv("description", dq(&sentence(rng, &vm.hostname))),
+                    },
+                ];
+                item(&mut s, 2, &rec);
             }
         }
         2 => {
             ln!(s, "entries:");
             for k in 0..items {
-                ln!(s, "  {}-{}-{k}:", stem, rng.pick(TOPICS));
-                ln!(s, "    owner: \"@ronny\"");
-                ln!(s, "    status: {}", rng.pick(OTHER_STATUS));
-                ln!(s, "    updated_at: \"{}\"", date(rng, 3, 11));
-                ln!(s, "    paths:");
-                for _ in 0..rng.range(1, 4) {
-                    ln!(s, "      - {}", rng.pick(GAP_DOCS));
-                }
-                ln!(s, "    description: {}", dq(&sentence(rng, stem)));
+                let key = format!("{}-{}-{k}", stem, rng.pick(TOPICS));
+                #[rustfmt::skip]
+                let rec = [
+                    kv("owner", "\"@ronny\""),
+                    kv("status", rng.pick(OTHER_STATUS)),
+                    kv("updated_at", dq(&date(rng, 3, 11))),
+                    kv("paths", seq(6, (0..rng.range(1, 4)).map(|_| rng.pick(GAP_DOCS)))),
+                    kv("description", dq(&sentence(rng, stem))),
+                ];
+                entry(&mut s, 2, &key, &rec);
             }
         }
         3 => {
-            ln!(
-                s,
-                "loop_id: LOOP-{}-{}-2026{:02}{:02}",
-                stem.to_uppercase(),
-                rng.pick(TOPICS).to_uppercase(),
-                rng.range(1, 11),
-                rng.range(1, 28)
-            );
-            ln!(s, "objective: {}", dq(&sentence(rng, stem)));
-            ln!(s, "steps:");
+            let (topic, mo, d) = (rng.pick(TOPICS), rng.range(1, 11), rng.range(1, 28));
+            let (stem_uc, topic_uc) = (stem.to_uppercase(), topic.to_uppercase());
+            #[rustfmt::skip]
+            let rec = [
+                kv("loop_id", format!("LOOP-{stem_uc}-{topic_uc}-2026{mo:02}{d:02}")),
+                kv("objective", dq(&sentence(rng, stem))),
+                kv("steps", ""),
+            ];
+            fields(&mut s, 0, &rec);
             for k in 0..items {
                 let st = *rng.pick(&["done", "done", "pending", "blocked", "open"]);
-                ln!(s, "  - id: step-{}", k + 1);
-                ln!(
-                    s,
-                    "    title: {}",
-                    dq(&format!("Step {}: {} {}", k + 1, rng.pick(TOPICS), stem))
-                );
-                ln!(s, "    status: {st}");
-                if st == "done" {
-                    ln!(s, "    closed_at: \"{}\"", date(rng, 6, 11));
-                }
-                if k > 0 {
-                    ln!(s, "    depends_on: [step-{}]", k);
-                }
-                ln!(s, "    description: |");
-                ln!(s, "      {}", sentence(rng, stem));
-                ln!(s, "      {}", sentence(rng, stem));
+                #[rustfmt::skip]
+                let rec = [
+                    kv("id", format!("step-{}", k + 1)),
+                    kv("title", dq(&format!("Step {}: {} {}", k + 1, rng.pick(TOPICS), stem))),
+                    kv("status", st),
+                    opt("closed_at", (st == "done").then(|| dq(&date(rng, 6, 11)))),
+                    opt("depends_on", (k > 0).then(|| format!("[step-{k}]"))),
+                    kv("description", lines("|", 6, [(); 2].map(|_| sentence(rng, stem)))),
+                ];
+                item(&mut s, 2, &rec);
             }
         }
         4 => {
             ln!(s, "domains:");
             for k in 0..items.div_ceil(4) {
-                ln!(s, "  {}-{k}:", rng.pick(DOMAINS));
-                ln!(s, "    description: {}", dq(&sentence(rng, stem)));
-                ln!(s, "    capabilities:");
-                for c in 0..4 {
-                    ln!(s, "      - name: {stem}.{}.{k}.{c}", rng.pick(TOPICS));
-                    ln!(
-                        s,
-                        "        safety: {}",
-                        rng.pick(&["read-only", "mutating"])
-                    );
-                    ln!(s, "        approval: {}", rng.pick(&["auto", "manual"]));
-                    ln!(
-                        s,
-                        "        args: {{timeout_sec: {}, retries: {}}}",
-                        rng.pick(&[10, 30, 60]),
-                        rng.range(0, 3)
-                    );
-                    ln!(s, "        outputs: [json, receipt]");
-                }
+                let key = format!("{}-{k}", rng.pick(DOMAINS));
+                let description = dq(&sentence(rng, stem));
+                let capabilities = sub(|b| {
+                    for c in 0..4 {
+                        #[rustfmt::skip]
+                        let rec = [
+                            kv("name", format!("{stem}.{}.{k}.{c}", rng.pick(TOPICS))),
+                            kv("safety", rng.pick(&["read-only", "mutating"])),
+                            kv("approval", rng.pick(&["auto", "manual"])),
+                            kv("args", flow_map(&[
+                                kv("timeout_sec", rng.pick(&[10, 30, 60])),
+                                kv("retries", rng.range(0, 3)),
+                            ])),
+                            kv("outputs", "[json, receipt]"),
+                        ];
+                        item(b, 6, &rec);
+                    }
+                });
+                let rec = [
+                    kv("description", description),
+                    kv("capabilities", capabilities),
+                ];
+                entry(&mut s, 2, &key, &rec);
             }
         }
         5 => {
             ln!(s, "routes:");
             for k in 0..items {
                 let vm = rng.pick(&hosts);
-                let site = m.site_of(vm);
+                let ip = vm.ssh_host(m.site_of(vm)).unwrap_or("127.0.0.1");
                 let port = vm.services.first().map_or(80, |x| x.port);
-                ln!(s, "  - host: {}-{k}.ronny.works", vm.hostname);
-                ln!(
-                    s,
-                    "    upstream: \"http://{}:{port}\"",
-                    vm.ssh_host(site).unwrap_or("127.0.0.1")
-                );
-                ln!(s, "    tls: {}", rng.chance(80));
-                ln!(s, "    auth: {}", rng.pick(&["forward", "none", "basic"]));
-                ln!(
-                    s,
-                    "    service: {}",
-                    vm.services.first().map_or("none", |x| x.name.as_str())
-                );
-                ln!(
-                    s,
-                    "    status: {}",
-                    rng.pick(&["active", "active", "parked", "deprecated"])
-                );
+                #[rustfmt::skip]
+                let rec = [
+                    kv("host", format!("{}-{k}.ronny.works", vm.hostname)),
+                    kv("upstream", dq(&format!("http://{ip}:{port}"))),
+                    kv("tls", rng.chance(80)),
+                    kv("auth", rng.pick(&["forward", "none", "basic"])),
+                    kv("service", vm.services.first().map_or("none", |x| x.name.as_str())),
+                    kv("status", rng.pick(&["active", "active", "parked", "deprecated"])),
+                ];
+                item(&mut s, 2, &rec);
             }
         }
         6 => {
             ln!(s, "jobs:");
             for k in 0..items {
                 let vm = rng.pick(&hosts);
-                ln!(s, "  - id: {stem}-job-{k}");
-                ln!(
-                    s,
-                    "    cron: \"{} {} * * {}\"",
+                let (min, hour, dow) = (
                     rng.below(60),
                     rng.below(24),
-                    rng.pick(&["*", "0", "1-5", "6"])
+                    rng.pick(&["*", "0", "1-5", "6"]),
                 );
-                ln!(s, "    target: {}", vm.hostname);
-                ln!(s, "    retention_days: {}", rng.pick(&[7, 14, 30, 90, 365]));
-                ln!(s, "    enabled: {}", rng.chance(85));
-                ln!(
-                    s,
-                    "    last_run: \"2026-{:02}-{:02}T{:02}:{:02}:00Z\"",
-                    rng.range(9, 11),
-                    rng.range(1, 28),
-                    rng.below(24),
-                    rng.below(60)
-                );
-                ln!(
-                    s,
-                    "    status: {}",
-                    rng.pick(&["active", "parked", "failed", "done"])
-                );
+                #[rustfmt::skip]
+                let rec = [
+                    kv("id", format!("{stem}-job-{k}")),
+                    kv("cron", dq(&format!("{min} {hour} * * {dow}"))),
+                    kv("target", &vm.hostname),
+                    kv("retention_days", rng.pick(&[7, 14, 30, 90, 365])),
+                    kv("enabled", rng.chance(85)),
+                    kv("last_run", {
+                        let (mo, d, h, mi) = (rng.range(9, 11), rng.range(1, 28), rng.below(24), rng.below(60));
+                        format!("\"2026-{mo:02}-{d:02}T{h:02}:{mi:02}:00Z\"")
+                    }),
+                    kv("status", rng.pick(&["active", "parked", "failed", "done"])),
+                ];
+                item(&mut s, 2, &rec);
             }
         }
         7 => {
@@ -3467,69 +3382,60 @@ rules:
             let start = rng.below(hosts.len());
             for k in 0..items.div_ceil(2).min(hosts.len()) {
                 let vm = hosts[(start + k) % hosts.len()];
-                ln!(s, "  {}:", vm.hostname);
-                ln!(s, "    site: {}", m.site_of(vm).id);
-                ln!(
-                    s,
-                    "    checks: [{}, {}, disk, memory]",
-                    rng.pick(TOPICS),
-                    rng.pick(TOPICS)
-                );
-                ln!(s, "    thresholds:");
-                ln!(s, "      cpu_pct: {}", rng.range(70, 95));
-                ln!(s, "      mem_pct: {}", rng.range(70, 95));
-                ln!(
-                    s,
-                    "      disk_pct: {}  # alert before the vzdump window",
-                    rng.range(75, 90)
-                );
-                ln!(s, "    windows:");
-                ln!(
-                    s,
-                    "      - {{day: {}, start: \"02:00\", end: \"04:00\"}}",
-                    rng.pick(&["sun", "sat", "wed"])
-                );
-                ln!(
-                    s,
-                    "      - {{day: {}, start: \"22:00\", end: \"23:30\"}}",
-                    rng.pick(&["mon", "tue", "thu"])
-                );
-                ln!(
-                    s,
-                    "    owners: [\"@ronny\", {}]",
-                    dq(&format!("agent:{}-agent", rng.pick(DOMAINS)))
-                );
-                ln!(s, "    description: {}", dq(&sentence(rng, &vm.hostname)));
-                ln!(s, "    escalation: null");
+                let window = |day: &str, start: &str, end: &str| {
+                    flow_map(&[kv("day", day), kv("start", dq(start)), kv("end", dq(end))])
+                };
+                #[rustfmt::skip]
+                let rec = [
+                    kv("site", &m.site_of(vm).id),
+                    kv("checks", format!("[{}, {}, disk, memory]", rng.pick(TOPICS), rng.pick(TOPICS))),
+                    kv("thresholds", mapping(6, &[
+                        kv("cpu_pct", rng.range(70, 95)),
+                        kv("mem_pct", rng.range(70, 95)),
+                        kv("disk_pct", format!("{}  # alert before the vzdump window", rng.range(75, 90))),
+                    ])),
+                    kv(
+                        "windows",
+                        seq(
+                            6,
+                            [
+                                window(rng.pick_str(&["sun", "sat", "wed"]), "02:00", "04:00"),
+                                window(rng.pick_str(&["mon", "tue", "thu"]), "22:00", "23:30"),
+                            ],
+                        ),
+                    ),
+                    kv("owners", flow(&[dq("@ronny"), dq(&format!("agent:{}-agent", rng.pick(DOMAINS)))])),
+                    kv("description", dq(&sentence(rng, &vm.hostname))),
+                    kv("escalation", "null"),
+                ];
+                entry(&mut s, 2, &vm.hostname, &rec);
             }
         }
         _ => {
-            ln!(s, "canonical: ops/bindings/{name}");
-            ln!(s, "derived_outputs:");
-            ln!(
-                s,
-                "  - ops/bindings/{}.derived.yaml",
+            let derived = format!(
+                "ops/bindings/{}.derived.yaml",
                 name.trim_end_matches(".yaml")
             );
-            ln!(s, "companion_bindings:");
-            for _ in 0..3 {
-                ln!(s, "  - {}", rng.pick(GAP_DOCS));
-            }
-            ln!(s, "required_fields:");
+            #[rustfmt::skip]
+            let rec = [
+                kv("canonical", format!("ops/bindings/{name}")),
+                kv("derived_outputs", seq(2, [derived])),
+                kv("companion_bindings", seq(2, [(); 3].map(|_| rng.pick(GAP_DOCS)))),
+                kv("required_fields", ""),
+            ];
+            fields(&mut s, 0, &rec);
             for k in 0..items {
-                ln!(s, "  - name: {}_{k}", rng.pick(TOPICS));
-                ln!(
-                    s,
-                    "    type: {}",
-                    rng.pick(&["string", "integer", "enum", "date", "list"])
-                );
-                ln!(s, "    required: {}", rng.chance(60));
-                ln!(s, "    description: {}", dq(&sentence(rng, stem)));
+                #[rustfmt::skip]
+                let rec = [
+                    kv("name", format!("{}_{k}", rng.pick(TOPICS))),
+                    kv("type", rng.pick(&["string", "integer", "enum", "date", "list"])),
+                    kv("required", rng.chance(60)),
+                    kv("description", dq(&sentence(rng, stem))),
+                ];
+                item(&mut s, 2, &rec);
             }
-            ln!(
-                s,
-                "generation_command: \"./ops/plugins/{stem}/bin/{stem}-generate --write\""
-            );
+            let command = format!("./ops/plugins/{stem}/bin/{stem}-generate --write");
+            fields(&mut s, 0, &[kv("generation_command", dq(&command))]);
         }
     }
     s
@@ -3564,24 +3470,20 @@ services:
         };
         ln!(s, "  # ─── {} (VM {}) ───", vm.hostname, vm.id);
         for svc in &vm.services {
-            ln!(s, "  {}:", svc.name);
-            ln!(s, "    host: {host}");
-            if let Some(st) = &svc.stack {
-                ln!(s, "    compose: /opt/stacks/{st}/docker-compose.yml");
-            }
-            ln!(s, "    container: {}", svc.name);
-            ln!(s, "    port: {}", svc.port);
-            if let Some(h) = svc.health {
-                ln!(s, "    health: {h}");
-            }
-            if svc.name.starts_with("bazarr") {
-                ln!(s, "    status: parked");
-            }
-            ln!(
-                s,
-                "    notes: {}",
-                dq(&format!("{} on {}", svc.name, vm.hostname))
-            );
+            let compose = svc
+                .stack
+                .as_ref()
+                .map(|st| format!("/opt/stacks/{st}/docker-compose.yml"));
+            let rec = [
+                kv("host", host),
+                opt("compose", compose),
+                kv("container", &svc.name),
+                kv("port", svc.port),
+                opt("health", svc.health),
+                opt("status", svc.name.starts_with("bazarr").then_some("parked")),
+                kv("notes", dq(&format!("{} on {}", svc.name, vm.hostname))),
+            ];
+            entry(&mut s, 2, &svc.name, &rec);
             ln!(s);
         }
         if m.drift() && vm.hostname == "infra-core" {
@@ -3608,29 +3510,31 @@ services:
         let Some(t) = vm.ssh_target.as_deref() else {
             continue;
         };
-        ln!(s, "  {}:", vm.hostname);
-        ln!(
-            s,
-            "    tailscale_ip: {}",
-            vm.ts_ip.as_deref().unwrap_or("null")
-        );
-        ln!(s, "    ssh: {t}");
-        ln!(s, "    os: {}", vm.os);
-        ln!(s, "    vmid: {}", vm.id);
-        ln!(s, "    proxmox_host: {}", m.site_of(vm).hv);
+        let rec = [
+            kv("tailscale_ip", or_null(vm.ts_ip.as_deref())),
+            kv("ssh", t),
+            kv("os", vm.os),
+            kv("vmid", vm.id),
+            kv("proxmox_host", &m.site_of(vm).hv),
+        ];
+        entry(&mut s, 2, &vm.hostname, &rec);
     }
     // Hypervisors of active sites and the NAS are registry hosts too (D59
     // checks coverage both ways).
     for site in m.sites.iter().filter(|x| x.status == "active") {
-        ln!(s, "  {}:", site.hv);
-        ln!(s, "    tailscale_ip: {}", site.hv_ts);
-        ln!(s, "    ssh: {}", site.hv);
-        ln!(s, "    os: proxmox-ve-8");
+        let rec = [
+            kv("tailscale_ip", &site.hv_ts),
+            kv("ssh", &site.hv),
+            kv("os", "proxmox-ve-8"),
+        ];
+        entry(&mut s, 2, &site.hv, &rec);
     }
-    ln!(s, "  nas:");
-    ln!(s, "    tailscale_ip: {}", m.nas_ts);
-    ln!(s, "    ssh: nas");
-    ln!(s, "    os: dsm-7");
+    let nas = [
+        kv("tailscale_ip", &m.nas_ts),
+        kv("ssh", "nas"),
+        kv("os", "dsm-7"),
+    ];
+    entry(&mut s, 2, "nas", &nas);
     (s, drifts)
 }
 
@@ -3649,14 +3553,14 @@ fn naming_policy(m: &Model) -> (String, Vec<Drift>) {
     );
     s.push_str("\nversion: 1\nowner: \"@ronny\"\nhosts:\n");
     let host = |s: &mut String, name: &str, kind: &str, site: &str, status: Option<&str>| {
-        ln!(s, "  - canonical_name: {name}");
-        ln!(s, "    kind: {kind}");
-        ln!(s, "    site: {site}");
-        if let Some(st) = status {
-            ln!(s, "    status: {st}");
-        }
-        ln!(s, "    surfaces:");
-        ln!(s, "      ssh_target: true");
+        let rec = [
+            kv("canonical_name", name),
+            kv("kind", kind),
+            kv("site", site),
+            opt("status", status),
+            kv("surfaces", mapping(6, &[kv("ssh_target", true)])),
+        ];
+        item(s, 2, &rec);
     };
     for site in &m.sites {
         if site.status == "active" {
@@ -3697,28 +3601,21 @@ fn ssot_registry() -> String {
     let mut s = String::from(
         "# SSOT registry: the source of truth for each concern and its last review.\nversion: 1\nssots:\n",
     );
-    for (id, path, reviewed) in [
-        (
-            "vm-lifecycle",
-            "ops/bindings/vm.lifecycle.yaml",
-            "2026-11-14",
-        ),
+    #[rustfmt::skip]
+    let ssots = [
+        ("vm-lifecycle", "ops/bindings/vm.lifecycle.yaml", "2026-11-14"),
         ("ssh-targets", "ops/bindings/ssh.targets.yaml", "2026-11-12"),
-        (
-            "service-registry",
-            "docs/governance/SERVICE_REGISTRY.yaml",
-            "2026-11-18",
-        ),
-        (
-            "device-identity",
-            "docs/governance/DEVICE_IDENTITY_SSOT.md",
-            "2026-11-10",
-        ),
-    ] {
-        ln!(s, "  - id: {id}");
-        ln!(s, "    path: {path}");
-        ln!(s, "    owner: \"@ronny\"");
-        ln!(s, "    last_reviewed: {reviewed}");
+        ("service-registry", "docs/governance/SERVICE_REGISTRY.yaml", "2026-11-18"),
+        ("device-identity", "docs/governance/DEVICE_IDENTITY_SSOT.md", "2026-11-10"),
+    ];
+    for (id, path, reviewed) in ssots {
+        let rec = [
+            kv("id", id),
+            kv("path", path),
+            kv("owner", "\"@ronny\""),
+            kv("last_reviewed", reviewed),
+        ];
+        item(&mut s, 2, &rec);
     }
     s
 }
@@ -3739,26 +3636,26 @@ stacks:
     );
     for vm in m.vms.iter().filter(|v| v.active()) {
         for st in &vm.stacks {
-            ln!(s, "  - stack_id: {st}");
-            ln!(s, "    name: {}", title_of(st));
-            ln!(s, "    path: infra/compose/{st}");
-            s.push_str(
-                r#"    compose_files: [docker-compose.yml]
-    deploy_method: ssh-compose
-    status: active
-    owner: "@ronny"
-    repo: workbench
-"#,
-            );
-            ln!(s, "    deploy_target: proxmox:vm-{}", vm.id);
-            if vm.hostname == "docker-host" {
-                s.push_str(
-                    r#"    notes: |
-      Business API, Postgres, Redis, MinIO.
-      Only workload left on docker-host after the VM restructure.
-"#,
-                );
-            }
+            let notes = (vm.hostname == "docker-host").then(|| {
+                let why = [
+                    "Business API, Postgres, Redis, MinIO.",
+                    "Only workload left on docker-host after the VM restructure.",
+                ];
+                lines("|", 6, why)
+            });
+            let rec = [
+                kv("stack_id", st),
+                kv("name", title_of(st)),
+                kv("path", format!("infra/compose/{st}")),
+                kv("compose_files", "[docker-compose.yml]"),
+                kv("deploy_method", "ssh-compose"),
+                kv("status", "active"),
+                kv("owner", "\"@ronny\""),
+                kv("repo", "workbench"),
+                kv("deploy_target", format!("proxmox:vm-{}", vm.id)),
+                opt("notes", notes),
+            ];
+            item(&mut s, 2, &rec);
             ln!(s);
         }
     }
@@ -3794,14 +3691,8 @@ scope: all-infrastructure
 "#,
     );
     for site in &m.sites {
-        ln!(
-            s,
-            "| {}-{} | `{}` | {} |",
-            site.vmid_lo,
-            site.vmid_hi,
-            site.hv,
-            site.id
-        );
+        let range = format!("{}-{}", site.vmid_lo, site.vmid_hi);
+        row(&mut s, &[&range, &code(&site.hv), &site.id]);
     }
     s.push_str(
         r#"| 9000+ | any | templates |
@@ -3813,14 +3704,10 @@ scope: all-infrastructure
 "#,
     );
     for site in &m.sites {
-        ln!(
-            s,
-            "| {} | {} | {}.1 | `{}` ({}) |",
-            site.id,
-            site.cidr(),
-            site.lan,
-            site.hv,
-            site.label
+        let hv = format!("{} ({})", code(&site.hv), site.label);
+        row(
+            &mut s,
+            &[&site.id, &site.cidr(), &format!("{}.1", site.lan), &hv],
         );
     }
     ln!(s);
@@ -3851,27 +3738,29 @@ scope: all-infrastructure
 |----|----------------|--------|------|-----|-------|
 "#,
         );
-        ln!(
-            s,
-            "| Hypervisor | `{}` | {} | — | 44:a8:42:26:c3:0f | {} |",
-            site.hv,
-            site.hv_lan,
-            site.label
+        let mac = "44:a8:42:26:c3:0f";
+        row(
+            &mut s,
+            &[
+                &"Hypervisor",
+                &code(&site.hv),
+                &site.hv_lan,
+                &"—",
+                &mac,
+                &site.label,
+            ],
         );
         for vm in vms {
-            ln!(
-                s,
-                "| {} | `{}` | {} | {} | {} | {} |",
-                title_of(vm.role),
-                vm.hostname,
-                vm.lan_ip.as_deref().unwrap_or(""),
-                vm.id,
-                vm.mac,
-                if vm.status == Status::Stopped {
-                    "Stopped"
-                } else {
-                    ""
-                }
+            let notes = if vm.status == Status::Stopped {
+                "Stopped"
+            } else {
+                ""
+            };
+            let lan = vm.lan_ip.as_deref().unwrap_or("");
+            let name = code(&vm.hostname);
+            row(
+                &mut s,
+                &[&title_of(vm.role), &name, &lan, &vm.id, &vm.mac, &notes],
             );
         }
         ln!(s);
@@ -3884,15 +3773,9 @@ scope: all-infrastructure
 "#,
     );
     for site in m.sites.iter().filter(|x| x.status == "active") {
-        ln!(
-            s,
-            "| {} | {} | {} | Proxmox VE |",
-            site.hv,
-            site.hv_ts,
-            site.id
-        );
+        row(&mut s, &[&site.hv, &site.hv_ts, &site.id, &"Proxmox VE"]);
     }
-    ln!(s, "| nas | {} | home | Synology DS918+ |", m.nas_ts);
+    row(&mut s, &[&"nas", &m.nas_ts, &"home", &"Synology DS918+"]);
     s.push_str(
         r#"
 ## Change Control
@@ -3938,13 +3821,10 @@ status: authoritative
 owner: "@ronny"
 "#,
     );
-    ln!(s, "last_verified: {}", fresh_date(rng));
-    ln!(s, "scope: {}", title.to_lowercase().replace(' ', "-"));
-    ln!(s, "---");
-    ln!(s);
-    ln!(s, "# {title}");
-    ln!(s);
-    ln!(s, "{}", paragraph(rng, "the spine", 3));
+    let scope = title.to_lowercase().replace(' ', "-");
+    let front = [kv("last_verified", fresh_date(rng)), kv("scope", scope)];
+    fields(&mut s, 0, &front);
+    ln!(s, "---\n\n# {title}\n\n{}", paragraph(rng, "the spine", 3));
     s.push_str(
         r#"
 ## Procedure
@@ -3964,7 +3844,7 @@ owner: "@ronny"
     );
     for (si, site) in m.sites.iter().enumerate() {
         let n = m.vms.iter().filter(|v| v.site == si && v.active()).count();
-        ln!(s, "| {} | `{}` | {n} | {} |", site.id, site.hv, site.status);
+        row(&mut s, &[&site.id, &code(&site.hv), &n, &site.status]);
     }
     s.push_str(
         r#"
@@ -4020,10 +3900,15 @@ fn media_services(m: &Model) -> String {
         .filter(|v| v.role.starts_with("media-") && v.active())
     {
         for svc in &vm.services {
-            let _ = write!(
-                s,
-                "  {}:\n    vm: {}\n    port: {}\n    status: active\n",
-                svc.name, vm.hostname, svc.port
+            entry(
+                &mut s,
+                2,
+                &svc.name,
+                &[
+                    kv("vm", &vm.hostname),
+                    kv("port", svc.port),
+                    kv("status", "active"),
+                ],
             );
         }
     }
@@ -4063,25 +3948,29 @@ hosts:
         .iter()
         .filter(|v| v.active() && !v.lxc && !v.os.starts_with("haos"))
     {
-        ln!(s, "  - name: {}          # hostname", vm.hostname);
-        ln!(s, "    vmid: {}", vm.id);
-        ln!(s, "    location: {}         # cluster", m.site_of(vm).hv);
-        ln!(
-            s,
-            "    tailscale_ip: {}",
-            vm.ts_ip.as_deref().unwrap_or("null")
+        let stale = rng.chance(10);
+        let containers = seq(
+            6,
+            vm.services.iter().map(|svc| {
+                let tag = format!("{}.{}", rng.range(1, 9), rng.below(20));
+                let image = dq(&format!("ghcr.io/example/{}:{tag}", svc.name));
+                flow_map(&[
+                    kv("name", &svc.name),
+                    kv("image", image),
+                    kv("status", "running"),
+                ])
+            }),
         );
-        ln!(s, "    snapshot_stale: {}", rng.chance(10));
-        ln!(s, "    containers:");
-        for svc in &vm.services {
-            let tag = format!("{}.{}", rng.range(1, 9), rng.below(20));
-            ln!(
-                s,
-                "      - {{name: {}, image: \"ghcr.io/example/{}:{tag}\", status: running}}",
-                svc.name,
-                svc.name
-            );
-        }
+        #[rustfmt::skip]
+        let rec = [
+            kv("name", format!("{}          # hostname", vm.hostname)),
+            kv("vmid", vm.id),
+            kv("location", format!("{}         # cluster", m.site_of(vm).hv)),
+            kv("tailscale_ip", or_null(vm.ts_ip.as_deref())),
+            kv("snapshot_stale", stale),
+            kv("containers", containers),
+        ];
+        item(&mut s, 2, &rec);
     }
     s
 }
@@ -4099,37 +3988,29 @@ fn workbench_ssh(m: &Model) -> String {
             continue;
         }
         ln!(s, "# ─── {} ───", site.label);
-        if site.id == "shop" {
-            ln!(s, "Host pve pve-shop");
+        let names = if site.id == "shop" {
+            "pve pve-shop"
         } else {
-            ln!(s, "Host {}", site.hv);
-        }
-        ln!(
-            s,
-            "    HostName {}",
-            if site.uses_tailscale() {
-                &site.hv_ts
-            } else {
-                &site.hv_lan
-            }
-        );
-        ln!(s, "    User root");
-        ln!(s);
+            &site.hv
+        };
+        let addr = if site.uses_tailscale() {
+            &site.hv_ts
+        } else {
+            &site.hv_lan
+        };
+        ssh_block(&mut s, names, &[("HostName", addr), ("User", "root")]);
         for vm in m.vms.iter().filter(|v| v.site == si && v.has_target()) {
-            ln!(s, "Host {}", vm.hostname);
-            ln!(s, "    HostName {}", vm.ssh_host(site).unwrap_or(""));
-            ln!(s, "    User {}", vm.ssh_user.unwrap_or("ubuntu"));
-            ln!(s);
+            let addr = vm.ssh_host(site).unwrap_or("");
+            let user = vm.ssh_user.unwrap_or("ubuntu");
+            ssh_block(&mut s, &vm.hostname, &[("HostName", addr), ("User", user)]);
         }
         if site.id == "home" {
-            ln!(s, "Host nas");
-            ln!(s, "    HostName {}", m.nas_ts);
-            s.push_str(
-                r#"    User ronadmin
-    Port 22
-
-"#,
-            );
+            let nas = [
+                ("HostName", m.nas_ts.as_str()),
+                ("User", "ronadmin"),
+                ("Port", "22"),
+            ];
+            ssh_block(&mut s, "nas", &nas);
         }
     }
     s.push_str(
@@ -4150,28 +4031,27 @@ fn compose_file(stack: &str, svcs: &[&Svc]) -> String {
         s,
         "# {stack} — deployed by ssh-compose (STACK_REGISTRY.yaml)"
     );
-    ln!(s, "name: {stack}");
-    ln!(s, "services:");
+    fields(&mut s, 0, &[kv("name", stack), kv("services", "")]);
     for svc in svcs {
-        ln!(s, "  {}:", svc.name);
-        ln!(s, "    image: ghcr.io/example/{}:latest", svc.name);
-        ln!(s, "    container_name: {}", svc.name);
-        ln!(s, "    restart: unless-stopped");
-        ln!(s, "    ports:");
-        ln!(s, "      - \"{}:{}\"", svc.port, svc.port);
-        if let Some(h) = svc.health {
-            ln!(s, "    healthcheck:");
-            ln!(
-                s,
-                "      test: [\"CMD\", \"curl\", \"-fsS\", \"http://localhost:{}{h}\"]",
-                svc.port
-            );
-            ln!(s, "      interval: 30s");
-        }
+        let healthcheck = svc.health.map(|h| {
+            let url = format!("http://localhost:{}{h}", svc.port);
+            let check = [
+                kv("test", flow_dq(&["CMD", "curl", "-fsS", &url])),
+                kv("interval", "30s"),
+            ];
+            mapping(6, &check)
+        });
+        let rec = [
+            kv("image", format!("ghcr.io/example/{}:latest", svc.name)),
+            kv("container_name", &svc.name),
+            kv("restart", "unless-stopped"),
+            kv("ports", seq(6, [dq(&format!("{}:{}", svc.port, svc.port))])),
+            opt("healthcheck", healthcheck),
+        ];
+        entry(&mut s, 2, &svc.name, &rec);
     }
     if svcs.is_empty() {
-        ln!(s, "  placeholder:");
-        ln!(s, "    image: busybox");
+        entry(&mut s, 2, "placeholder", &[kv("image", "busybox")]);
     }
     s
 }
@@ -4222,18 +4102,10 @@ fn legacy_shop(m: &Model) -> (String, Vec<Drift>) {
                 "legacy doc keeps the pre-re-address LAN IP",
             ));
         }
-        ln!(
-            s,
-            "| {} | {} | {} | {} | {} | {}c / {} GB / {} GB |",
-            vm.id,
-            vm.hostname,
-            if vm.active() { "running" } else { "stopped" },
-            lan,
-            vm.ts_ip.as_deref().unwrap_or(""),
-            vm.cpu,
-            vm.mem / 1024,
-            vm.disk
-        );
+        let status = if vm.active() { "running" } else { "stopped" };
+        let ts = vm.ts_ip.as_deref().unwrap_or("");
+        let size = format!("{}c / {} GB / {} GB", vm.cpu, vm.mem / 1024, vm.disk);
+        row(&mut s, &[&vm.id, &vm.hostname, &status, &lan, &ts, &size]);
     }
     ln!(s);
     ln!(
@@ -4252,10 +4124,9 @@ fn legacy_ssh(m: &Model) -> String {
 "#,
     );
     for vm in m.vms.iter().filter(|v| v.active() && v.site < 2) {
-        ln!(s, "Host {}", vm.hostname);
-        ln!(s, "    HostName {}", vm.ts_ip.as_deref().unwrap_or(""));
-        ln!(s, "    User {}", vm.ssh_user.unwrap_or("ubuntu"));
-        ln!(s);
+        let addr = vm.ts_ip.as_deref().unwrap_or("");
+        let user = vm.ssh_user.unwrap_or("ubuntu");
+        ssh_block(&mut s, &vm.hostname, &[("HostName", addr), ("User", user)]);
     }
     s.push_str(
         r#"Host *
