@@ -91,7 +91,12 @@ fn fixture_findings_are_exactly_the_planted_drift() {
     }
     assert_eq!(got.len(), want.len(), "all findings: {got:#?}");
     assert_eq!(run.exit_code(), 1);
-    assert!(run.notes.is_empty(), "notes: {:?}", run.notes);
+    // This fixture has VMs and SSH hosts only: service parity says it
+    // skipped, and nothing else is noted.
+    assert_eq!(
+        run.notes,
+        vec!["spine `docs/governance/SERVICE_REGISTRY.yaml` not found: service parity skipped"],
+    );
 }
 
 #[test]
@@ -459,7 +464,7 @@ fn config_sources_aliases_and_expectations() {
     assert_eq!(got, want);
 }
 
-/// tests/fixtures/demo/DRIFT.md, rows P1–P7: every row is reported, and
+/// tests/fixtures/demo/DRIFT.md, rows P1–P9: every row is reported, and
 /// every parity finding on the demo is one of those rows (or a listed
 /// overlap).
 #[test]
@@ -481,6 +486,16 @@ fn demo_reports_the_parity_rows_of_drift_md() {
         Option<usize>,
     );
     let want: Vec<Row> = vec![
+        // A service a VM's lifecycle entry lists that the registry lacks.
+        (
+            "P9.3",
+            "spine",
+            "untracked",
+            "service:immich-ml",
+            None,
+            "ops/bindings/vm.lifecycle.yaml",
+            Some(124),
+        ),
         (
             "P2.1",
             "workbench",
@@ -545,6 +560,35 @@ fn demo_reports_the_parity_rows_of_drift_md() {
             inv,
             Some(17),
         ),
+        // Services the registry places elsewhere (P9.4: the media-stack
+        // block's containers, one line; P9.1 planted).
+        (
+            "P9.4",
+            "workbench",
+            "stale",
+            "service:jellyfin",
+            Some("host"),
+            inv,
+            Some(22),
+        ),
+        (
+            "P9.4",
+            "workbench",
+            "stale",
+            "service:radarr",
+            Some("host"),
+            inv,
+            Some(22),
+        ),
+        (
+            "P9.1",
+            "workbench",
+            "stale",
+            "service:vaultwarden",
+            Some("host"),
+            inv,
+            Some(14),
+        ),
         (
             "P7",
             "workbench",
@@ -583,6 +627,15 @@ fn demo_reports_the_parity_rows_of_drift_md() {
             None,
             backup,
             Some(6),
+        ),
+        (
+            "P9.2",
+            "legacy",
+            "stale",
+            "service:gitea",
+            Some("host"),
+            shop,
+            Some(56),
         ),
         (
             "P3.2",
@@ -741,7 +794,7 @@ fn demo_reports_the_parity_rows_of_drift_md() {
     let text = std::fs::read_to_string(fixture("demo/DRIFT.md")).unwrap();
     for row in [
         "P1.1", "P1.2", "P1.3", "P2.1", "P2.2", "P3.1", "P3.2", "P3.3", "P3.4", "P3.5", "P4", "P5",
-        "P6", "P7", "P8.1", "P8.2", "P8.3", "P8.4",
+        "P6", "P7", "P8.1", "P8.2", "P8.3", "P8.4", "P9.1", "P9.2", "P9.3", "P9.4",
     ] {
         assert!(
             text.contains(&format!("| {row} | parity:")),

@@ -13,6 +13,7 @@
 //! view points back at its entry (`ptr`) so findings land on the right line.
 
 pub mod backup;
+pub mod coverage;
 pub mod ids;
 pub mod paths;
 pub mod registry;

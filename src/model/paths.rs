@@ -12,3 +12,5 @@ pub const HOME_DEVICES: &str = "ops/bindings/home.device.registry.yaml";
 pub const IP_POLICY: &str = "ops/bindings/vm.ip.parity.policy.yaml";
 pub const CONVENTIONS: &str = "ops/bindings/spine.schema.conventions.yaml";
 pub const DEVICE_SSOT: &str = "docs/governance/DEVICE_IDENTITY_SSOT.md";
+pub const CAPABILITIES: &str = "ops/capabilities.yaml";
+pub const COVERAGE_POLICY: &str = "ops/bindings/site.coverage.policy.yaml";

@@ -5,8 +5,8 @@
 
 use super::config::Source;
 use super::entities::{
-    ip, is_tailscale, life_of, normalise_status, same_addr, Canon, CanonTarget, CanonVm, Cluster,
-    Life, VmKey,
+    ip, is_tailscale, life_of, normalise_status, same_addr, Canon, CanonService, CanonTarget,
+    CanonVm, Cluster, Life, VmKey,
 };
 use super::extract::Record;
 use super::EntityKind;
@@ -82,6 +82,7 @@ impl ParityFinding {
             (EntityKind::Vm, Some(n)) => format!("VM {} ({n})", self.key),
             (EntityKind::Vm, None) => format!("VM {}", self.key),
             (EntityKind::SshHost, _) => format!("SSH host {}", self.key),
+            (EntityKind::Service, _) => format!("service `{}`", self.key),
         }
     }
 
@@ -96,6 +97,10 @@ impl ParityFinding {
                 self.label(),
                 self.repo,
                 self.source
+            ),
+            Kind::Stale if self.entity == EntityKind::Service && f == "host" => format!(
+                "{} runs on {canon} in the spine but is still placed on {found}",
+                self.label()
             ),
             Kind::Stale => format!(
                 "{} is {} in the spine but still listed{}",
@@ -127,8 +132,14 @@ impl ParityFinding {
         let spine = match self.entity {
             EntityKind::Vm => "ops/bindings/vm.lifecycle.yaml",
             EntityKind::SshHost => "ops/bindings/ssh.targets.yaml",
+            EntityKind::Service => "docs/governance/SERVICE_REGISTRY.yaml",
         };
         match self.kind {
+            Kind::Stale if self.entity == EntityKind::Service && self.field.is_some() => format!(
+                "move it to {} in {} (the registry's host), or fix the registry if the service really runs there",
+                self.canonical.as_deref().unwrap_or("?"),
+                self.source
+            ),
             Kind::Missing => format!("add it to {} (values from {spine})", self.source),
             Kind::Stale => format!(
                 "remove it from {} (or mark it decommissioned there)",
@@ -254,6 +265,7 @@ pub fn classify_source(
         let key = match source.spec.entity {
             EntityKind::Vm => vm_record(&mut cx, r),
             EntityKind::SshHost => ssh_record(&mut cx, r),
+            EntityKind::Service => service_record(&mut cx, r),
         };
         if let Some(k) = key {
             seen.insert(k);
@@ -267,6 +279,7 @@ fn spine_place(canon: &Canon, entity: EntityKind, line: usize) -> Option<(String
         match entity {
             EntityKind::Vm => canon.files.vm_lifecycle.clone(),
             EntityKind::SshHost => canon.files.ssh_targets.clone(),
+            EntityKind::Service => canon.files.service_registry.clone(),
         },
         line,
     ))
@@ -333,6 +346,31 @@ fn missing(cx: &mut Ctx, seen: &HashSet<String>) {
                 }
             }
         }
+        EntityKind::Service => {
+            let svcs: Vec<&CanonService> = cx
+                .canon
+                .services
+                .values()
+                .filter(|v| v.life == Life::Live && !seen.contains(&v.name))
+                .collect();
+            for v in svcs {
+                match truthy(&v.json) {
+                    Ok(true) => cx.push(
+                        Kind::Missing,
+                        EntityKind::Service,
+                        &v.name,
+                        None,
+                        None,
+                        v.host.clone(),
+                        None,
+                        None,
+                        spine_place(cx.canon, EntityKind::Service, v.line),
+                    ),
+                    Ok(false) => {}
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
     }
     if let Some(e) = errors.first() {
         cx.out.notes.push(format!(
@@ -382,6 +420,84 @@ fn vm_cluster(
         Some([one]) => (Some(one.cluster.clone()), None),
         _ => (None, None),
     }
+}
+
+/// A record naming a service (`service`, `host`, `port`): untracked when the
+/// registry lacks it (if the source reports those), stale when the registry
+/// retired it or places it on another host, mismatch on another port.
+fn service_record(cx: &mut Ctx, r: &Record) -> Option<String> {
+    let mut name = r.get("service")?.trim().to_string();
+    // A name (or container name) the registry places on this very host.
+    if let Some(on_host) = r
+        .get("host")
+        .and_then(|h| cx.canon.service_on_host(h, &name))
+    {
+        name = on_host.name.clone();
+    }
+    let Some(svc) = cx.canon.services.get(&name) else {
+        if cx.source.spec.untracked != Some(false) {
+            cx.push(
+                Kind::Untracked,
+                EntityKind::Service,
+                &name,
+                Some(r.line_of("service")),
+                None,
+                None,
+                r.get("host").map(str::to_string),
+                None,
+                None,
+            );
+        }
+        return None;
+    };
+    cx.present(EntityKind::Service, &name, r.line);
+    let spine = spine_place(cx.canon, EntityKind::Service, svc.line);
+    if svc.life == Life::Gone {
+        cx.push(
+            Kind::Stale,
+            EntityKind::Service,
+            &name,
+            Some(r.line_of("service")),
+            None,
+            svc.status.clone(),
+            r.get("host").map(str::to_string),
+            None,
+            spine,
+        );
+        return Some(name);
+    }
+    if let (Some(found), Some(canon)) = (r.get("host"), svc.host.as_deref()) {
+        if !cx.canon.same_host(found, canon) {
+            cx.push(
+                Kind::Stale,
+                EntityKind::Service,
+                &name,
+                // The entry that places it (a list item names the service).
+                Some(r.line_of("service")),
+                Some("host"),
+                Some(canon.to_string()),
+                Some(found.to_string()),
+                None,
+                spine.clone(),
+            );
+        }
+    }
+    if let (Some(found), Some(canon)) = (r.get("port"), svc.port.as_deref()) {
+        if found.trim() != canon.trim() {
+            cx.push(
+                Kind::Mismatch,
+                EntityKind::Service,
+                &name,
+                Some(r.line_of("port")),
+                Some("port"),
+                Some(canon.to_string()),
+                Some(found.to_string()),
+                None,
+                spine,
+            );
+        }
+    }
+    Some(name)
 }
 
 fn is_gone_record(r: &Record) -> bool {

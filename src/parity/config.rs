@@ -67,6 +67,8 @@ pub struct SpineFiles {
     pub ssh_targets: String,
     #[serde(default = "d_topo")]
     pub topology: String,
+    #[serde(default = "d_services")]
+    pub service_registry: String,
 }
 
 fn d_vm() -> String {
@@ -78,6 +80,9 @@ fn d_ssh() -> String {
 fn d_topo() -> String {
     "ops/bindings/topology.sites.yaml".into()
 }
+fn d_services() -> String {
+    "docs/governance/SERVICE_REGISTRY.yaml".into()
+}
 
 impl Default for SpineFiles {
     fn default() -> Self {
@@ -85,6 +90,7 @@ impl Default for SpineFiles {
             vm_lifecycle: d_vm(),
             ssh_targets: d_ssh(),
             topology: d_topo(),
+            service_registry: d_services(),
         }
     }
 }
@@ -105,6 +111,11 @@ pub struct SourceSpec {
     /// jq boolean over each canonical entity: must this source list it?
     /// Absent: the source is not expected to list anything (no `missing`).
     pub expect: Option<String>,
+    /// Report records the spine does not know (`untracked`). Default true;
+    /// false for sources whose names are a superset by nature (container
+    /// names, stack names, probe ids): only entities the spine knows are
+    /// compared.
+    pub untracked: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -116,6 +127,10 @@ pub enum Extract {
     Yaml {
         records: String,
         fields: BTreeMap<String, String>,
+        /// One record per item of a list inside each record: `items` (jq
+        /// over the record) selects the items, each item's scalar becomes
+        /// field `field` (with its own line); the other fields are shared.
+        each: Option<Each>,
     },
     /// OpenSSH client config: one record per concrete `Host` block.
     SshConfig,
@@ -127,6 +142,13 @@ pub enum Extract {
     },
     /// One record per line matching `pattern`; named groups are fields.
     Regex { pattern: String },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Each {
+    pub field: String,
+    pub items: String,
 }
 
 /// Parity fields an extractor may fill, per entity.
@@ -141,6 +163,7 @@ pub const VM_FIELDS: &[&str] = &[
     "user",
 ];
 pub const SSH_FIELDS: &[&str] = &["key", "hostname", "user", "lan_ip", "tailscale_ip"];
+pub const SERVICE_FIELDS: &[&str] = &["service", "host", "port", "status"];
 
 /// A source ready to run: spec plus compiled filters.
 #[derive(Debug)]
@@ -156,6 +179,8 @@ pub enum Compiled {
     Structured {
         records: PathFilter,
         fields: Vec<(String, PathFilter)>,
+        /// (field, items filter) of `each`.
+        each: Option<(String, PathFilter)>,
     },
     SshConfig,
     Table {
@@ -190,6 +215,7 @@ fn src(
         site: site.map(str::to_string),
         cluster: None,
         expect: expect.map(str::to_string),
+        untracked: None,
     }
 }
 
@@ -218,6 +244,7 @@ pub fn default_sources() -> Vec<SourceSpec> {
                     ("tailscale_ip", ".tailscale_ip"),
                     ("status", ".status"),
                 ]),
+                each: None,
             },
             None,
             // A `docker ps` snapshot: only running guests can be listed.
@@ -249,6 +276,7 @@ pub fn default_sources() -> Vec<SourceSpec> {
                     ("status", ".status"),
                     ("enabled", ".enabled"),
                 ]),
+                each: None,
             },
             None,
             Some("true"),
@@ -293,6 +321,99 @@ pub fn default_sources() -> Vec<SourceSpec> {
             // expected to list everything.
             None,
         ),
+        // Services (SERVICE_REGISTRY.yaml is canonical).
+        SourceSpec {
+            untracked: Some(true),
+            ..src(
+                "spine-lifecycle-services",
+                "spine",
+                "ops/bindings/vm.lifecycle.yaml",
+                EntityKind::Service,
+                Extract::Yaml {
+                    // Guests still in service (their lists are history once
+                    // decommissioned).
+                    records: r#".vms[] | select(((.status // "active") | ascii_downcase) as $s | ["decommissioned", "abandoned", "template", "destroyed"] | index($s) | not)"#.into(),
+                    fields: map(&[("host", ".hostname")]),
+                    each: Some(Each {
+                        field: "service".into(),
+                        items: ".services[]?".into(),
+                    }),
+                },
+                None,
+                // Every registry service whose host is a guest that keeps a
+                // `services` list is on that list.
+                Some(".listed_by_guest"),
+            )
+        },
+        SourceSpec {
+            untracked: Some(false),
+            ..src(
+                "spine-compose-stacks",
+                "spine",
+                "ops/bindings/docker.compose.targets.yaml",
+                EntityKind::Service,
+                Extract::Yaml {
+                    records: ".targets[]".into(),
+                    fields: map(&[("host", ".ssh_target")]),
+                    each: Some(Each {
+                        field: "service".into(),
+                        items: ".stacks[]?.name".into(),
+                    }),
+                },
+                None,
+                None,
+            )
+        },
+        SourceSpec {
+            untracked: Some(false),
+            ..src(
+                "spine-health-probes",
+                "spine",
+                "ops/bindings/services.health.yaml",
+                EntityKind::Service,
+                Extract::Yaml {
+                    records: ".endpoints[]".into(),
+                    fields: map(&[("service", ".id"), ("host", ".host")]),
+                    each: None,
+                },
+                None,
+                None,
+            )
+        },
+        SourceSpec {
+            untracked: Some(false),
+            ..src(
+                "workbench-inventory-services",
+                "workbench",
+                "infra/data/CONTAINER_INVENTORY.yaml",
+                EntityKind::Service,
+                Extract::Yaml {
+                    records: ".hosts[]".into(),
+                    fields: map(&[("host", ".name")]),
+                    each: Some(Each {
+                        field: "service".into(),
+                        items: ".containers[]?.name".into(),
+                    }),
+                },
+                None,
+                None,
+            )
+        },
+        SourceSpec {
+            untracked: Some(false),
+            ..src(
+                "legacy-shop-services",
+                "legacy",
+                "infrastructure/docs/locations/SHOP.md",
+                EntityKind::Service,
+                Extract::MarkdownTable {
+                    columns: map(&[("service", "Service"), ("host", "Host")]),
+                    heading: None,
+                },
+                Some("shop"),
+                None,
+            )
+        },
     ]
 }
 
@@ -389,6 +510,7 @@ fn compile(spec: SourceSpec, ptr: &str) -> Result<Source, Vec<ConfigError>> {
     let allowed = match spec.entity {
         EntityKind::Vm => VM_FIELDS,
         EntityKind::SshHost => SSH_FIELDS,
+        EntityKind::Service => SERVICE_FIELDS,
     };
     let mut check_field = |name: &str, p: String| {
         if !allowed.contains(&name) {
@@ -403,10 +525,27 @@ fn compile(spec: SourceSpec, ptr: &str) -> Result<Source, Vec<ConfigError>> {
         }
     };
     let compiled = match &spec.extract {
-        Extract::Yaml { records, fields } => {
+        Extract::Yaml {
+            records,
+            fields,
+            each,
+        } => {
             for k in fields.keys() {
                 check_field(k, format!("/extract/fields/{k}"));
             }
+            if let Some(e) = each {
+                check_field(&e.field, "/extract/each/field".into());
+            }
+            let each = match each {
+                None => None,
+                Some(e) => match PathFilter::compile(&e.items) {
+                    Ok(c) => Some((e.field.clone(), c)),
+                    Err(m) => {
+                        errors.push(err("/extract/each/items", m));
+                        None
+                    }
+                },
+            };
             let rec = PathFilter::compile(records).map_err(|m| err("/extract/records", m));
             let mut fs = Vec::new();
             for (k, f) in fields {
@@ -419,6 +558,7 @@ fn compile(spec: SourceSpec, ptr: &str) -> Result<Source, Vec<ConfigError>> {
                 Ok(records) => Some(Compiled::Structured {
                     records,
                     fields: fs,
+                    each,
                 }),
                 Err(e) => {
                     errors.push(e);

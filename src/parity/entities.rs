@@ -102,10 +102,29 @@ pub struct CanonTarget {
     pub json: Value,
 }
 
+/// A service of SERVICE_REGISTRY.yaml (`services.<name>`).
+#[derive(Debug, Clone)]
+pub struct CanonService {
+    pub name: String,
+    pub host: Option<String>,
+    /// `container:` (the name `docker ps` shows, when it differs).
+    pub container: Option<String>,
+    pub port: Option<String>,
+    pub status: Option<String>,
+    pub life: Life,
+    pub line: usize,
+    /// The registry entry plus `name`, `host`, `site`, `guest` (the host is
+    /// a live guest of vm.lifecycle.yaml) and `listed_by_guest` (that guest
+    /// keeps a `services` list): input of `expect` filters.
+    pub json: Value,
+}
+
 #[derive(Debug, Default)]
 pub struct Canon {
     pub vms: BTreeMap<VmKey, CanonVm>,
     pub targets: BTreeMap<String, CanonTarget>,
+    pub services: BTreeMap<String, CanonService>,
+    pub has_services: bool,
     pub sites: Vec<Site>,
     /// Lower-cased name → canonical cluster.
     aliases: HashMap<String, String>,
@@ -205,7 +224,107 @@ impl Canon {
                 c.by_hostname.entry(h.clone()).or_default().push(k.clone());
             }
         }
+        match doc(&files.service_registry) {
+            Some(d) => {
+                c.has_services = true;
+                c.load_services(&d);
+            }
+            None => c.notes.push(format!(
+                "spine `{}` not found: service parity skipped",
+                files.service_registry
+            )),
+        }
         c
+    }
+
+    fn load_services(&mut self, d: &Document) {
+        self.note_problems(d);
+        for s in model::services::services(d) {
+            let life = match &s.status {
+                None => Life::Live,
+                Some(st) => match life_of(st) {
+                    // deprecated, parked, ...: still a service the registry
+                    // places somewhere.
+                    Life::Other => Life::Live,
+                    l => l,
+                },
+            };
+            let guest = s.host.as_deref().and_then(|h| self.live_guest(h));
+            let mut json = s.value.clone();
+            if let Value::Object(m) = &mut json {
+                m.insert("name".into(), Value::String(s.name.to_string()));
+                m.insert(
+                    "site".into(),
+                    guest
+                        .and_then(|g| g.site.clone())
+                        .map_or(Value::Null, Value::String),
+                );
+                m.insert("guest".into(), Value::Bool(guest.is_some()));
+                m.insert(
+                    "listed_by_guest".into(),
+                    Value::Bool(guest.is_some_and(|g| g.json.get("services").is_some())),
+                );
+            }
+            let svc = CanonService {
+                name: s.name.to_string(),
+                host: s.host.clone(),
+                container: model::values::text(s.value.get("container")),
+                port: s.ports.first().map(|(p, _)| p.clone()),
+                status: s.status.clone(),
+                life,
+                line: d.value_location(&s.ptr("")).line(),
+                json,
+            };
+            self.services.insert(svc.name.clone(), svc);
+        }
+    }
+
+    /// The registry service on `host` that `name` means: its name or its
+    /// container name (a container called `vaultwarden` on the home guest
+    /// is the registry's `vaultwarden-home`, not the shop's `vaultwarden`).
+    pub fn service_on_host(&self, host: &str, name: &str) -> Option<&CanonService> {
+        let n = name.trim();
+        self.services.values().find(|s| {
+            s.host.as_deref().is_some_and(|h| self.same_host(h, host))
+                && (s.name.eq_ignore_ascii_case(n)
+                    || s.container
+                        .as_deref()
+                        .is_some_and(|c| c.eq_ignore_ascii_case(n)))
+        })
+    }
+
+    /// The live guest a host name means: its hostname or its ssh_target.
+    pub fn live_guest(&self, host: &str) -> Option<&CanonVm> {
+        let h = host.trim();
+        self.vms.values().find(|v| {
+            v.life == Life::Live
+                && (v
+                    .hostname
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(h))
+                    || v.ssh_target
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(h)))
+        })
+    }
+
+    /// Do two host names mean the same host (the same string, or the
+    /// hostname and ssh_target of one guest)?
+    pub fn same_host(&self, a: &str, b: &str) -> bool {
+        if a.trim().eq_ignore_ascii_case(b.trim()) {
+            return true;
+        }
+        let of = |h: &str| {
+            self.vms.values().find(|v| {
+                v.hostname
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(h.trim()))
+                    || v.ssh_target
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(h.trim()))
+            })
+        };
+        matches!((of(a), of(b)), (Some(x), Some(y)) if x.key == y.key)
     }
 
     fn note_problems(&mut self, d: &Document) {

@@ -77,7 +77,11 @@ pub fn extract(source: &Source, doc: &Document, canon: &Canon) -> Extracted {
         ));
     }
     match &source.compiled {
-        Compiled::Structured { records, fields } => {
+        Compiled::Structured {
+            records,
+            fields,
+            each,
+        } => {
             let Some(root) = doc.value() else {
                 out.notes.push(format!(
                     "{}:{}: no YAML/JSON value; source `{}` skipped",
@@ -120,14 +124,33 @@ pub fn extract(source: &Source, doc: &Document, canon: &Canon) -> Extracted {
                     };
                     r.fields.insert(name.clone(), Field { value, line: fline });
                 }
-                out.records.push(r);
+                match each {
+                    None => out.records.push(r),
+                    // One record per item; a record without items yields none.
+                    Some((field, items)) => {
+                        for item in items.select(&rec.value).unwrap_or_default() {
+                            let Some(value) = scalar(&item.value) else {
+                                continue;
+                            };
+                            let iline = match (&base, &item.pointer) {
+                                (Some(b), Some(p)) => doc.location(&format!("{b}{p}")).line(),
+                                _ => line,
+                            };
+                            let mut one = r.clone();
+                            one.line = iline;
+                            one.fields
+                                .insert(field.clone(), Field { value, line: iline });
+                            out.records.push(one);
+                        }
+                    }
+                }
             }
         }
         Compiled::SshConfig => ssh_records(doc.ssh_config(), canon, &mut out),
         Compiled::Table { columns, heading } => {
             let ident: Vec<&(String, String)> = columns
                 .iter()
-                .filter(|(f, _)| matches!(f.as_str(), "vmid" | "hostname" | "key"))
+                .filter(|(f, _)| matches!(f.as_str(), "vmid" | "hostname" | "key" | "service"))
                 .collect();
             let mut picked = 0;
             for t in doc.tables() {

@@ -27,12 +27,14 @@ use entities::Canon;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// What an entity is: a VM (`<cluster>/<vmid>`) or an SSH host (target id).
+/// What an entity is: a VM (`<cluster>/<vmid>`), an SSH host (target id)
+/// or a service (SERVICE_REGISTRY name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntityKind {
     Vm,
     SshHost,
+    Service,
 }
 
 impl EntityKind {
@@ -40,6 +42,7 @@ impl EntityKind {
         match self {
             EntityKind::Vm => "vm",
             EntityKind::SshHost => "ssh_host",
+            EntityKind::Service => "service",
         }
     }
 }
@@ -72,6 +75,9 @@ pub enum SourceState {
     FileMissing,
     /// The repo was not given / could not be read.
     RepoMissing,
+    /// The spine file this source is compared with is absent (a service
+    /// source without SERVICE_REGISTRY.yaml).
+    NoCanon,
 }
 
 #[derive(Debug, Clone)]
@@ -177,6 +183,8 @@ fn run_inner(opts: &CheckOptions, progress: &dyn Progress) -> Result<ParityRun, 
         progress.set_message(&format!("{}:{}", s.repo, s.spec.path));
         let state = if ws.repo(s.repo).is_none() {
             SourceState::RepoMissing
+        } else if s.spec.entity == EntityKind::Service && !canon.has_services {
+            SourceState::NoCanon
         } else if let Some(doc) = ws.doc(s.repo, &s.spec.path) {
             let ex = extract::extract(s, &doc, &canon);
             notes.extend(ex.notes);

@@ -86,6 +86,7 @@ fn render_unmasked(run: &ParityRun, now: chrono::NaiveDate) -> String {
     network_table(&mut s, run);
     user_table(&mut s, run);
     other_mismatches(&mut s, run);
+    service_table(&mut s, run);
     ssh_missing(&mut s, run);
     untracked(&mut s, run);
     gaps(&mut s, run);
@@ -451,6 +452,62 @@ fn user_table(s: &mut String, run: &ParityRun) {
     s.push('\n');
 }
 
+/// Is this a service placed on another host than the registry's?
+fn misplaced(f: &ParityFinding) -> bool {
+    f.entity == EntityKind::Service && f.kind == Kind::Stale && f.field.as_deref() == Some("host")
+}
+
+fn service_table(s: &mut String, run: &ParityRun) {
+    let fs: Vec<&ParityFinding> = run
+        .findings
+        .iter()
+        .filter(|f| f.entity == EntityKind::Service)
+        .collect();
+    if fs.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "## Service placement
+"
+    );
+    let _ = writeln!(
+        s,
+        "SERVICE_REGISTRY.yaml says where each service runs; these places say otherwise.\n"
+    );
+    let _ = writeln!(
+        s,
+        "| service | repo | finding | registry | found | where |\n|---|---|---|---|---|---|"
+    );
+    for f in fs {
+        let what = match (f.kind, f.field.as_deref()) {
+            (Kind::Stale, Some("host")) => "still on its old host".to_string(),
+            (Kind::Stale, _) => format!(
+                "{} in the registry, still listed",
+                f.canonical.as_deref().unwrap_or("retired")
+            ),
+            (Kind::Missing, _) => "not listed".to_string(),
+            (Kind::Untracked, _) => "not in the registry".to_string(),
+            (k, Some(field)) => format!("{} {field}", k.as_str()),
+            (k, None) => k.as_str().to_string(),
+        };
+        let where_ = if f.line.is_some() {
+            place(f)
+        } else {
+            format!("`{}:{}`", f.repo, f.source)
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {what} | {} | {} | {where_} |",
+            code(&f.key),
+            f.repo,
+            f.canonical.as_deref().map(code).unwrap_or("—".into()),
+            f.found.as_deref().map(code).unwrap_or("—".into()),
+        );
+    }
+    s.push('\n');
+}
+
 fn other_mismatches(s: &mut String, run: &ParityRun) {
     let fs: Vec<&ParityFinding> = run
         .findings
@@ -538,7 +595,12 @@ const GAPS: &[Gap] = &[
     Gap {
         severity: "high",
         title: "Decommissioned in the spine but still listed",
-        test: |f| f.kind == Kind::Stale,
+        test: |f| f.kind == Kind::Stale && !misplaced(f),
+    },
+    Gap {
+        severity: "high",
+        title: "Services still placed on their old host",
+        test: misplaced,
     },
     Gap {
         severity: "high",
@@ -574,6 +636,15 @@ const GAPS: &[Gap] = &[
             f.kind == Kind::Mismatch
                 && (f.field.as_deref() == Some("status")
                     || (f.field.as_deref() == Some("hostname") && f.entity == EntityKind::Vm))
+        },
+    },
+    Gap {
+        severity: "medium",
+        title: "Service ports differ from SERVICE_REGISTRY.yaml",
+        test: |f| {
+            f.entity == EntityKind::Service
+                && f.kind == Kind::Mismatch
+                && f.field.as_deref() == Some("port")
         },
     },
     Gap {
@@ -666,6 +737,7 @@ fn sources_table(s: &mut String, run: &ParityRun) {
             SourceState::Read { records } => records.to_string(),
             SourceState::FileMissing => "file not found".into(),
             SourceState::RepoMissing => "repo not available".into(),
+            SourceState::NoCanon => "skipped: no spine registry to compare with".into(),
         };
         let _ = writeln!(
             s,

@@ -1,0 +1,192 @@
+//! D410 site-coverage-policy: every site judged by the coverage policy has
+//! the coverage it asks for (see `crate::model::coverage`): at least
+//! `minimum.<category>` of each category, and every active guest covered in
+//! the `every_active_guest` categories. The policy is `gate_options.D410`
+//! in driftgate.yaml, else the spine's `ops/bindings/site.coverage.policy.yaml`,
+//! else the built-in one (one enabled health probe and one enabled backup
+//! target per active site). Works for any number of sites.
+
+use super::common::*;
+use crate::documents::Document;
+use crate::findings::{Finding, RepoId};
+use crate::gates::{GateContext, NativeGate};
+use crate::model::coverage::{judge, matrix, Inputs, Policy, Shortfall};
+use std::sync::Arc;
+
+pub struct SiteCoverage;
+
+/// This gate, for the generated registry (see build.rs).
+pub(crate) static GATE: SiteCoverage = SiteCoverage;
+
+/// The policy a run uses, and the documents of the matrix.
+pub fn policy_of(
+    options: Option<&serde_json::Value>,
+    binding: Option<&Document>,
+) -> Result<Policy, String> {
+    if let Some(o) = options.filter(|o| o.as_object().is_some_and(|m| !m.is_empty())) {
+        return Policy::from_value(o, "driftgate.yaml gate_options.D410");
+    }
+    if let Some(d) = binding {
+        if let Some(v) = d.value() {
+            return Policy::from_value(v, &d.path);
+        }
+    }
+    Ok(Policy::default())
+}
+
+impl NativeGate for SiteCoverage {
+    fn name(&self) -> &'static str {
+        "site_coverage"
+    }
+
+    fn run(&self, cx: &GateContext<'_>) -> Result<Vec<Finding>, String> {
+        let doc = |p: &str| spine_doc(cx, p);
+        let (Some(topo), Some(life)) = (doc(TOPOLOGY), doc(VM_LIFECYCLE)) else {
+            return Err("topology.sites.yaml and vm.lifecycle.yaml are required".into());
+        };
+        let binding = doc(COVERAGE_POLICY);
+        let policy = policy_of(cx.options, binding.as_deref())?;
+        let rest: Vec<Option<Arc<Document>>> = [
+            SSH_TARGETS,
+            COMPOSE_TARGETS,
+            SERVICES_HEALTH,
+            BACKUP_INVENTORY,
+            STARTUP,
+            SERVICE_REGISTRY,
+            CAPABILITIES,
+        ]
+        .iter()
+        .map(|p| doc(p))
+        .collect();
+        let gov: Vec<Arc<Document>> = cx
+            .inputs
+            .paths(RepoId::Spine)
+            .into_iter()
+            .filter(|p| {
+                p.strip_prefix("docs/governance/")
+                    .is_some_and(|r| r.ends_with(".md") && !r.contains('/'))
+            })
+            .filter_map(doc)
+            .collect();
+        let inputs = Inputs {
+            topology: Some(&topo),
+            lifecycle: Some(&life),
+            ssh_targets: rest[0].as_deref(),
+            compose_targets: rest[1].as_deref(),
+            health: rest[2].as_deref(),
+            backup: rest[3].as_deref(),
+            startup: rest[4].as_deref(),
+            service_registry: rest[5].as_deref(),
+            capabilities: rest[6].as_deref(),
+            governance_docs: gov.iter().map(|d| d.as_ref()).collect(),
+        };
+        let Some(m) = matrix(&inputs) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for s in judge(&m, &policy) {
+            let f = match &s {
+                Shortfall::Minimum {
+                    site, site_index, ..
+                } => cx
+                    .finding(&topo, &format!("/sites/{site_index}"), s.message())
+                    .with_subject(format!("site:{site}")),
+                Shortfall::Guest { guest, .. } => cx
+                    .finding(&life, &format!("/vms/{}", guest.index), s.message())
+                    .with_subject(guest.subject.clone()),
+            };
+            out.push(f);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::common::testing::*;
+    use super::*;
+
+    const TOPO: &str = "sites:\n  - id: shop\n    status: active\n    proxmox_alias: pve\n    lan_cidr: 192.168.1.0/24\n  - id: home\n    status: active\n    proxmox_alias: proxmox-home\n    lan_cidr: 10.0.0.0/24\n  - id: lab\n    status: planned\n    proxmox_alias: pve-lab\n";
+    const LIFE: &str = "vms:\n  - id: 204\n    hostname: infra-core\n    proxmox_host: pve\n    status: active\n  - id: 100\n    hostname: homeassistant\n    proxmox_host: proxmox-home\n    status: active\n";
+    const HEALTH: &str = "endpoints:\n  - id: caddy\n    host: infra-core\n  - id: ha\n    host: homeassistant\n    enabled: false\n";
+    const BACKUP: &str = "targets:\n  - name: a\n    host: pve\n    glob: vzdump-qemu-204-*.vma.zst\n  - name: b\n    host: proxmox-home\n    glob: vzdump-qemu-100-*.vma.zst\n";
+
+    fn run(files: &[(&str, &str)], options: Option<serde_json::Value>) -> Vec<(usize, String)> {
+        findings(run_gate("D410", files, None, options))
+            .iter()
+            .map(|f| (f.location.line(), f.message.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn built_in_policy_wants_a_probe_and_a_backup_per_active_site() {
+        let f = run(
+            &[
+                (TOPOLOGY, TOPO),
+                (VM_LIFECYCLE, LIFE),
+                (SERVICES_HEALTH, HEALTH),
+                (BACKUP_INVENTORY, BACKUP),
+            ],
+            None,
+        );
+        // home's only probe is disabled; the planned lab site is not judged.
+        assert_eq!(
+            f,
+            vec![(
+                6,
+                "site `home` has 0 enabled health probes; the coverage policy asks for at least 1"
+                    .to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn every_active_guest_from_the_spine_binding_points_at_the_guest() {
+        let policy = "minimum: {}\nevery_active_guest: [health_probes, startup]\n";
+        let f = run(
+            &[
+                (TOPOLOGY, TOPO),
+                (VM_LIFECYCLE, LIFE),
+                (SERVICES_HEALTH, HEALTH),
+                (BACKUP_INVENTORY, BACKUP),
+                (STARTUP, "phases:\n  - phase: 1\n    site: shop\n    hosts:\n      - vm_ids: [204]\n"),
+                (COVERAGE_POLICY, policy),
+            ],
+            None,
+        );
+        assert_eq!(
+            f,
+            vec![
+                (6, "VM 100 (homeassistant) on site `home` has no enabled health probe; the coverage policy asks it of every active guest".to_string()),
+                (6, "VM 100 (homeassistant) on site `home` is in no startup sequencing entry; the coverage policy asks it of every active guest".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn driftgate_yaml_wins_and_bad_policies_are_errors() {
+        let files = [
+            (TOPOLOGY, TOPO),
+            (VM_LIFECYCLE, LIFE),
+            (COVERAGE_POLICY, "minimum: {health_probes: 5}\n"),
+        ];
+        let f = run(
+            &files,
+            Some(serde_json::json!({"minimum": {"active_guests": 2}, "sites": ["shop"]})),
+        );
+        assert_eq!(
+            f,
+            vec![(
+                2,
+                "site `shop` has 1 active guests; the coverage policy asks for at least 2".to_string()
+            )]
+        );
+        let r = run_gate(
+            "D410",
+            &files,
+            None,
+            Some(serde_json::json!({"minimum": {"probes": 1}})),
+        );
+        assert!(r.is_err_and(|e| e.contains("unknown coverage category `probes`")));
+    }
+}
