@@ -813,8 +813,167 @@ fn demo_with_fixes_is_parity_clean() {
         .unwrap();
     let v = common::json_of(&out);
     assert_eq!(v["findings"], json!([]), "{v:#}");
+    assert_eq!(v["coverage"]["shortfalls"], json!([]), "{v:#}");
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(v["missing_repos"], json!([]));
+}
+
+/// The count and lacking guests of one matrix cell of a JSON report.
+fn cell(v: &Value, category: &str, site: &str) -> (u64, Vec<String>) {
+    let row = v["coverage"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["category"] == category)
+        .unwrap_or_else(|| panic!("no row {category}"));
+    let c = row["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["site"] == site)
+        .unwrap_or_else(|| panic!("no cell {category}/{site}"));
+    (
+        c["count"].as_u64().unwrap(),
+        c["lacking"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["guest"].as_str().unwrap().to_string())
+            .collect(),
+    )
+}
+
+/// DRIFT.md G-D410: every home backup target is disabled. The matrix has a
+/// column per site of topology.sites.yaml (the planned `lab` too), counts
+/// that agree with the bindings, and the built-in policy's shortfall, in
+/// JSON, markdown and JUnit; the demo-fixes overlay clears it (above).
+#[test]
+fn demo_coverage_matrix_counts_and_the_site_without_backups() {
+    let ws = demo_copy(false);
+    let out = driftgate()
+        .args(["parity", "--format", "json", "--now", "2026-11-20"])
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v = common::json_of(&out);
+    let sites: Vec<&str> = v["coverage"]["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(sites, ["shop", "home", "lab"]);
+    assert_eq!(v["coverage"]["sites"][2]["status"], "planned");
+    // Counted by hand from the demo's bindings.
+    assert_eq!(cell(&v, "active_guests", "shop").0, 11);
+    assert_eq!(cell(&v, "active_guests", "home").0, 4);
+    assert_eq!(cell(&v, "active_guests", "lab").0, 0);
+    assert_eq!(cell(&v, "backup_targets", "shop").0, 11);
+    assert_eq!(
+        cell(&v, "backup_targets", "home"),
+        (
+            0,
+            vec![
+                "VM 100 (homeassistant)".to_string(),
+                "VM 101 (immich)".into(),
+                "VM 102 (vaultwarden-home)".into(),
+                "LXC 105 (pihole-home)".into()
+            ]
+        )
+    );
+    // pihole-home (LXC 105) is active but in no startup entry.
+    assert_eq!(
+        cell(&v, "startup", "home"),
+        (3, vec!["LXC 105 (pihole-home)".to_string()])
+    );
+    assert_eq!(cell(&v, "ssh_targets", "lab").0, 1, "pve-lab is reserved");
+    assert_eq!(
+        v["coverage"]["shortfalls"],
+        json!([{
+            "site": "home", "category": "backup_targets", "count": 0, "minimum": 1,
+            "message": "site `home` has 0 enabled backup targets; the coverage policy asks for at least 1"
+        }])
+    );
+
+    // Markdown: one column per site, the shortfall marked.
+    let md = driftgate()
+        .args(["parity", "--format", "markdown", "--now", "2026-11-20"])
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(
+        md.contains("| | `shop` | `home` | `lab` (planned) |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| enabled backup targets | 11 | ❌ 0<br>lacking: VM 100 (homeassistant)"),
+        "{md}"
+    );
+
+    // JUnit: a failing parity/coverage case at the site's topology entry.
+    let junit = ws.path().join("parity.xml");
+    driftgate()
+        .args(["parity", "--now", "2026-11-20", "--junit"])
+        .arg(&junit)
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed JUnit");
+    let fails: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .filter_map(|n| n.attribute("message").map(str::to_string))
+        .filter(|m| m.contains("coverage policy"))
+        .collect();
+    assert_eq!(fails.len(), 1, "{xml}");
+    assert!(xml.contains("topology.sites.yaml:33"), "{xml}");
+}
+
+/// A coverage policy from driftgate.yaml replaces the built-in one; a bad
+/// one is a config error (exit 2) at driftgate.yaml.
+#[test]
+fn coverage_policy_comes_from_driftgate_yaml() {
+    let ws = demo_copy(true);
+    let cfg = ws.path().join("spine/driftgate.yaml");
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str("gate_options:\n  D410:\n    every_active_guest: [compose_targets]\n");
+    std::fs::write(&cfg, &text).unwrap();
+    let out = driftgate()
+        .args(["parity", "--format", "json"])
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    let v = common::json_of(&out);
+    assert_eq!(
+        v["coverage"]["policy"]["source"],
+        "driftgate.yaml gate_options.D410"
+    );
+    let msgs: Vec<&str> = v["coverage"]["shortfalls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        msgs,
+        [
+            "VM 100 (homeassistant) on site `home` hosts registry services but has no compose target; the coverage policy asks it of every active guest",
+            "LXC 105 (pihole-home) on site `home` hosts registry services but has no compose target; the coverage policy asks it of every active guest"
+        ]
+    );
+    assert_eq!(out.status.code(), Some(1));
+
+    std::fs::write(&cfg, text.replace("[compose_targets]", "[nonsense]")).unwrap();
+    let out = driftgate()
+        .args(["parity"])
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown coverage category `nonsense`"));
 }
 
 #[test]

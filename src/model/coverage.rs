@@ -14,8 +14,9 @@
 //!   hypervisor of (id = `proxmox_alias`), else to the site whose `lan_cidr`
 //!   holds its `host`;
 //! - a compose target, health probe or backup target by its ssh target /
-//!   host the same way; a backup target also by its vzdump glob
-//!   (`vzdump-qemu-<id>-` on its cluster);
+//!   host the same way (a host that is an SSH target but no guest, such as
+//!   the NAS, by that target's LAN address); a backup target also by its
+//!   vzdump glob (`vzdump-qemu-<id>-` on its cluster);
 //! - a startup entry: a guest id in its cluster block (`host_id` = alias:
 //!   `active_vm_ids`, `startup_order`) or in a phase tagged with the site
 //!   (`vm_ids`, `lxc_ids` anywhere under it);
@@ -100,6 +101,21 @@ impl Category {
             Category::BackupTargets => "has no enabled vzdump backup target",
             Category::Startup => "is in no startup sequencing entry",
             Category::Capabilities | Category::GovernanceDocs => "is not tagged",
+        }
+    }
+
+    /// The spine binding the row is counted from.
+    pub fn binding(self) -> &'static str {
+        use super::paths::*;
+        match self {
+            Category::ActiveGuests => VM_LIFECYCLE,
+            Category::SshTargets => SSH_TARGETS,
+            Category::ComposeTargets => COMPOSE_TARGETS,
+            Category::HealthProbes => SERVICES_HEALTH,
+            Category::BackupTargets => BACKUP_INVENTORY,
+            Category::Startup => STARTUP,
+            Category::Capabilities => CAPABILITIES,
+            Category::GovernanceDocs => "docs/governance",
         }
     }
 
@@ -263,16 +279,26 @@ pub fn matrix(inp: &Inputs) -> Option<Matrix> {
             }
         }
     }
+    let ts = inp.ssh_targets.map(ssh_targets);
+    // SSH target id → its LAN host (the NAS, switches: not guests).
+    let target_host: HashMap<String, String> = ts
+        .iter()
+        .flat_map(|t| t.targets.iter())
+        .filter_map(|t| Some((norm(&t.id), t.host.clone()?)))
+        .collect();
+    let site_of_ip = |ip: &str| -> Option<usize> {
+        let a: std::net::IpAddr = ip.trim().parse().ok()?;
+        cidrs.iter().find(|(_, c)| c.contains(&a)).map(|(i, _)| *i)
+    };
     let site_of_name = |name: &str| -> Option<usize> {
         let k = norm(name);
         if let Some(&g) = guest_by_name.get(&k) {
             return guests.get(g).and_then(site_of_guest);
         }
-        by_cluster.get(&k).copied()
-    };
-    let site_of_ip = |ip: &str| -> Option<usize> {
-        let a: std::net::IpAddr = ip.trim().parse().ok()?;
-        cidrs.iter().find(|(_, c)| c.contains(&a)).map(|(i, _)| *i)
+        by_cluster
+            .get(&k)
+            .copied()
+            .or_else(|| target_host.get(&k).and_then(|h| site_of_ip(h)))
     };
     let active: Vec<(usize, &Vm)> = guests
         .iter()
@@ -306,7 +332,6 @@ pub fn matrix(inp: &Inputs) -> Option<Matrix> {
     });
 
     // SSH targets.
-    let ts = inp.ssh_targets.map(ssh_targets);
     let mut cells = vec![Cell::default(); n];
     let mut target_ids: HashSet<String> = HashSet::new();
     for t in ts.iter().flat_map(|t| t.targets.iter()) {
@@ -549,6 +574,15 @@ pub fn matrix(inp: &Inputs) -> Option<Matrix> {
         unavailable: (tagged == 0).then(|| "no governance doc carries a `site:` line".into()),
         cells,
     });
+    // Without its binding a row has no coverage to speak of: no guest is
+    // listed as lacking it.
+    for r in &mut rows {
+        if r.unavailable.is_some() {
+            for c in &mut r.cells {
+                c.lacking.clear();
+            }
+        }
+    }
     Some(Matrix { sites: cols, rows })
 }
 
@@ -613,6 +647,20 @@ impl Default for Policy {
 }
 
 impl Policy {
+    /// The policy a run uses: `gate_options.D410` when set, else the spine
+    /// binding, else the built-in one.
+    pub fn resolve(options: Option<&Value>, binding: Option<&Document>) -> Result<Policy, String> {
+        if let Some(o) = options.filter(|o| o.as_object().is_some_and(|m| !m.is_empty())) {
+            return Policy::from_value(o, "driftgate.yaml gate_options.D410");
+        }
+        if let Some(d) = binding {
+            if let Some(v) = d.value() {
+                return Policy::from_value(v, &d.path);
+            }
+        }
+        Ok(Policy::default())
+    }
+
     /// Reads a policy mapping; errors name the offending key.
     pub fn from_value(v: &Value, source: &str) -> Result<Policy, String> {
         let Some(m) = v.as_object() else {
@@ -702,6 +750,9 @@ pub enum Shortfall {
         category: Category,
         guest: Lacking,
     },
+    /// The policy asks about `category`, but its binding is absent: not
+    /// judged, and never reported as met.
+    Unjudged { category: Category, why: String },
 }
 
 impl Shortfall {
@@ -726,6 +777,10 @@ impl Shortfall {
                 guest.label,
                 category.lack()
             ),
+            Shortfall::Unjudged { category, why } => format!(
+                "the coverage policy asks about {}, but they cannot be counted: {why} not found",
+                category.title()
+            ),
         }
     }
 }
@@ -734,6 +789,30 @@ impl Shortfall {
 /// Rows whose input is absent are not judged (the caller reports that).
 pub fn judge(m: &Matrix, p: &Policy) -> Vec<Shortfall> {
     let mut out = Vec::new();
+    let asked: Vec<Category> = p
+        .minimum
+        .keys()
+        .copied()
+        .chain(p.every_active_guest.iter().copied())
+        .collect();
+    for row in &m.rows {
+        if let Some(why) = &row.unavailable {
+            // Tags that are simply absent are a count of zero, not a gap in
+            // the evidence.
+            let tag_row = matches!(
+                row.category,
+                Category::Capabilities | Category::GovernanceDocs
+            ) && !why.ends_with(".yaml");
+            if asked.contains(&row.category) && !tag_row && !out.iter().any(
+                |f| matches!(f, Shortfall::Unjudged { category, .. } if *category == row.category),
+            ) {
+                out.push(Shortfall::Unjudged {
+                    category: row.category,
+                    why: why.clone(),
+                });
+            }
+        }
+    }
     for (i, site) in m.sites.iter().enumerate() {
         if !p.judges(site) {
             continue;

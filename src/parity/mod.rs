@@ -89,10 +89,19 @@ pub struct SourceReport {
     pub state: SourceState,
 }
 
+/// The site coverage matrix of a run, judged by the coverage policy.
+pub struct ParityCoverage {
+    pub matrix: crate::model::coverage::Matrix,
+    pub policy: crate::model::coverage::Policy,
+    pub shortfalls: Vec<crate::model::coverage::Shortfall>,
+}
+
 /// A whole parity run.
 pub struct ParityRun {
     pub ws: Workspace,
     pub canon: Canon,
+    /// None without topology.sites.yaml.
+    pub coverage: Option<ParityCoverage>,
     pub sources: Vec<SourceReport>,
     pub findings: Vec<ParityFinding>,
     pub classified: Classified,
@@ -102,9 +111,16 @@ pub struct ParityRun {
 }
 
 impl ParityRun {
-    /// 1 when anything drifted, else 0.
+    /// 1 when anything drifted (or a site falls below the coverage
+    /// policy), else 0.
     pub fn exit_code(&self) -> i32 {
-        i32::from(!self.findings.is_empty())
+        i32::from(
+            !self.findings.is_empty()
+                || self
+                    .coverage
+                    .as_ref()
+                    .is_some_and(|c| !c.shortfalls.is_empty()),
+        )
     }
 }
 
@@ -148,6 +164,13 @@ fn run_inner(opts: &CheckOptions, progress: &dyn Progress) -> Result<ParityRun, 
                     .map(|e| format!("{}: {}", at(&e.pointer), e.message)),
             );
             Vec::new()
+        }
+    };
+    let coverage = match coverage_of(&ws, &lc) {
+        Ok(c) => c,
+        Err(e) => {
+            errors.push(e);
+            None
         }
     };
     if !errors.is_empty() {
@@ -215,6 +238,7 @@ fn run_inner(opts: &CheckOptions, progress: &dyn Progress) -> Result<ParityRun, 
     Ok(ParityRun {
         ws,
         canon,
+        coverage,
         sources: reports,
         findings,
         classified,
@@ -222,4 +246,62 @@ fn run_inner(opts: &CheckOptions, progress: &dyn Progress) -> Result<ParityRun, 
         missing_repos,
         elapsed_ms: t0.elapsed().as_millis(),
     })
+}
+
+/// The coverage matrix from the spine's bindings, judged by the policy of
+/// `gate_options.D410` (driftgate.yaml), else the spine's
+/// `ops/bindings/site.coverage.policy.yaml`, else the built-in one.
+fn coverage_of(
+    ws: &Workspace,
+    lc: &crate::config::LoadedConfig,
+) -> Result<Option<ParityCoverage>, String> {
+    use crate::model::coverage::{judge, matrix, Inputs};
+    use crate::model::paths::*;
+    let doc = |p: &str| ws.doc(RepoId::Spine, p);
+    let binding = doc(COVERAGE_POLICY);
+    let policy = crate::model::coverage::Policy::resolve(
+        lc.config.gate_options.get("D410"),
+        binding.as_deref(),
+    )?;
+    let docs: Vec<Option<std::sync::Arc<crate::documents::Document>>> = [
+        TOPOLOGY,
+        VM_LIFECYCLE,
+        SSH_TARGETS,
+        COMPOSE_TARGETS,
+        SERVICES_HEALTH,
+        BACKUP_INVENTORY,
+        STARTUP,
+        SERVICE_REGISTRY,
+        CAPABILITIES,
+    ]
+    .iter()
+    .map(|p| doc(p))
+    .collect();
+    let gov: Vec<std::sync::Arc<crate::documents::Document>> = ws
+        .spine()
+        .paths()
+        .into_iter()
+        .filter(|p| {
+            p.strip_prefix("docs/governance/")
+                .is_some_and(|r| r.ends_with(".md") && !r.contains('/'))
+        })
+        .filter_map(|p| doc(p))
+        .collect();
+    let inputs = Inputs {
+        topology: docs[0].as_deref(),
+        lifecycle: docs[1].as_deref(),
+        ssh_targets: docs[2].as_deref(),
+        compose_targets: docs[3].as_deref(),
+        health: docs[4].as_deref(),
+        backup: docs[5].as_deref(),
+        startup: docs[6].as_deref(),
+        service_registry: docs[7].as_deref(),
+        capabilities: docs[8].as_deref(),
+        governance_docs: gov.iter().map(|d| d.as_ref()).collect(),
+    };
+    Ok(matrix(&inputs).map(|m| ParityCoverage {
+        shortfalls: judge(&m, &policy),
+        matrix: m,
+        policy,
+    }))
 }

@@ -43,7 +43,73 @@ pub fn value(run: &ParityRun) -> Value {
         "missing_repos": run.missing_repos.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         "notes": run.notes,
         "findings": run.findings.iter().map(finding_value).collect::<Vec<_>>(),
+        "coverage": run.coverage.as_ref().map(coverage_value),
     })
+}
+
+/// The site coverage matrix as JSON: sites, one row per category (count and
+/// lacking guests per site), the policy and where the sites fall short.
+pub fn coverage_value(c: &super::ParityCoverage) -> Value {
+    use crate::model::coverage::Shortfall;
+    let m = &c.matrix;
+    json!({
+        "sites": m.sites.iter().map(|s| json!({
+            "id": s.id, "status": s.status, "cluster": s.cluster,
+        })).collect::<Vec<_>>(),
+        "rows": m.rows.iter().map(|r| json!({
+            "category": r.category.id(),
+            "title": r.category.title(),
+            "unavailable": r.unavailable,
+            "cells": r.cells.iter().zip(&m.sites).map(|(cell, site)| json!({
+                "site": site.id,
+                "count": cell.count,
+                "lacking": cell.lacking.iter().map(|g| json!({
+                    "guest": g.label, "subject": g.subject,
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "policy": {
+            "source": c.policy.source,
+            "sites": c.policy.sites,
+            "minimum": c.policy.minimum.iter().map(|(k, v)| (k.id().to_string(), json!(v))).collect::<Map<String, Value>>(),
+            "every_active_guest": c.policy.every_active_guest.iter().map(|k| k.id()).collect::<Vec<_>>(),
+        },
+        "shortfalls": c.shortfalls.iter().map(|f| match f {
+            Shortfall::Minimum { site, category, count, minimum, .. } => json!({
+                "site": site, "category": category.id(), "count": count,
+                "minimum": minimum, "message": f.message(),
+            }),
+            Shortfall::Guest { site, category, guest } => json!({
+                "site": site, "category": category.id(), "guest": guest.label,
+                "subject": guest.subject, "message": f.message(),
+            }),
+            Shortfall::Unjudged { category, .. } => json!({
+                "category": category.id(), "unjudged": true, "message": f.message(),
+            }),
+        }).collect::<Vec<_>>(),
+    })
+}
+
+/// The coverage matrix in one line per site (JUnit property).
+fn coverage_text(c: &super::ParityCoverage) -> String {
+    let m = &c.matrix;
+    m.sites
+        .iter()
+        .enumerate()
+        .map(|(i, site)| {
+            let cells: Vec<String> = m
+                .rows
+                .iter()
+                .filter(|r| r.unavailable.is_none())
+                .filter_map(|r| {
+                    let cell = r.cells.get(i)?;
+                    Some(format!("{} {}", r.category.id(), cell.count))
+                })
+                .collect();
+            format!("{}: {}", site.id, cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The JSON document, secrets masked with the one secret model.
@@ -99,6 +165,71 @@ pub fn to_findings(run: &ParityRun) -> Vec<Finding> {
         .collect()
 }
 
+/// Coverage shortfalls as findings (`parity/coverage`) at the site entry of
+/// topology.sites.yaml or the guest's vm.lifecycle.yaml entry.
+fn coverage_findings(run: &ParityRun) -> Vec<Finding> {
+    use crate::findings::RepoId;
+    use crate::model::coverage::Shortfall;
+    use crate::model::paths::{TOPOLOGY, VM_LIFECYCLE};
+    let Some(c) = &run.coverage else {
+        return Vec::new();
+    };
+    c.shortfalls
+        .iter()
+        .map(|f| {
+            let (path, ptr, subject) = match f {
+                Shortfall::Minimum {
+                    site, site_index, ..
+                } => (
+                    TOPOLOGY,
+                    format!("/sites/{site_index}"),
+                    format!("site:{site}"),
+                ),
+                Shortfall::Guest { guest, .. } => (
+                    VM_LIFECYCLE,
+                    format!("/vms/{}", guest.index),
+                    guest.subject.clone(),
+                ),
+                Shortfall::Unjudged { category, .. } => (
+                    category.binding(),
+                    String::new(),
+                    format!("file:{}", category.binding()),
+                ),
+            };
+            let loc = match run.ws.doc(RepoId::Spine, path) {
+                Some(d) => d.location(&ptr),
+                None => Location::file(RepoId::Spine, path),
+            };
+            Finding::new("parity/coverage", Severity::Error, loc, f.message())
+                .with_help(format!(
+                    "add the missing coverage, or change the coverage policy ({}) deliberately",
+                    c.policy.source
+                ))
+                .with_subject(subject)
+        })
+        .collect()
+}
+
+/// One check record per finding kind, so JUnit shows passing kinds too
+/// (plus `parity/coverage` when the spine has sites).
+pub fn check_records_of(run: &ParityRun) -> Vec<CheckRecord> {
+    let mut out = check_records();
+    if let Some(c) = &run.coverage {
+        out.push(CheckRecord {
+            code: "parity/coverage".into(),
+            name: "parity site coverage".into(),
+            status: CheckStatus::Ran,
+            help: Some(format!(
+                "each judged site meets the coverage policy ({}); matrix: {}",
+                c.policy.source,
+                coverage_text(c)
+            )),
+            millis: 0,
+        });
+    }
+    out
+}
+
 /// One check record per finding kind, so JUnit shows passing kinds too.
 pub fn check_records() -> Vec<CheckRecord> {
     Kind::ALL
@@ -129,8 +260,9 @@ pub fn repo_infos(run: &ParityRun) -> Vec<RepoInfo> {
 
 pub fn junit(run: &ParityRun) -> String {
     let mut findings = to_findings(run);
+    findings.extend(coverage_findings(run));
     crate::findings::sort_findings(&mut findings);
-    let checks = check_records();
+    let checks = check_records_of(run);
     let repos = repo_infos(run);
     let ws = &run.ws;
     let source = |repo, path: &str| ws.source(repo, path);

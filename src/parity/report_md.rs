@@ -81,6 +81,7 @@ fn render_unmasked(run: &ParityRun, now: chrono::NaiveDate) -> String {
     if n > 0 {
         counts_table(&mut s, run);
     }
+    coverage_table(&mut s, run);
     clusters_table(&mut s, run);
     vm_tables(&mut s, run);
     network_table(&mut s, run);
@@ -450,6 +451,107 @@ fn user_table(s: &mut String, run: &ParityRun) {
         );
     }
     s.push('\n');
+}
+
+/// Guests listed in a cell, at most this many (then "+N more").
+const LACKING_SHOWN: usize = 6;
+
+fn coverage_table(s: &mut String, run: &ParityRun) {
+    use crate::model::coverage::Shortfall;
+    let Some(c) = &run.coverage else {
+        return;
+    };
+    let m = &c.matrix;
+    let _ = writeln!(s, "## Site coverage\n");
+    let head: Vec<String> = m
+        .sites
+        .iter()
+        .map(|site| match site.status.as_deref() {
+            Some(st) if !site.is_active() => format!("{} ({st})", code(&site.id)),
+            _ => code(&site.id),
+        })
+        .collect();
+    let _ = writeln!(s, "| | {} |", head.join(" | "));
+    let _ = writeln!(s, "|---|{}", "---|".repeat(m.sites.len()));
+    for row in &m.rows {
+        let short = |i: usize| {
+            c.shortfalls.iter().any(|f| match f {
+                Shortfall::Minimum { site, category, .. } => {
+                    *category == row.category && m.sites.get(i).is_some_and(|x| &x.id == site)
+                }
+                Shortfall::Guest { .. } | Shortfall::Unjudged { .. } => false,
+            })
+        };
+        let cells: Vec<String> = row
+            .cells
+            .iter()
+            .enumerate()
+            .map(|(i, cell)| {
+                let mut t = if row.unavailable.is_some() && cell.count == 0 {
+                    "—".to_string()
+                } else {
+                    cell.count.to_string()
+                };
+                if short(i) {
+                    t = format!("❌ {t}");
+                }
+                if row.category.per_guest() && !cell.lacking.is_empty() {
+                    let names: Vec<String> = cell
+                        .lacking
+                        .iter()
+                        .take(LACKING_SHOWN)
+                        .map(|g| text(&g.label))
+                        .collect();
+                    let more = cell.lacking.len().saturating_sub(LACKING_SHOWN);
+                    let _ = write!(t, "<br>lacking: {}", names.join(", "));
+                    if more > 0 {
+                        let _ = write!(t, " +{more} more");
+                    }
+                }
+                t
+            })
+            .collect();
+        let title = match &row.unavailable {
+            Some(why) => format!("{} _({})_", row.category.title(), text(why)),
+            None => row.category.title().to_string(),
+        };
+        let _ = writeln!(s, "| {title} | {} |", cells.join(" | "));
+    }
+    s.push('\n');
+    let mut policy = Vec::new();
+    for (cat, n) in &c.policy.minimum {
+        policy.push(format!("at least {n} {}", cat.title()));
+    }
+    for cat in &c.policy.every_active_guest {
+        policy.push(format!("every active guest covered by {}", cat.title()));
+    }
+    let judged = match &c.policy.sites {
+        Some(list) => format!("sites {}", list.join(", ")),
+        None => "every active site".to_string(),
+    };
+    let _ = writeln!(
+        s,
+        "Coverage policy ({}), for {judged}: {}.\n",
+        text(&c.policy.source),
+        if policy.is_empty() {
+            "nothing".to_string()
+        } else {
+            policy.join("; ")
+        }
+    );
+    if c.shortfalls.is_empty() {
+        let _ = writeln!(s, "✅ Every judged site meets the coverage policy.\n");
+    } else {
+        for f in &c.shortfalls {
+            let mark = if matches!(f, Shortfall::Unjudged { .. }) {
+                "⚠️ not judged:"
+            } else {
+                "❌"
+            };
+            let _ = writeln!(s, "- {mark} {}", text(&f.message()));
+        }
+        s.push('\n');
+    }
 }
 
 /// Is this a service placed on another host than the registry's?

@@ -18,22 +18,6 @@ pub struct SiteCoverage;
 /// This gate, for the generated registry (see build.rs).
 pub(crate) static GATE: SiteCoverage = SiteCoverage;
 
-/// The policy a run uses, and the documents of the matrix.
-pub fn policy_of(
-    options: Option<&serde_json::Value>,
-    binding: Option<&Document>,
-) -> Result<Policy, String> {
-    if let Some(o) = options.filter(|o| o.as_object().is_some_and(|m| !m.is_empty())) {
-        return Policy::from_value(o, "driftgate.yaml gate_options.D410");
-    }
-    if let Some(d) = binding {
-        if let Some(v) = d.value() {
-            return Policy::from_value(v, &d.path);
-        }
-    }
-    Ok(Policy::default())
-}
-
 impl NativeGate for SiteCoverage {
     fn name(&self) -> &'static str {
         "site_coverage"
@@ -45,7 +29,7 @@ impl NativeGate for SiteCoverage {
             return Err("topology.sites.yaml and vm.lifecycle.yaml are required".into());
         };
         let binding = doc(COVERAGE_POLICY);
-        let policy = policy_of(cx.options, binding.as_deref())?;
+        let policy = Policy::resolve(cx.options, binding.as_deref())?;
         let rest: Vec<Option<Arc<Document>>> = [
             SSH_TARGETS,
             COMPOSE_TARGETS,
@@ -94,6 +78,14 @@ impl NativeGate for SiteCoverage {
                 Shortfall::Guest { guest, .. } => cx
                     .finding(&life, &format!("/vms/{}", guest.index), s.message())
                     .with_subject(guest.subject.clone()),
+                // Green must mean checked: a policy category whose binding
+                // is absent is reported, not passed.
+                Shortfall::Unjudged { category, .. } => cx
+                    .finding_at(
+                        crate::findings::Location::file(RepoId::Spine, category.binding()),
+                        s.message(),
+                    )
+                    .with_subject(format!("file:{}", category.binding())),
             };
             out.push(f);
         }
@@ -159,6 +151,18 @@ mod tests {
             vec![
                 (6, "VM 100 (homeassistant) on site `home` has no enabled health probe; the coverage policy asks it of every active guest".to_string()),
                 (6, "VM 100 (homeassistant) on site `home` is in no startup sequencing entry; the coverage policy asks it of every active guest".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_policy_category_without_its_binding_is_reported_not_passed() {
+        let f = run(&[(TOPOLOGY, TOPO), (VM_LIFECYCLE, LIFE)], None);
+        assert_eq!(
+            f.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(),
+            [
+                "the coverage policy asks about enabled health probes, but they cannot be counted: services.health.yaml not found",
+                "the coverage policy asks about enabled backup targets, but they cannot be counted: backup.inventory.yaml not found",
             ]
         );
     }
