@@ -285,7 +285,7 @@ fn coverage_of(
             p.strip_prefix("docs/governance/")
                 .is_some_and(|r| r.ends_with(".md") && !r.contains('/'))
         })
-        .filter_map(|p| doc(p))
+        .filter_map(doc)
         .collect();
     let inputs = Inputs {
         topology: docs[0].as_deref(),
