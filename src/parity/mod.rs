@@ -280,7 +280,6 @@ fn coverage_of(
     let gov: Vec<std::sync::Arc<crate::documents::Document>> = ws
         .spine()
         .paths()
-        .into_iter()
         .filter(|p| {
             p.strip_prefix("docs/governance/")
                 .is_some_and(|r| r.ends_with(".md") && !r.contains('/'))
