@@ -640,8 +640,35 @@ mod tests {
                 "legacy-backup",
                 "legacy-shop-vms",
                 "legacy-shop-proxmox",
-                "legacy-ssh"
+                "legacy-ssh",
+                "spine-lifecycle-services",
+                "spine-compose-stacks",
+                "spine-health-probes",
+                "workbench-inventory-services",
+                "legacy-shop-services"
             ]
+        );
+    }
+
+    #[test]
+    fn service_sources_check_their_fields_and_each() {
+        let c = ParityConfig::from_value(Some(&json!({
+            "sources": [{
+                "id": "s", "repo": "workbench", "path": "a.yaml", "entity": "service",
+                "extract": {"kind": "yaml", "records": ".hosts[]", "fields": {"host": ".name", "vmid": ".id"},
+                            "each": {"field": "service", "items": ".svc["}}
+            }]
+        })))
+        .unwrap();
+        let errs = c.sources().unwrap_err();
+        let ptrs: Vec<&str> = errs.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(
+            ptrs,
+            [
+                "/parity/sources/0/extract/fields/vmid",
+                "/parity/sources/0/extract/each/items"
+            ],
+            "{errs:?}"
         );
     }
 

@@ -1,9 +1,11 @@
 //! `driftgate parity`: the nightly cross-repo audit. The spine's VMs
-//! (`vm.lifecycle.yaml`), SSH targets (`ssh.targets.yaml`) and sites
-//! (`topology.sites.yaml`) are the truth; configurable sources in the
+//! (`vm.lifecycle.yaml`), SSH targets (`ssh.targets.yaml`), services
+//! (`SERVICE_REGISTRY.yaml`) and sites (`topology.sites.yaml`) are the
+//! truth; configurable sources in the spine's other bindings and the
 //! workbench and legacy checkouts are extracted into records (each with its
 //! file and line) and classified: missing, stale, mismatch, alias,
-//! untracked, subnet.
+//! untracked, subnet. The report also carries the site coverage matrix
+//! (`crate::model::coverage`), judged by the coverage policy.
 //!
 //! Modules: `config` (the `parity:` section and built-in sources),
 //! `entities` (canonical truth), `jq` (jaq wrapper), `extract`

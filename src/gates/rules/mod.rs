@@ -6,6 +6,7 @@
 //! to its span), and renders messages and subjects from `{{field}}`
 //! templates over the offending item.
 
+pub mod allow_list;
 pub mod equals_derived;
 pub mod exists_in;
 pub mod expr;
@@ -555,6 +556,7 @@ fn bind_with(cx: &RuleCx<'_>, with: &Value) -> Result<Vec<(String, Loaded)>, Hal
 fn dispatch(cx: &RuleCx<'_>, kind: &str, spec: Map<String, Value>) -> RuleResult {
     match kind {
         "exists_in" => exists_in::run(cx, cx.spec(spec)?),
+        "allow_list" => allow_list::run(cx, cx.spec(spec)?),
         "unique" => unique::run(cx, cx.spec(spec)?),
         "expr" => expr::run(cx, cx.spec(spec)?),
         "forbid_pattern" => forbid_pattern::run(cx, cx.spec(spec)?),
@@ -567,7 +569,7 @@ fn dispatch(cx: &RuleCx<'_>, kind: &str, spec: Map<String, Value>) -> RuleResult
         other => Err(cx.config(
             "/kind",
             format!(
-                "unknown rule kind `{other}` (exists_in, unique, expr, forbid_pattern, fresh, file_exists, in_subnet, equals_derived, references, all)"
+                "unknown rule kind `{other}` (exists_in, allow_list, unique, expr, forbid_pattern, fresh, file_exists, in_subnet, equals_derived, references, all)"
             ),
         )),
     }
