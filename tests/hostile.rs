@@ -718,3 +718,98 @@ fn control_and_bidi_characters_in_file_names_are_shown_escaped() {
         );
     }
 }
+
+/// Runs git and returns its output whether or not it succeeded (a merge
+/// that conflicts exits 1).
+fn git_may_fail(dir: &Path, args: &[&str]) {
+    let _ = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git runs");
+}
+
+#[test]
+fn staged_conflicts_are_reported_per_path_not_read_as_absent() {
+    let ws = clean();
+    let spine = ws.path().join("spine");
+    init_repo(&spine);
+    let vm = spine.join(VM);
+    git(&spine, &["checkout", "-qb", "other"]);
+    edit(&vm, "status: active", "status: stopped");
+    git(&spine, &["commit", "-qam", "other"]);
+    git(&spine, &["checkout", "-q", "main"]);
+    edit(&vm, "status: active", "status: decommissioned");
+    git(&spine, &["commit", "-qam", "main"]);
+    git_may_fail(&spine, &["merge", "-q", "other"]);
+    let unmerged = git(&spine, &["diff", "--name-only", "--diff-filter=U"]);
+    assert_eq!(unmerged.trim(), VM, "the merge conflicts on {VM}");
+
+    let out = run(ws.path(), &["--staged"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let f = finding(&report, "workspace/unmerged", VM);
+    assert_eq!(f["severity"], "error");
+    assert!(
+        f["message"].as_str().unwrap_or("").contains("conflicted"),
+        "{f}"
+    );
+    // Once for the path, although the index holds it in three stages.
+    assert_eq!(
+        codes_at(&report, VM)
+            .iter()
+            .filter(|c| **c == "workspace/unmerged")
+            .count(),
+        1
+    );
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    // Without a conflict the same staged run has no such finding.
+    git(&spine, &["merge", "--abort"]);
+    let out = run(ws.path(), &["--staged"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(!report.to_string().contains("workspace/unmerged"), "{report}");
+}
+
+#[test]
+fn submodules_under_rev_and_staged_are_noted_not_skipped_silently() {
+    let ws = clean();
+    let sub = ws.path().join("sub");
+    std::fs::create_dir_all(&sub).expect("mkdir");
+    std::fs::write(sub.join("x.yaml"), "a: 1\n").expect("write");
+    init_repo(&sub);
+    let spine = ws.path().join("spine");
+    init_repo(&spine);
+    git(
+        &spine,
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            &sub.display().to_string(),
+            "vendor/sub",
+        ],
+    );
+    git(&spine, &["commit", "-qm", "submodule"]);
+    for mode in [&["--rev", "HEAD"][..], &["--staged"][..]] {
+        let out = run(ws.path(), mode);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let f = finding(&report, "io/submodule", "vendor/sub");
+        assert_eq!(f["severity"], "info", "{mode:?}");
+        assert!(
+            f["message"].as_str().unwrap_or("").contains("submodule"),
+            "{f}"
+        );
+        // Its files are not read as the spine's.
+        assert!(
+            codes_at(&report, "vendor/sub/x.yaml").is_empty(),
+            "{mode:?}: {report}"
+        );
+    }
+}

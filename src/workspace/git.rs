@@ -81,6 +81,10 @@ pub fn open_rev(
             notes.push(symlink_note(id, &p));
             continue;
         }
+        if e.mode.is_commit() {
+            notes.push(submodule_note(id, &p));
+            continue;
+        }
         if !e.mode.is_blob() {
             continue;
         }
@@ -126,14 +130,22 @@ pub fn open_staged(
         .map_err(|e| git_err(path, format!("cannot read the index: {e}")))?;
     let mut files = BTreeMap::new();
     let mut notes = Vec::new();
+    let mut unmerged = std::collections::BTreeSet::new();
     for entry in index.entries() {
-        if entry.stage_raw() != 0 {
-            continue; // unmerged paths: the commit would be refused anyway
-        }
         let p = entry.path(&index).to_string();
+        if entry.stage_raw() != 0 {
+            // A conflict (stages 1-3 of one path): its staged content is
+            // not decided, and `git commit` refuses it. Said once per path.
+            unmerged.insert(p);
+            continue;
+        }
         let mode = entry.mode;
         if mode == gix::index::entry::Mode::SYMLINK {
             notes.push(symlink_note(id, &p));
+            continue;
+        }
+        if mode == gix::index::entry::Mode::COMMIT {
+            notes.push(submodule_note(id, &p));
             continue;
         }
         if !(mode == gix::index::entry::Mode::FILE
@@ -155,6 +167,15 @@ pub fn open_staged(
             ),
         );
     }
+    notes.extend(unmerged.into_iter().map(|p| {
+        Finding::new(
+            "workspace/unmerged",
+            Severity::Error,
+            Location::file(id, &p),
+            "unmerged (conflicted) in the index: there is no staged content to check",
+        )
+        .with_help("resolve the conflict and `git add` the file; `git commit` refuses it until then")
+    }));
     let commit = repo.head_id().ok().map(|i| i.to_string());
     let root = repo
         .workdir()
@@ -183,6 +204,16 @@ fn symlink_note(id: RepoId, p: &str) -> Finding {
         Location::file(id, p),
         "symlink not followed",
     )
+}
+
+fn submodule_note(id: RepoId, p: &str) -> Finding {
+    Finding::new(
+        "io/submodule",
+        Severity::Info,
+        Location::file(id, p),
+        "submodule not read (its files belong to another repository)",
+    )
+    .with_help("check the submodule's own repository if its files matter")
 }
 
 pub fn read_blob(repo: &gix::ThreadSafeRepository, oid: gix::ObjectId) -> Result<Vec<u8>, String> {
