@@ -813,3 +813,53 @@ fn submodules_under_rev_and_staged_are_noted_not_skipped_silently() {
         );
     }
 }
+
+/// `GIT_WORK_TREE` names the work tree git would use. A work-tree run that
+/// would read another directory refuses (exit 2) instead of judging other
+/// files than git sees; naming the same directory reads it as usual.
+#[test]
+fn git_work_tree_naming_another_directory_is_refused() {
+    let ws = clean();
+    let spine = ws.path().join("spine");
+    init_repo(&spine);
+    let other = tempfile::tempdir().expect("tempdir");
+    std::fs::write(other.path().join("README.md"), "other\n").expect("write");
+    init_repo(other.path());
+    let check = |env: &[(&str, &Path)]| -> Output {
+        let mut c = driftgate();
+        c.args(["check", "--no-exec", "--format", "json", "--now", "2026-11-20"])
+            .arg("--spine")
+            .arg(&spine)
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().expect("runs")
+    };
+    let plain = check(&[]);
+    assert_ne!(plain.status.code(), Some(2));
+
+    let out = check(&[
+        ("GIT_WORK_TREE", other.path()),
+        ("GIT_DIR", &other.path().join(".git")),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let f = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["code"] == "workspace/git-work-tree")
+        .unwrap_or_else(|| panic!("no workspace/git-work-tree in {report}"));
+    let msg = f["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("GIT_WORK_TREE is"), "{msg}");
+    assert!(msg.contains(&*other.path().to_string_lossy()), "{msg}");
+
+    // The same work tree: read as without the variables.
+    let same = check(&[("GIT_WORK_TREE", &spine), ("GIT_DIR", &spine.join(".git"))]);
+    assert_eq!(same.status.code(), plain.status.code());
+    let a: serde_json::Value = serde_json::from_slice(&plain.stdout).expect("json");
+    let b: serde_json::Value = serde_json::from_slice(&same.stdout).expect("json");
+    assert_eq!(a["findings"], b["findings"]);
+}

@@ -397,7 +397,16 @@ fn take_git(
     source: &Source,
     tmp: &Path,
 ) -> Result<(), String> {
-    let top_s = top.to_string_lossy().to_string();
+    // Cloned from the work tree (a linked worktree's HEAD is its own),
+    // or from the git directory when it lives elsewhere (`GIT_DIR`).
+    let from = if top.join(".git").exists() {
+        top.to_path_buf()
+    } else {
+        git_text(top, &["rev-parse", "--absolute-git-dir"])
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| top.to_path_buf())
+    };
+    let top_s = from.to_string_lossy().to_string();
     let has_head = git(top, &["rev-parse", "--verify", "-q", "HEAD^{commit}"]).is_ok();
     if has_head {
         git_copy(
