@@ -337,9 +337,7 @@ fn broken_scripts_are_the_gates_own_error() {
 /// (each in a private copy); `--no-exec` skips them.
 #[test]
 fn exec_gates_run_on_the_snapshot_being_judged_and_not_with_no_exec() {
-    let body = |v: &str| {
-        format!("#!/bin/sh\necho \"D909 FAIL: {v} sees $(cat state)\"\nexit 1\n")
-    };
+    let body = |v: &str| format!("#!/bin/sh\necho \"D909 FAIL: {v} sees $(cat state)\"\nexit 1\n");
     let committed = body("committed");
     let dir = spine(&[Script {
         id: "D909",
@@ -599,7 +597,14 @@ fn an_exec_gate_that_writes_leaves_the_checkout_untouched_and_is_reported() {
     let bytes_before = tree_bytes(root);
 
     let out = common::driftgate()
-        .args(["check", "--no-cache", "--select", "D912", "--format", "json"])
+        .args([
+            "check",
+            "--no-cache",
+            "--select",
+            "D912",
+            "--format",
+            "json",
+        ])
         .args(sandbox_args())
         .arg("--spine")
         .arg(root)
@@ -693,16 +698,16 @@ fn observational_registry_gates_run_only_with_runtime() {
     let json = run_with(false);
     let d960 = check_of(&json, "D960");
     assert_eq!(d960["status"], "skipped", "{d960:#}");
-    assert!(
-        d960.to_string().contains("run with --runtime"),
-        "{d960:#}"
-    );
+    assert!(d960.to_string().contains("run with --runtime"), "{d960:#}");
     assert_eq!(check_of(&json, "D961")["status"], "ran");
     assert!(!marker.exists(), "the runtime gate ran without --runtime");
 
     let json = run_with(true);
     assert_eq!(check_of(&json, "D960")["status"], "ran", "{json:#}");
-    assert!(marker.exists(), "the runtime gate did not run with --runtime");
+    assert!(
+        marker.exists(),
+        "the runtime gate did not run with --runtime"
+    );
     assert!(
         json["findings"]
             .as_array()

@@ -772,7 +772,10 @@ fn staged_conflicts_are_reported_per_path_not_read_as_absent() {
     git(&spine, &["merge", "--abort"]);
     let out = run(ws.path(), &["--staged"]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert!(!report.to_string().contains("workspace/unmerged"), "{report}");
+    assert!(
+        !report.to_string().contains("workspace/unmerged"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -827,11 +830,18 @@ fn git_work_tree_naming_another_directory_is_refused() {
     init_repo(other.path());
     let check = |env: &[(&str, &Path)]| -> Output {
         let mut c = driftgate();
-        c.args(["check", "--no-exec", "--format", "json", "--now", "2026-11-20"])
-            .arg("--spine")
-            .arg(&spine)
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE");
+        c.args([
+            "check",
+            "--no-exec",
+            "--format",
+            "json",
+            "--now",
+            "2026-11-20",
+        ])
+        .arg("--spine")
+        .arg(&spine)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE");
         for (k, v) in env {
             c.env(k, v);
         }
@@ -862,4 +872,42 @@ fn git_work_tree_naming_another_directory_is_refused() {
     let a: serde_json::Value = serde_json::from_slice(&plain.stdout).expect("json");
     let b: serde_json::Value = serde_json::from_slice(&same.stdout).expect("json");
     assert_eq!(a["findings"], b["findings"]);
+}
+
+/// Two files whose names differ only in bytes that are not UTF-8 stay two
+/// files: each is listed under its own escaped name (`\xff`, `\xfe`) with
+/// an `io/non-utf8-name` note, and each one's syntax error is reported, in
+/// the work tree and at a revision.
+#[test]
+fn non_utf8_names_that_differ_only_in_invalid_bytes_do_not_collide() {
+    use std::os::unix::ffi::OsStrExt;
+    let ws = clean();
+    let spine = ws.path().join("spine");
+    for b in [0xffu8, 0xfe] {
+        let mut name = b"odd".to_vec();
+        name.push(b);
+        name.extend_from_slice(b".yaml");
+        std::fs::write(
+            spine.join(std::ffi::OsStr::from_bytes(&name)),
+            "key: [unclosed\n",
+        )
+        .expect("a file name with a non-UTF-8 byte");
+    }
+    init_repo(&spine);
+    for mode in [&[][..], &["--rev", "HEAD"][..]] {
+        let out = run(ws.path(), mode);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        for name in ["odd\\xff.yaml", "odd\\xfe.yaml"] {
+            let codes = codes_at(&report, name);
+            assert!(
+                codes.contains(&"parse/syntax"),
+                "{mode:?}: no syntax error for {name}: {codes:?}"
+            );
+            assert_eq!(
+                finding(&report, "io/non-utf8-name", name)["severity"],
+                "info"
+            );
+        }
+        assert_eq!(out.status.code(), Some(1), "{mode:?}");
+    }
 }

@@ -533,7 +533,10 @@ impl<'a> Watch<'a> {
                 all.join(", ")
             )
         };
-        let written = changes.iter().filter(|(_, c)| *c != Change::Deleted).count();
+        let written = changes
+            .iter()
+            .filter(|(_, c)| *c != Change::Deleted)
+            .count();
         Some(
             Finding::new(
                 "exec/write",

@@ -200,11 +200,23 @@ fn private_copy(ws: &Workspace) -> Result<crate::sandbox::copy::Snapshot, String
         Snapshot::Staged => Source::Staged,
         Snapshot::Rev(r) => Source::Rev(r.clone()),
     };
-    let spine_files: Vec<String> = spine.paths().map(str::to_string).collect();
+    // The files' own names (a listed name may be escaped, see
+    // `walk::escape_name`), relative to their root.
+    let listed = |r: &crate::workspace::Repo| -> Vec<std::path::PathBuf> {
+        r.files
+            .values()
+            .filter_map(|slot| match &slot.source {
+                crate::workspace::Source::Fs(p) => p
+                    .strip_prefix(&r.root)
+                    .ok()
+                    .map(std::path::Path::to_path_buf),
+                crate::workspace::Source::Blob(_) => None,
+            })
+            .collect()
+    };
+    let spine_files = listed(spine);
     let wb = ws.repo(RepoId::Workbench);
-    let wb_files: Vec<String> = wb
-        .map(|r| r.paths().map(str::to_string).collect())
-        .unwrap_or_default();
+    let wb_files = wb.map(listed).unwrap_or_default();
     Copy::take_with(&Request {
         spine: &spine.root,
         workbench: wb.map(|r| r.root.as_path()),
@@ -441,7 +453,9 @@ pub fn run_timed(
         // the in-process ones instead of panicking.
         let exec_handle = if has_exec {
             std::thread::Builder::new()
-                .spawn_scoped(s, move || run_exec(ws, take(), parallel, sandbox_ref, copy_ref))
+                .spawn_scoped(s, move || {
+                    run_exec(ws, take(), parallel, sandbox_ref, copy_ref)
+                })
                 .ok()
         } else {
             None

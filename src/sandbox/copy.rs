@@ -181,7 +181,10 @@ fn work_tree_files(root: &Path) -> Result<Vec<PathBuf>, String> {
     let mut v: Vec<PathBuf> = out
         .split(|b| *b == 0)
         .filter(|s| !s.is_empty())
-        .map(|s| PathBuf::from(String::from_utf8_lossy(s).into_owned()))
+        .map(|s| {
+            use std::os::unix::ffi::OsStrExt;
+            PathBuf::from(std::ffi::OsStr::from_bytes(s))
+        })
         .collect();
     v.sort();
     v.dedup();
@@ -219,18 +222,14 @@ pub struct Request<'a> {
     pub spine: &'a Path,
     pub workbench: Option<&'a Path>,
     pub source: &'a Source,
-    /// Files (relative, `/`-separated) to copy when the spine is a plain
+    /// Files (relative to the spine) to copy when the spine is a plain
     /// directory rather than a git work tree of its own (work tree only).
     /// None: such a spine is refused (shadow needs git).
-    pub plain_spine: Option<&'a [String]>,
+    pub plain_spine: Option<&'a [PathBuf]>,
     /// The same for a workbench that is not a git checkout.
-    pub plain_workbench: Option<&'a [String]>,
+    pub plain_workbench: Option<&'a [PathBuf]>,
     /// Start of the temporary directory's name (`driftgate-shadow-`).
     pub prefix: &'a str,
-}
-
-fn rel_paths(files: &[String]) -> Vec<PathBuf> {
-    files.iter().map(PathBuf::from).collect()
 }
 
 /// The top of the repository `spine` is the work tree of: None when the
@@ -268,9 +267,8 @@ impl Snapshot {
         let source = req.source;
         // A plain directory is copied from its listing (work tree only:
         // `--rev`/`--staged` need git, and the workspace refused already).
-        let bare = || {
-            git_text(spine, &["rev-parse", "--is-bare-repository"]).as_deref() == Ok("true")
-        };
+        let bare =
+            || git_text(spine, &["rev-parse", "--is-bare-repository"]).as_deref() == Ok("true");
         let top = if let Some(top) = own_top(spine) {
             Some(top)
         } else if req.plain_spine.is_some() && *source == Source::WorkTree {
@@ -303,7 +301,7 @@ impl Snapshot {
             None => {
                 std::fs::create_dir_all(&copy)
                     .map_err(|e| format!("cannot create {}: {e}", copy.display()))?;
-                copy_files(spine, &copy, &rel_paths(req.plain_spine.unwrap_or(&[])))?;
+                copy_files(spine, &copy, req.plain_spine.unwrap_or(&[]))?;
             }
             Some(top) => take_git(top, &copy, &copy_s, source, dir.path())?,
         }
@@ -314,10 +312,8 @@ impl Snapshot {
                     .map_err(|e| format!("cannot create {}: {e}", dst.display()))?;
                 match (own_top(wb), req.plain_workbench) {
                     (Some(top), _) => copy_files(&top, &dst, &work_tree_files(&top)?)?,
-                    (None, Some(files)) => copy_files(wb, &dst, &rel_paths(files))?,
-                    (None, None) if is_git_repo(wb) => {
-                        copy_files(wb, &dst, &work_tree_files(wb)?)?
-                    }
+                    (None, Some(files)) => copy_files(wb, &dst, files)?,
+                    (None, None) if is_git_repo(wb) => copy_files(wb, &dst, &work_tree_files(wb)?)?,
                     (None, None) => {
                         return Err(format!(
                             "workbench {} is not a git checkout (shadow copies its tracked files)",
@@ -526,8 +522,7 @@ impl Manifest {
                     }
                     continue;
                 }
-                let rel = p.strip_prefix(root).unwrap_or(&p);
-                let name = format!("{label}{}", rel.to_string_lossy());
+                let name = format!("{label}{}", crate::workspace::walk::rel(root, &p));
                 let kind = if ft.is_file() {
                     0
                 } else if ft.is_symlink() {

@@ -31,8 +31,8 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use crate::sandbox::copy::Source;
 use crate::sandbox::copy as snapshot;
+pub use crate::sandbox::copy::Source;
 
 /// Default time one script may run (the spine's scripts call `yq` many
 /// times; with a slow `yq` one can take minutes).

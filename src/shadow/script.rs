@@ -10,8 +10,8 @@
 //! - the clock at `now` (noon UTC) through `faketime`, when installed;
 //! - a timeout, killing the script's process group (`gates::exec`).
 
-use crate::sandbox::copy::Snapshot;
 use crate::gates::exec::{self, Ending};
+use crate::sandbox::copy::Snapshot;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
