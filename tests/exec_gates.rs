@@ -394,7 +394,7 @@ fn exec_gates_run_on_the_snapshot_being_judged_and_not_with_no_exec() {
 fn hanging_spine() -> (tempfile::TempDir, tempfile::TempDir) {
     let out = tempfile::tempdir().expect("tempdir");
     let body = format!(
-        "#!/bin/sh\nsleep 300 &\necho \"$$ $!\" > '{0}/pids.tmp'\nmv '{0}/pids.tmp' '{0}/pids'\nsleep 300\n",
+        "#!/bin/sh\necho \"$SPINE_ROOT\" > '{0}/root'\nsleep 300 &\necho \"$$ $!\" > '{0}/pids.tmp'\nmv '{0}/pids.tmp' '{0}/pids'\nsleep 300\n",
         out.path().display()
     );
     let dir = spine(&[Script {
@@ -478,6 +478,10 @@ fn global_timeout_kills_running_scripts() {
         .expect("driftgate runs");
     assert_eq!(status.code(), Some(2));
     assert_all_gone(&pids(out.path()));
+    // The abandoned run's private copy is removed too.
+    let copy = std::fs::read_to_string(out.path().join("root")).expect("the script saw its root");
+    assert!(copy.trim().ends_with("/home/code/agentic-spine"), "{copy}");
+    assert!(!Path::new(copy.trim()).exists(), "{copy} was left behind");
 }
 
 /// Exec gates resolve their declared inputs like every gate: a required

@@ -39,6 +39,29 @@ pub enum Source {
     Rev(String),
 }
 
+/// Temporary directories of the copies alive now, so that a run abandoned
+/// at `--timeout` can remove them (`remove_live`); dropping a `Snapshot`
+/// removes its own.
+static LIVE: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Removes every copy still alive (the run is being abandoned; its scripts
+/// were killed first).
+pub fn remove_live() {
+    if let Ok(mut live) = LIVE.lock() {
+        for dir in live.drain(..) {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+impl Drop for Snapshot {
+    fn drop(&mut self) {
+        if let Ok(mut live) = LIVE.lock() {
+            live.retain(|d| d != self._dir.path());
+        }
+    }
+}
+
 pub struct Snapshot {
     _dir: tempfile::TempDir,
     pub home: PathBuf,
@@ -291,6 +314,9 @@ impl Snapshot {
             .prefix(req.prefix)
             .tempdir()
             .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+        if let Ok(mut live) = LIVE.lock() {
+            live.push(dir.path().to_path_buf());
+        }
         let home = dir.path().join("home");
         let code = home.join("code");
         std::fs::create_dir_all(&code)
