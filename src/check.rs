@@ -179,6 +179,23 @@ fn relative_to(root: &Path, p: &str) -> PathBuf {
     }
 }
 
+/// `GIT_WORK_TREE` names the work tree git would use; a work-tree run
+/// reads the spine's directory. When the two differ, driftgate would
+/// silently judge other files than git (and a hook) sees: say why.
+fn git_work_tree_mismatch(spine: &Path) -> Option<String> {
+    let wt = std::env::var_os("GIT_WORK_TREE").filter(|v| !v.is_empty())?;
+    let wt = PathBuf::from(wt);
+    let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (a, b) = (real(&wt), real(spine));
+    (a != b).then(|| {
+        format!(
+            "GIT_WORK_TREE is {}, but the spine this run reads is {}: git would use another work tree than driftgate",
+            wt.display(),
+            spine.display()
+        )
+    })
+}
+
 /// Opens the workspace and reads the config. A spine that cannot be opened
 /// is an error (exit 2) carried as a finding.
 pub fn open_workspace(opts: &CheckOptions) -> Result<(Workspace, LoadedConfig), Box<Finding>> {
@@ -188,6 +205,22 @@ pub fn open_workspace(opts: &CheckOptions) -> Result<(Workspace, LoadedConfig), 
             .unwrap_or(crate::workspace::DEFAULT_MAX_FILE_BYTES),
         cache: !opts.no_cache,
     };
+    if opts.snapshot == Snapshot::WorkTree {
+        if let Some(why) = git_work_tree_mismatch(&opts.sources.spine) {
+            return Err(Box::new(
+                Finding::new(
+                    "workspace/git-work-tree",
+                    Severity::Error,
+                    Location::file(RepoId::Spine, ""),
+                    why,
+                )
+                .with_help(
+                    "unset GIT_WORK_TREE (and GIT_DIR), or pass --spine with the work tree git would use",
+                )
+                .internal(),
+            ));
+        }
+    }
     let (spine, notes) = Repo::open(RepoId::Spine, &opts.sources.spine, &opts.snapshot, &limits)
         .map_err(|e| {
             Box::new(

@@ -101,10 +101,18 @@ fn gone(pid: u32) -> bool {
 
 #[test]
 fn hanging_script_is_killed_at_its_timeout_with_its_grandchild() {
+    // Scripts run in a private copy: what they leave for the test goes to
+    // a directory outside the spine.
+    let out = tempfile::tempdir().expect("tempdir");
+    let pid_file = out.path().join("grandchild.pid");
+    let body = format!(
+        "#!/bin/sh\nsleep 300 &\necho $! > '{}'\nsleep 300\n",
+        pid_file.display()
+    );
     let dir = spine(&[Script {
         id: "D901",
         file: "hang.sh",
-        body: "#!/bin/sh\nsleep 300 &\necho $! > \"$SPINE_ROOT/grandchild.pid\"\nsleep 300\n",
+        body: &body,
         mode: 0o755,
         timeout: Some(1),
     }]);
@@ -127,7 +135,7 @@ fn hanging_script_is_killed_at_its_timeout_with_its_grandchild() {
         f[0].message
     );
     assert_eq!(f[0].location.path, "surfaces/verify/hang.sh");
-    let pid: u32 = std::fs::read_to_string(dir.path().join("grandchild.pid"))
+    let pid: u32 = std::fs::read_to_string(&pid_file)
         .expect("the script wrote its grandchild's pid")
         .trim()
         .parse()
@@ -177,7 +185,10 @@ fn script_printing_100_mb_is_capped_and_finishes() {
 
 #[test]
 fn twenty_sleeping_gates_run_in_parallel_bounded_by_jobs() {
-    let body = "#!/bin/sh\necho \"start $(date +%s.%N)\" >> \"$SPINE_ROOT/log\"\nsleep 1\necho \"end $(date +%s.%N)\" >> \"$SPINE_ROOT/log\"\necho \"$DRIFTGATE_GATE_ID FAIL: slept\"\nexit 1\n";
+    let out = tempfile::tempdir().expect("tempdir");
+    let log_file = out.path().join("log");
+    let body = format!("#!/bin/sh\necho \"start $(date +%s.%N)\" >> '{0}'\nsleep 1\necho \"end $(date +%s.%N)\" >> '{0}'\necho \"$DRIFTGATE_GATE_ID FAIL: slept\"\nexit 1\n", log_file.display());
+    let body = body.as_str();
     let ids: Vec<String> = (920..940).map(|n| format!("D{n}")).collect();
     let scripts: Vec<Script<'_>> = ids
         .iter()
@@ -204,7 +215,7 @@ fn twenty_sleeping_gates_run_in_parallel_bounded_by_jobs() {
         "sanity bound only: took {took:?}"
     );
     // Concurrency from the scripts' own start/end stamps: never above 8.
-    let log = std::fs::read_to_string(dir.path().join("log")).expect("log");
+    let log = std::fs::read_to_string(&log_file).expect("log");
     let mut events: Vec<(f64, i32)> = log
         .lines()
         .filter_map(|l| {
@@ -285,11 +296,29 @@ fn broken_scripts_are_the_gates_own_error() {
         "script failed (exit 3):\nchecking things\nsomething broke"
     );
 
+    // The script ran in the private copy, never in the checkout.
     let root = std::fs::canonicalize(dir.path()).expect("canonical");
     let f = findings(&r, "D906");
-    assert_eq!(
-        f[0].message,
-        format!("id=D906 spine={0} cwd={0} root={0} wb=none", root.display())
+    let field = |k: &str| -> String {
+        f[0].message
+            .split(' ')
+            .find_map(|w| w.strip_prefix(&format!("{k}=")))
+            .unwrap_or_else(|| panic!("no {k}= in {}", f[0].message))
+            .to_string()
+    };
+    assert_eq!(field("id"), "D906");
+    let copy = field("spine");
+    assert_eq!(field("cwd"), copy);
+    assert_eq!(field("root"), copy);
+    assert_eq!(field("wb"), "none");
+    assert!(
+        copy.ends_with("/home/code/agentic-spine") && !copy.starts_with(&*root.to_string_lossy()),
+        "{copy} is not a private copy of {}",
+        root.display()
+    );
+    assert!(
+        !Path::new(&copy).exists(),
+        "the copy is removed after the run"
     );
     assert_eq!(f[0].location.line(), 2, "points at the script's echo");
     assert_eq!(f[0].subject.as_deref(), Some("gate:D906"));
@@ -303,19 +332,32 @@ fn broken_scripts_are_the_gates_own_error() {
     assert_eq!(r.exit_code(), 1);
 }
 
+/// Exec gates judge the snapshot the run reads: the script and the files
+/// of `--rev`, of the index with `--staged`, of the work tree by default
+/// (each in a private copy); `--no-exec` skips them.
 #[test]
-fn exec_gates_are_skipped_off_the_work_tree_and_with_no_exec() {
+fn exec_gates_run_on_the_snapshot_being_judged_and_not_with_no_exec() {
+    let body = |v: &str| format!("#!/bin/sh\necho \"D909 FAIL: {v} sees $(cat state)\"\nexit 1\n");
+    let committed = body("committed");
     let dir = spine(&[Script {
         id: "D909",
-        file: "pass.sh",
-        body: "#!/bin/sh\necho 'D909 FAIL: ran'\nexit 1\n",
+        file: "judge.sh",
+        body: &committed,
         mode: 0o755,
         timeout: None,
     }]);
-    common::init_repo(dir.path());
+    let root = dir.path();
+    std::fs::write(root.join("state"), "c1\n").expect("write");
+    common::init_repo(root);
+    let script = root.join("surfaces/verify/judge.sh");
+    std::fs::write(&script, body("staged")).expect("write");
+    std::fs::write(root.join("state"), "s1\n").expect("write");
+    common::git(root, &["add", "-A"]);
+    std::fs::write(&script, body("worktree")).expect("write");
+    std::fs::write(root.join("state"), "w1\n").expect("write");
     let mut o = CheckOptions {
         sources: Sources {
-            spine: dir.path().to_path_buf(),
+            spine: root.to_path_buf(),
             ..Default::default()
         },
         snapshot: Snapshot::Rev("HEAD".into()),
@@ -327,33 +369,42 @@ fn exec_gates_are_skipped_off_the_work_tree_and_with_no_exec() {
         no_cache: true,
         ..Default::default()
     };
-    let r = run(&o);
-    assert!(
-        matches!(status(&r, "D909"), CheckStatus::Skipped(w) if w.contains("only on the work tree")),
-        "{:?}",
-        status(&r, "D909")
-    );
+    let msg = |r: &Run| -> String {
+        assert_eq!(status(r, "D909"), &CheckStatus::Ran);
+        findings(r, "D909")
+            .first()
+            .map(|f| f.message.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(msg(&run(&o)), "committed sees c1");
+    o.snapshot = Snapshot::Staged;
+    assert_eq!(msg(&run(&o)), "staged sees s1");
     o.snapshot = Snapshot::WorkTree;
+    assert_eq!(msg(&run(&o)), "worktree sees w1");
     o.gates.exec = false;
     let r = run(&o);
     assert_eq!(
         status(&r, "D909"),
         &CheckStatus::Skipped("exec disabled (--no-exec)".into())
     );
-    o.gates.exec = true;
-    let r = run(&o);
-    assert_eq!(findings(&r, "D909").len(), 1);
 }
 
-/// A spine with one script that hangs and records its own and its child's pid.
-fn hanging_spine() -> tempfile::TempDir {
-    spine(&[Script {
+/// A spine with one script that hangs and records its own and its child's
+/// pid in the second directory (outside the spine: scripts run in a copy).
+fn hanging_spine() -> (tempfile::TempDir, tempfile::TempDir) {
+    let out = tempfile::tempdir().expect("tempdir");
+    let body = format!(
+        "#!/bin/sh\necho \"$SPINE_ROOT\" > '{0}/root'\nsleep 300 &\necho \"$$ $!\" > '{0}/pids.tmp'\nmv '{0}/pids.tmp' '{0}/pids'\nsleep 300\n",
+        out.path().display()
+    );
+    let dir = spine(&[Script {
         id: "D911",
         file: "hang.sh",
-        body: "#!/bin/sh\nsleep 300 &\necho \"$$ $!\" > \"$SPINE_ROOT/pids.tmp\"\nmv \"$SPINE_ROOT/pids.tmp\" \"$SPINE_ROOT/pids\"\nsleep 300\n",
+        body: &body,
         mode: 0o755,
         timeout: Some(300),
-    }])
+    }]);
+    (dir, out)
 }
 
 fn pids(dir: &Path) -> Vec<u32> {
@@ -402,9 +453,9 @@ fn driftgate_cmd(dir: &Path) -> std::process::Command {
 
 #[test]
 fn interrupted_driftgate_leaves_no_script_behind() {
-    let dir = hanging_spine();
+    let (dir, out) = hanging_spine();
     let mut child = driftgate_cmd(dir.path()).spawn().expect("driftgate starts");
-    let script = pids(dir.path());
+    let script = pids(out.path());
     assert_eq!(script.len(), 2);
     // Ctrl-C reaches driftgate's process group, not the script's.
     unsafe {
@@ -420,13 +471,17 @@ fn interrupted_driftgate_leaves_no_script_behind() {
 
 #[test]
 fn global_timeout_kills_running_scripts() {
-    let dir = hanging_spine();
-    let out = driftgate_cmd(dir.path())
+    let (dir, out) = hanging_spine();
+    let status = driftgate_cmd(dir.path())
         .args(["--timeout", "3"])
         .status()
         .expect("driftgate runs");
-    assert_eq!(out.code(), Some(2));
-    assert_all_gone(&pids(dir.path()));
+    assert_eq!(status.code(), Some(2));
+    assert_all_gone(&pids(out.path()));
+    // The abandoned run's private copy is removed too.
+    let copy = std::fs::read_to_string(out.path().join("root")).expect("the script saw its root");
+    assert!(copy.trim().ends_with("/home/code/agentic-spine"), "{copy}");
+    assert!(!Path::new(copy.trim()).exists(), "{copy} was left behind");
 }
 
 /// Exec gates resolve their declared inputs like every gate: a required
@@ -434,10 +489,16 @@ fn global_timeout_kills_running_scripts() {
 /// on evidence that is not there); with the input in order, it runs.
 #[test]
 fn exec_gate_with_a_missing_or_broken_required_input_is_skipped_and_never_runs() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let marker = out.path().join("ran.marker");
+    let body = format!(
+        "#!/bin/sh\ntouch '{}'\necho 'D910 FAIL: judged'\nexit 1\n",
+        marker.display()
+    );
     let dir = spine(&[Script {
         id: "D910",
         file: "marker.sh",
-        body: "#!/bin/sh\ntouch \"$SPINE_ROOT/ran.marker\"\necho 'D910 FAIL: judged'\nexit 1\n",
+        body: &body,
         mode: 0o755,
         timeout: None,
     }]);
@@ -464,7 +525,7 @@ fn exec_gate_with_a_missing_or_broken_required_input_is_skipped_and_never_runs()
         status(&r, "D910"),
         &CheckStatus::Skipped("spine:ops/bindings/vm.lifecycle.yaml not found".into())
     );
-    assert!(!root.join("ran.marker").exists(), "the script did not run");
+    assert!(!marker.exists(), "the script did not run");
     std::fs::create_dir_all(root.join("ops/bindings")).expect("mkdir");
     std::fs::write(root.join("ops/bindings/vm.lifecycle.yaml"), "vms: [\n").expect("write");
     let r = run(&opts);
@@ -474,10 +535,189 @@ fn exec_gate_with_a_missing_or_broken_required_input_is_skipped_and_never_runs()
         "{:?}",
         status(&r, "D910")
     );
-    assert!(!root.join("ran.marker").exists(), "the script did not run");
+    assert!(!marker.exists(), "the script did not run");
     std::fs::write(root.join("ops/bindings/vm.lifecycle.yaml"), "vms: []\n").expect("write");
     let r = run(&opts);
     assert_eq!(status(&r, "D910"), &CheckStatus::Ran);
     assert_eq!(findings(&r, "D910").len(), 1);
-    assert!(root.join("ran.marker").exists());
+    assert!(marker.exists());
+}
+
+fn sandbox_args() -> &'static [&'static str] {
+    let ok = std::process::Command::new("unshare")
+        .args(["-rn", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        &[]
+    } else {
+        &["--unsandboxed"]
+    }
+}
+
+/// Every file of a tree (the `.git` directory too) with its bytes.
+fn tree_bytes(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("read_dir").flatten() {
+            let p = e.path();
+            let ft = e.file_type().expect("file type");
+            if ft.is_dir() {
+                stack.push(p);
+            } else if ft.is_file() {
+                out.push((
+                    p.strip_prefix(root).expect("inside").display().to_string(),
+                    std::fs::read(&p).expect("read"),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A script that writes a new file into `$SPINE_ROOT`, appends to a
+/// tracked file and deletes another runs in the private copy: the user's
+/// checkout (work tree and `.git`) stays byte for byte what it was, and
+/// the run reports what the gate wrote.
+#[test]
+fn an_exec_gate_that_writes_leaves_the_checkout_untouched_and_is_reported() {
+    let dir = spine(&[Script {
+        id: "D912",
+        file: "writer.sh",
+        body: "#!/bin/sh\necho x > \"$SPINE_ROOT/new.txt\"\necho tampered >> \"$SPINE_ROOT/tracked.txt\"\nrm -f \"$HOME/code/agentic-spine/doomed.txt\"\necho 'D912 PASS'\n",
+        mode: 0o755,
+        timeout: None,
+    }]);
+    let root = dir.path();
+    std::fs::write(root.join("tracked.txt"), "original\n").expect("write");
+    std::fs::write(root.join("doomed.txt"), "keep me\n").expect("write");
+    common::init_repo(root);
+    // An unstaged edit and an untracked file, so the copy is not just HEAD.
+    std::fs::write(root.join("tracked.txt"), "original\nedited\n").expect("write");
+    std::fs::write(root.join("untracked.txt"), "u\n").expect("write");
+    let status_before = common::git(root, &["status", "--porcelain"]);
+    let bytes_before = tree_bytes(root);
+
+    let out = common::driftgate()
+        .args([
+            "check",
+            "--no-cache",
+            "--select",
+            "D912",
+            "--format",
+            "json",
+        ])
+        .args(sandbox_args())
+        .arg("--spine")
+        .arg(root)
+        .output()
+        .expect("runs");
+    let json = common::json_of(&out);
+
+    assert_eq!(common::git(root, &["status", "--porcelain"]), status_before);
+    assert_eq!(tree_bytes(root), bytes_before, "the checkout changed");
+    assert!(!root.join("new.txt").exists());
+
+    let writes: Vec<&serde_json::Value> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "exec/write")
+        .collect();
+    assert_eq!(writes.len(), 1, "{json:#}");
+    let msg = writes[0]["message"].as_str().unwrap_or_default();
+    for want in [
+        "exec gate D912 wrote",
+        "new.txt (added)",
+        "tracked.txt (changed)",
+        "doomed.txt (deleted)",
+    ] {
+        assert!(msg.contains(want), "{want:?} not in {msg}");
+    }
+    assert!(!msg.contains("untracked.txt"), "{msg}");
+    assert_eq!(writes[0]["severity"], "info");
+    assert_eq!(out.status.code(), Some(0), "{json:#}");
+}
+
+/// Registry gates of `gate_class: observational` probe live hosts: they
+/// are skipped with the reason unless `--runtime`, and then they run (in
+/// the copy, like every script).
+#[test]
+fn observational_registry_gates_run_only_with_runtime() {
+    let out_dir = tempfile::tempdir().expect("tempdir");
+    let marker = out_dir.path().join("probed");
+    let root_dir = tempfile::tempdir().expect("tempdir");
+    let root = root_dir.path();
+    std::fs::create_dir_all(root.join("ops/bindings")).expect("mkdir");
+    std::fs::create_dir_all(root.join("surfaces/verify")).expect("mkdir");
+    std::fs::write(
+        root.join("ops/bindings/gate.registry.yaml"),
+        "gates:\n  - id: D960\n    name: live-probe\n    severity: high\n    gate_class: observational\n    check_script: surfaces/verify/probe.sh\n  - id: D961\n    name: static-check\n    severity: high\n    check_script: surfaces/verify/static.sh\n",
+    )
+    .expect("write");
+    for (name, body) in [
+        (
+            "probe.sh",
+            format!(
+                "#!/bin/sh\ntouch '{}'\necho 'D960 FAIL: host down'\nexit 1\n",
+                marker.display()
+            ),
+        ),
+        ("static.sh", "#!/bin/sh\necho 'D961 PASS'\n".to_string()),
+    ] {
+        let p = root.join("surfaces/verify").join(name);
+        std::fs::write(&p, body).expect("write");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let run_with = |runtime: bool| -> serde_json::Value {
+        let mut c = common::driftgate();
+        c.args([
+            "check",
+            "--no-cache",
+            "--select",
+            "D960,D961",
+            "--format",
+            "json",
+        ])
+        .args(sandbox_args())
+        .arg("--spine")
+        .arg(root);
+        if runtime {
+            c.arg("--runtime");
+        }
+        common::json_of(&c.output().expect("runs"))
+    };
+    let check_of = |json: &serde_json::Value, id: &str| -> serde_json::Value {
+        json["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .find(|c| c["code"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no check {id}: {json:#}"))
+    };
+
+    let json = run_with(false);
+    let d960 = check_of(&json, "D960");
+    assert_eq!(d960["status"], "skipped", "{d960:#}");
+    assert!(d960.to_string().contains("run with --runtime"), "{d960:#}");
+    assert_eq!(check_of(&json, "D961")["status"], "ran");
+    assert!(!marker.exists(), "the runtime gate ran without --runtime");
+
+    let json = run_with(true);
+    assert_eq!(check_of(&json, "D960")["status"], "ran", "{json:#}");
+    assert!(
+        marker.exists(),
+        "the runtime gate did not run with --runtime"
+    );
+    assert!(
+        json["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["code"] == "D960" && f["message"] == "host down"),
+        "{json:#}"
+    );
 }

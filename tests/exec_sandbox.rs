@@ -89,10 +89,13 @@ fn scripts_run_without_network() {
 #[test]
 fn without_namespaces_exec_gates_are_refused_not_green() {
     let dir = new_spine();
+    // Scripts run in a private copy: the marker goes outside the spine.
+    let out = tempfile::tempdir().expect("tempdir");
+    let ran = out.path().join("ran");
     write_script(
         dir.path(),
         "surfaces/verify/touch.sh",
-        "#!/bin/sh\n: > \"$SPINE_ROOT/ran\"\n",
+        &format!("#!/bin/sh\n: > '{}'\n", ran.display()),
     );
     gate(dir.path(), "D902", "surfaces/verify/touch.sh");
     // A PATH without `unshare`, as on a machine that lacks it.
@@ -105,10 +108,7 @@ fn without_namespaces_exec_gates_are_refused_not_green() {
     assert_ne!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("exec/sandbox"), "{text}");
     assert!(text.contains("--unsandboxed"), "{text}");
-    assert!(
-        !dir.path().join("ran").exists(),
-        "the script ran unsandboxed"
-    );
+    assert!(!ran.exists(), "the script ran unsandboxed");
     // Asked explicitly, it runs.
     let out = driftgate(dir.path(), &["--unsandboxed"])
         .env("PATH", bin.path())
@@ -120,7 +120,7 @@ fn without_namespaces_exec_gates_are_refused_not_green() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    assert!(dir.path().join("ran").exists());
+    assert!(ran.exists());
 }
 
 #[test]

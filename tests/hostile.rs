@@ -718,3 +718,196 @@ fn control_and_bidi_characters_in_file_names_are_shown_escaped() {
         );
     }
 }
+
+/// Runs git and returns its output whether or not it succeeded (a merge
+/// that conflicts exits 1).
+fn git_may_fail(dir: &Path, args: &[&str]) {
+    let _ = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git runs");
+}
+
+#[test]
+fn staged_conflicts_are_reported_per_path_not_read_as_absent() {
+    let ws = clean();
+    let spine = ws.path().join("spine");
+    init_repo(&spine);
+    let vm = spine.join(VM);
+    git(&spine, &["checkout", "-qb", "other"]);
+    edit(&vm, "status: active", "status: stopped");
+    git(&spine, &["commit", "-qam", "other"]);
+    git(&spine, &["checkout", "-q", "main"]);
+    edit(&vm, "status: active", "status: decommissioned");
+    git(&spine, &["commit", "-qam", "main"]);
+    git_may_fail(&spine, &["merge", "-q", "other"]);
+    let unmerged = git(&spine, &["diff", "--name-only", "--diff-filter=U"]);
+    assert_eq!(unmerged.trim(), VM, "the merge conflicts on {VM}");
+
+    let out = run(ws.path(), &["--staged"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let f = finding(&report, "workspace/unmerged", VM);
+    assert_eq!(f["severity"], "error");
+    assert!(
+        f["message"].as_str().unwrap_or("").contains("conflicted"),
+        "{f}"
+    );
+    // Once for the path, although the index holds it in three stages.
+    assert_eq!(
+        codes_at(&report, VM)
+            .iter()
+            .filter(|c| **c == "workspace/unmerged")
+            .count(),
+        1
+    );
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    // Without a conflict the same staged run has no such finding.
+    git(&spine, &["merge", "--abort"]);
+    let out = run(ws.path(), &["--staged"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        !report.to_string().contains("workspace/unmerged"),
+        "{report}"
+    );
+}
+
+#[test]
+fn submodules_under_rev_and_staged_are_noted_not_skipped_silently() {
+    let ws = clean();
+    let sub = ws.path().join("sub");
+    std::fs::create_dir_all(&sub).expect("mkdir");
+    std::fs::write(sub.join("x.yaml"), "a: 1\n").expect("write");
+    init_repo(&sub);
+    let spine = ws.path().join("spine");
+    init_repo(&spine);
+    git(
+        &spine,
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            &sub.display().to_string(),
+            "vendor/sub",
+        ],
+    );
+    git(&spine, &["commit", "-qm", "submodule"]);
+    for mode in [&["--rev", "HEAD"][..], &["--staged"][..]] {
+        let out = run(ws.path(), mode);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let f = finding(&report, "io/submodule", "vendor/sub");
+        assert_eq!(f["severity"], "info", "{mode:?}");
+        assert!(
+            f["message"].as_str().unwrap_or("").contains("submodule"),
+            "{f}"
+        );
+        // Its files are not read as the spine's.
+        assert!(
+            codes_at(&report, "vendor/sub/x.yaml").is_empty(),
+            "{mode:?}: {report}"
+        );
+    }
+}
+
+/// `GIT_WORK_TREE` names the work tree git would use. A work-tree run that
+/// would read another directory refuses (exit 2) instead of judging other
+/// files than git sees; naming the same directory reads it as usual.
+#[test]
+fn git_work_tree_naming_another_directory_is_refused() {
+    let ws = clean();
+    let spine = ws.path().join("spine");
+    init_repo(&spine);
+    let other = tempfile::tempdir().expect("tempdir");
+    std::fs::write(other.path().join("README.md"), "other\n").expect("write");
+    init_repo(other.path());
+    let check = |env: &[(&str, &Path)]| -> Output {
+        let mut c = driftgate();
+        c.args([
+            "check",
+            "--no-exec",
+            "--format",
+            "json",
+            "--now",
+            "2026-11-20",
+        ])
+        .arg("--spine")
+        .arg(&spine)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().expect("runs")
+    };
+    let plain = check(&[]);
+    assert_ne!(plain.status.code(), Some(2));
+
+    let out = check(&[
+        ("GIT_WORK_TREE", other.path()),
+        ("GIT_DIR", &other.path().join(".git")),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let f = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["code"] == "workspace/git-work-tree")
+        .unwrap_or_else(|| panic!("no workspace/git-work-tree in {report}"));
+    let msg = f["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("GIT_WORK_TREE is"), "{msg}");
+    assert!(msg.contains(&*other.path().to_string_lossy()), "{msg}");
+
+    // The same work tree: read as without the variables.
+    let same = check(&[("GIT_WORK_TREE", &spine), ("GIT_DIR", &spine.join(".git"))]);
+    assert_eq!(same.status.code(), plain.status.code());
+    let a: serde_json::Value = serde_json::from_slice(&plain.stdout).expect("json");
+    let b: serde_json::Value = serde_json::from_slice(&same.stdout).expect("json");
+    assert_eq!(a["findings"], b["findings"]);
+}
+
+/// Two files whose names differ only in bytes that are not UTF-8 stay two
+/// files: each is listed under its own escaped name (`\xff`, `\xfe`) with
+/// an `io/non-utf8-name` note, and each one's syntax error is reported, in
+/// the work tree and at a revision.
+#[test]
+fn non_utf8_names_that_differ_only_in_invalid_bytes_do_not_collide() {
+    use std::os::unix::ffi::OsStrExt;
+    let ws = clean();
+    let spine = ws.path().join("spine");
+    for b in [0xffu8, 0xfe] {
+        let mut name = b"odd".to_vec();
+        name.push(b);
+        name.extend_from_slice(b".yaml");
+        std::fs::write(
+            spine.join(std::ffi::OsStr::from_bytes(&name)),
+            "key: [unclosed\n",
+        )
+        .expect("a file name with a non-UTF-8 byte");
+    }
+    init_repo(&spine);
+    for mode in [&[][..], &["--rev", "HEAD"][..]] {
+        let out = run(ws.path(), mode);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        for name in ["odd\\xff.yaml", "odd\\xfe.yaml"] {
+            let codes = codes_at(&report, name);
+            assert!(
+                codes.contains(&"parse/syntax"),
+                "{mode:?}: no syntax error for {name}: {codes:?}"
+            );
+            assert_eq!(
+                finding(&report, "io/non-utf8-name", name)["severity"],
+                "info"
+            );
+        }
+        assert_eq!(out.status.code(), Some(1), "{mode:?}");
+    }
+}

@@ -440,6 +440,8 @@ fn cmd_check(a: &CheckArgs) -> i32 {
                 Err(_) => {
                     // Scripts of exec gates run in their own process groups.
                     driftgate::gates::exec::kill_running();
+                    // ... and their private copy goes with them.
+                    driftgate::sandbox::copy::remove_live();
                     check::Run::failed(driftgate::findings::Finding::new(
                     "internal/timeout",
                     driftgate::findings::Severity::Error,

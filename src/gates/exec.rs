@@ -1,8 +1,13 @@
 //! Exec gates: external commands (the spine's `surfaces/verify/*.sh`).
 //!
-//! Each command runs with cwd = spine root and `SPINE_ROOT`,
-//! `DRIFTGATE_SPINE`, `DRIFTGATE_WORKBENCH`, `DRIFTGATE_LEGACY`,
-//! `DRIFTGATE_GATE_ID` set, stdin closed, in its own process group. At most
+//! Each command runs in a private copy of the snapshot being judged
+//! (`sandbox::copy`, built once per run by the caller): cwd = the copy's
+//! spine root, `HOME` the copy's home (`$HOME/code/agentic-spine` is the
+//! copy), `SPINE_ROOT`, `DRIFTGATE_SPINE`, `DRIFTGATE_WORKBENCH` (the
+//! workbench's copy), `DRIFTGATE_LEGACY` (the legacy checkout itself) and
+//! `DRIFTGATE_GATE_ID` set, stdin closed, in its own process group. What a
+//! script writes into the copies is reported (`exec/write`, info, naming
+//! the gate and the paths); the user's checkout is never touched. At most
 //! `jobs` commands run at once. A command that outlives its timeout is
 //! killed with its whole process group (`kill(-pgid, SIGKILL)`); so are
 //! leftovers in the group once the command exits. stdout and stderr are read
@@ -16,6 +21,7 @@
 
 use super::catalogue::Gate;
 use crate::findings::{CheckStatus, Finding, Location, RepoId, Severity};
+use crate::sandbox::copy::{Change, Manifest, Snapshot};
 use crate::workspace::Workspace;
 use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -439,37 +445,126 @@ pub fn outside_spine(command: &str, root: &Path) -> Option<String> {
     }
 }
 
-/// Environment for a gate.
-fn env_for(ws: &Workspace, id: &str, root: &Path) -> Vec<(String, Option<String>)> {
-    let path_of = |r: RepoId| ws.repo(r).map(|x| abs(&x.root).display().to_string());
-    vec![
-        ("SPINE_ROOT".into(), Some(abs(root).display().to_string())),
-        (
-            "DRIFTGATE_SPINE".into(),
-            Some(abs(root).display().to_string()),
-        ),
-        ("DRIFTGATE_WORKBENCH".into(), path_of(RepoId::Workbench)),
-        ("DRIFTGATE_LEGACY".into(), path_of(RepoId::Legacy)),
+/// Environment for a gate: the copy's (`Snapshot::script_env`) plus
+/// driftgate's own variables.
+fn env_for(
+    ws: &Workspace,
+    copy: &Snapshot,
+    id: &str,
+    root: &Path,
+) -> Vec<(String, Option<String>)> {
+    let mut env = copy.script_env();
+    let workbench = ws
+        .repo(RepoId::Workbench)
+        .and(copy.workbench.as_ref())
+        .map(|p| abs(p).display().to_string());
+    let legacy = ws
+        .repo(RepoId::Legacy)
+        .map(|x| abs(&x.root).display().to_string());
+    env.extend([
+        ("SPINE_ROOT".into(), Some(root.display().to_string())),
+        ("DRIFTGATE_SPINE".into(), Some(root.display().to_string())),
+        ("DRIFTGATE_WORKBENCH".into(), workbench),
+        ("DRIFTGATE_LEGACY".into(), legacy),
         ("DRIFTGATE_GATE_ID".into(), Some(id.to_string())),
-    ]
+    ]);
+    env
 }
 
 fn abs(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
-/// Runs exec gates, at most `jobs` at a time, in input order of results.
+/// What the scripts wrote into the copy, and who may have written it:
+/// after each gate the copy is compared with how it was after the previous
+/// one; what changed is attributed to the gate that just ended and the
+/// gates still running then (with `--jobs 1`, exactly one).
+struct Watch<'a> {
+    copy: &'a Snapshot,
+    state: Mutex<(Manifest, Vec<String>)>,
+}
+
+impl<'a> Watch<'a> {
+    fn new(copy: &'a Snapshot) -> Watch<'a> {
+        Watch {
+            copy,
+            state: Mutex::new((copy.manifest(), Vec::new())),
+        }
+    }
+
+    fn started(&self, id: &str) {
+        if let Ok(mut g) = self.state.lock() {
+            g.1.push(id.to_string());
+        }
+    }
+
+    /// The gate `id` ended: its write note, if the copy changed.
+    fn ended(&self, gate: &Gate, at: Location) -> Option<Finding> {
+        let id = &gate.meta.id;
+        let mut g = self.state.lock().ok()?;
+        let now = self.copy.manifest();
+        let changes = now.changes_since(&g.0);
+        g.0 = now;
+        let others: Vec<String> = g.1.iter().filter(|r| *r != id).cloned().collect();
+        if let Some(i) = g.1.iter().position(|r| r == id) {
+            g.1.swap_remove(i);
+        }
+        drop(g);
+        if changes.is_empty() {
+            return None;
+        }
+        const SHOWN: usize = 20;
+        let mut list: Vec<String> = changes
+            .iter()
+            .take(SHOWN)
+            .map(|(p, c)| format!("{p} ({})", c.as_str()))
+            .collect();
+        if changes.len() > SHOWN {
+            list.push(format!("… {} more", changes.len() - SHOWN));
+        }
+        let who = if others.is_empty() {
+            format!("exec gate {id}")
+        } else {
+            let mut all = others.clone();
+            all.push(id.clone());
+            all.sort();
+            format!(
+                "exec gate {id} or one running at the same time ({})",
+                all.join(", ")
+            )
+        };
+        let written = changes
+            .iter()
+            .filter(|(_, c)| *c != Change::Deleted)
+            .count();
+        Some(
+            Finding::new(
+                "exec/write",
+                Severity::Info,
+                at,
+                format!(
+                    "{who} wrote into its private copy of the checkout, not into yours ({} path(s), {written} added or changed): {}",
+                    changes.len(),
+                    list.join(", ")
+                ),
+            )
+            .with_help("a check script should only read; the copy is thrown away after the run")
+            .with_subject(format!("gate:{id}")),
+        )
+    }
+}
+
+/// Runs exec gates in `copy`, at most `jobs` at a time, in input order of
+/// results.
 pub fn run_all(
     ws: &Workspace,
     jobs: Vec<Job<'_>>,
     parallel: usize,
     sandbox: &[String],
+    copy: &Snapshot,
 ) -> Vec<Done> {
-    let root = abs(&ws
-        .spine()
-        .workdir()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| ws.spine().root.clone()));
+    let root = abs(&copy.spine);
+    let watch = Watch::new(copy);
     let n = jobs.len();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<Mutex<Option<Done>>> = (0..n).map(|_| Mutex::new(None)).collect();
@@ -479,7 +574,10 @@ pub fn run_all(
             s.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let Some(job) = jobs.get(i) else { break };
-                let done = run_job(ws, job, &root, sandbox);
+                watch.started(&job.gate.meta.id);
+                let mut done = run_job(ws, job, &root, sandbox, copy);
+                let at = script_location(ws, job);
+                done.findings.extend(watch.ended(job.gate, at));
                 if let Some(slot) = results.get(i) {
                     if let Ok(mut g) = slot.lock() {
                         *g = Some(done);
@@ -500,7 +598,29 @@ pub fn run_all(
         .collect()
 }
 
-fn run_job(ws: &Workspace, job: &Job<'_>, root: &Path, sandbox: &[String]) -> Done {
+/// The spine file a job's command names (its script), if any.
+fn script_of(ws: &Workspace, job: &Job<'_>) -> Option<String> {
+    job.argv
+        .iter()
+        .map(|a| a.trim_start_matches("./"))
+        .find(|a| ws.spine().has(a))
+        .map(str::to_string)
+}
+
+/// Where a job's findings point: its script, else the gate's definition.
+fn script_location(ws: &Workspace, job: &Job<'_>) -> Location {
+    script_of(ws, job)
+        .map(|s| Location::file(RepoId::Spine, s))
+        .unwrap_or_else(|| job.gate.defined_at.clone())
+}
+
+fn run_job(
+    ws: &Workspace,
+    job: &Job<'_>,
+    root: &Path,
+    sandbox: &[String],
+    copy: &Snapshot,
+) -> Done {
     let meta = &job.gate.meta;
     let argv: Vec<String> = sandbox
         .iter()
@@ -509,16 +629,8 @@ fn run_job(ws: &Workspace, job: &Job<'_>, root: &Path, sandbox: &[String]) -> Do
         .collect();
     // Where findings point: the first argument that is a spine file (the
     // script), else the gate's definition.
-    let script = job
-        .argv
-        .iter()
-        .map(|a| a.trim_start_matches("./"))
-        .find(|a| ws.spine().has(a))
-        .map(str::to_string);
-    let base_loc = script
-        .as_ref()
-        .map(|s| Location::file(RepoId::Spine, s.clone()))
-        .unwrap_or_else(|| job.gate.defined_at.clone());
+    let script = script_of(ws, job);
+    let base_loc = script_location(ws, job);
     let mk = |loc: Location, sev: Severity, msg: String| {
         let mut f =
             Finding::new(meta.id.clone(), sev, loc, msg).with_subject(format!("gate:{}", meta.id));
@@ -566,7 +678,7 @@ fn run_job(ws: &Workspace, job: &Job<'_>, root: &Path, sandbox: &[String]) -> Do
             }
         }
     }
-    let env = env_for(ws, &meta.id, root);
+    let env = env_for(ws, copy, &meta.id, root);
     // Under `unshare` a non-executable script is unshare's exit 126: say
     // what the user must fix, as without the sandbox.
     let direct = resolve(&job.argv, root);

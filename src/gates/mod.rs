@@ -189,6 +189,59 @@ pub trait NativeGate: Send + Sync {
     fn run(&self, cx: &GateContext<'_>) -> Result<Vec<Finding>, String>;
 }
 
+/// The private copy of the spine (and workbench) at the run's snapshot
+/// that exec gates run in. A spine or workbench that is a plain directory
+/// is copied from the listing this run read.
+fn private_copy(ws: &Workspace) -> Result<crate::sandbox::copy::Snapshot, String> {
+    use crate::sandbox::copy::{Request, Snapshot as Copy, Source};
+    let spine = ws.spine();
+    let source = match &spine.snapshot {
+        Snapshot::WorkTree => Source::WorkTree,
+        Snapshot::Staged => Source::Staged,
+        Snapshot::Rev(r) => Source::Rev(r.clone()),
+    };
+    // The files' own names (a listed name may be escaped, see
+    // `walk::escape_name`), relative to their root.
+    let listed = |r: &crate::workspace::Repo| -> Vec<std::path::PathBuf> {
+        r.files
+            .values()
+            .filter_map(|slot| match &slot.source {
+                crate::workspace::Source::Fs(p) => p
+                    .strip_prefix(&r.root)
+                    .ok()
+                    .map(std::path::Path::to_path_buf),
+                crate::workspace::Source::Blob(_) => None,
+            })
+            .collect()
+    };
+    let spine_files = listed(spine);
+    let wb = ws.repo(RepoId::Workbench);
+    let wb_files = wb.map(listed).unwrap_or_default();
+    Copy::take_with(&Request {
+        spine: &spine.root,
+        workbench: wb.map(|r| r.root.as_path()),
+        source: &source,
+        plain_spine: Some(&spine_files),
+        plain_workbench: Some(&wb_files),
+        prefix: "driftgate-exec-",
+    })
+}
+
+/// Exec gates in the copy (none without one: every exec plan was turned
+/// into an error when it could not be made).
+fn run_exec(
+    ws: &Workspace,
+    jobs: Vec<exec::Job<'_>>,
+    parallel: usize,
+    sandbox: &[String],
+    copy: Option<&crate::sandbox::copy::Snapshot>,
+) -> Vec<exec::Done> {
+    match copy {
+        Some(c) => exec::run_all(ws, jobs, parallel, sandbox, c),
+        None => Vec::new(),
+    }
+}
+
 /// Runs every selected gate. Returns findings and one record per gate
 /// (passing, skipped and errored gates included, in gate-number order).
 /// `schemas` is the run's path → schema mapping (built-ins plus
@@ -240,7 +293,6 @@ pub fn run_timed(
     }
     let natives = native::registry();
     let exec_enabled = opts.exec;
-    let snapshot_ok = ws.spine().snapshot == Snapshot::WorkTree;
     let default_timeout = cfg.exec_timeout_sec.unwrap_or(exec::DEFAULT_TIMEOUT_SEC);
 
     // Decide what happens to every gate.
@@ -267,11 +319,6 @@ pub fn run_timed(
                         && !opts.runtime
                     {
                         Plan::Done(CheckStatus::Skipped(RUNTIME_SKIP.into()))
-                    } else if !snapshot_ok {
-                        Plan::Done(CheckStatus::Skipped(format!(
-                            "exec gates run only on the work tree (this run reads the {})",
-                            ws.spine().snapshot.describe()
-                        )))
                     } else if let Some(why) =
                         inputs::GateInputs::new(ws, &g.meta, gate_options(config, &g.meta.id))
                             .ok()
@@ -318,6 +365,37 @@ pub fn run_timed(
             }
         }
     }
+
+    // The scripts run in a private copy of the snapshot being judged,
+    // made once, and only when a script will run.
+    let copy = if plans.iter().any(|p| matches!(p, Plan::Exec(..))) {
+        match private_copy(ws) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                let why = format!("cannot make the private copy the scripts run in: {e}");
+                let n = plans.iter().filter(|p| matches!(p, Plan::Exec(..))).count();
+                for p in plans.iter_mut() {
+                    if matches!(p, Plan::Exec(..)) {
+                        *p = Plan::Done(CheckStatus::Errored(why.clone()));
+                    }
+                }
+                findings.push(
+                    Finding::new(
+                        "exec/copy",
+                        Severity::Error,
+                        Location::file(RepoId::Spine, ""),
+                        format!("{n} exec gate(s) not run: {why}"),
+                    )
+                    .with_help("scripts never run in your checkout; free space in the temporary directory (TMPDIR), or pass --no-exec")
+                    .with_subject("exec:copy")
+                    .internal(),
+                );
+                None
+            }
+        }
+    } else {
+        None
+    };
 
     let mut shared = rules::Shared::new(ws, now, &implemented);
     shared.schemas = schemas;
@@ -369,12 +447,15 @@ pub fn run_timed(
             .unwrap_or_default()
     };
     let sandbox_ref = sandbox.as_slice();
+    let copy_ref = copy.as_ref();
     let (inproc_results, exec_results) = std::thread::scope(|s| {
         // A refused thread (`ulimit -u`) runs the exec gates inline after
         // the in-process ones instead of panicking.
         let exec_handle = if has_exec {
             std::thread::Builder::new()
-                .spawn_scoped(s, move || exec::run_all(ws, take(), parallel, sandbox_ref))
+                .spawn_scoped(s, move || {
+                    run_exec(ws, take(), parallel, sandbox_ref, copy_ref)
+                })
                 .ok()
         } else {
             None
@@ -390,7 +471,7 @@ pub fn run_timed(
             .collect::<Vec<_>>();
         let exec = match exec_handle {
             Some(h) => h.join().unwrap_or_default(),
-            None if has_exec => exec::run_all(ws, take(), parallel, sandbox_ref),
+            None if has_exec => run_exec(ws, take(), parallel, sandbox_ref, copy_ref),
             None => Vec::new(),
         };
         (inproc, exec)

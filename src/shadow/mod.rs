@@ -20,7 +20,6 @@
 
 pub mod report;
 pub mod script;
-pub mod snapshot;
 
 use crate::check::{CheckOptions, Sources};
 use crate::documents::Document;
@@ -32,7 +31,8 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use snapshot::Source;
+use crate::sandbox::copy as snapshot;
+pub use crate::sandbox::copy::Source;
 
 /// Default time one script may run (the spine's scripts call `yq` many
 /// times; with a slow `yq` one can take minutes).
@@ -152,7 +152,8 @@ pub struct ShadowRun {
     pub missing_tools: Vec<String>,
     pub gates: Vec<GateShadow>,
     pub not_compared: Vec<NotCompared>,
-    /// Tracked files of the copy that scripts changed (never the user's).
+    /// Files of the copy that scripts added, changed or deleted (never the
+    /// user's).
     pub script_writes: Vec<String>,
     pub elapsed_ms: u128,
 }
@@ -303,11 +304,15 @@ pub fn run(opts: &ShadowOptions) -> Result<ShadowRun, String> {
 
     // The scripts on the copy.
     let env = script::Environment::detect(&snap, now, opts.unsandboxed)?;
-    let before = snap.changes();
+    let before = snap.manifest();
     let scripts: Vec<String> = pairs.iter().map(|(_, s)| s.clone()).collect();
     let results = script::run_all(&env, &scripts, opts.timeout, opts.jobs.max(1));
-    let after = snap.changes();
-    let script_writes = after.into_iter().filter(|f| !before.contains(f)).collect();
+    let script_writes = snap
+        .manifest()
+        .changes_since(&before)
+        .into_iter()
+        .map(|(path, _)| path)
+        .collect();
 
     let mut gates = Vec::new();
     for ((g, script_path), side) in pairs.iter().zip(results) {

@@ -149,7 +149,7 @@ pub fn table(run: &ShadowRun) -> String {
     if !run.script_writes.is_empty() {
         let _ = writeln!(
             s,
-            "\nscripts changed tracked files of the copy (the checkout is untouched): {}",
+            "\nscripts wrote files of the copy (the checkout is untouched): {}",
             run.script_writes.join(", ")
         );
     }

@@ -10,8 +10,8 @@
 //! - the clock at `now` (noon UTC) through `faketime`, when installed;
 //! - a timeout, killing the script's process group (`gates::exec`).
 
-use super::snapshot::Snapshot;
 use crate::gates::exec::{self, Ending};
+use crate::sandbox::copy::Snapshot;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -115,26 +115,13 @@ impl Environment {
         if clock_pinned {
             prefix.extend(["faketime".to_string(), stamp]);
         }
-        let s = |p: &Path| Some(p.to_string_lossy().into_owned());
-        let code = snap.home.join("code");
-        let workbench = snap
-            .workbench
-            .clone()
-            .unwrap_or_else(|| code.join("workbench"));
-        let env = vec![
-            ("HOME".to_string(), s(&snap.home)),
-            ("SPINE_ROOT".to_string(), s(&snap.spine)),
-            ("SPINE_REPO".to_string(), s(&snap.spine)),
-            ("SPINE_CODE".to_string(), s(&code)),
-            ("WORKBENCH_ROOT".to_string(), s(&workbench)),
-            ("SPINE_WORKBENCH".to_string(), s(&workbench)),
+        let mut env = snap.script_env();
+        env.extend([
             ("TZ".to_string(), Some("UTC".to_string())),
-            ("GIT_CONFIG_NOSYSTEM".to_string(), Some("1".to_string())),
-            ("GIT_TERMINAL_PROMPT".to_string(), Some("0".to_string())),
             // The user's secrets must not reach the scripts' output.
             ("INFISICAL_TOKEN".to_string(), None),
             ("SPINE_SECRETS_INJECTED".to_string(), None),
-        ];
+        ]);
         Ok(Environment {
             spine: snap.spine.clone(),
             prefix,

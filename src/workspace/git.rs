@@ -76,9 +76,15 @@ pub fn open_rev(
     let mut files = BTreeMap::new();
     let mut notes = Vec::new();
     for e in entries {
-        let p = e.filepath.to_string();
+        let Some(p) = git_name(id, e.filepath.as_ref(), &files, &mut notes) else {
+            continue;
+        };
         if e.mode.is_link() {
             notes.push(symlink_note(id, &p));
+            continue;
+        }
+        if e.mode.is_commit() {
+            notes.push(submodule_note(id, &p));
             continue;
         }
         if !e.mode.is_blob() {
@@ -126,14 +132,25 @@ pub fn open_staged(
         .map_err(|e| git_err(path, format!("cannot read the index: {e}")))?;
     let mut files = BTreeMap::new();
     let mut notes = Vec::new();
+    let mut unmerged = std::collections::BTreeSet::new();
     for entry in index.entries() {
+        let raw: &[u8] = entry.path(&index).as_ref();
         if entry.stage_raw() != 0 {
-            continue; // unmerged paths: the commit would be refused anyway
+            // A conflict (stages 1-3 of one path): its staged content is
+            // not decided, and `git commit` refuses it. Said once per path.
+            unmerged.insert(super::walk::escape_name(raw));
+            continue;
         }
-        let p = entry.path(&index).to_string();
+        let Some(p) = git_name(id, raw, &files, &mut notes) else {
+            continue;
+        };
         let mode = entry.mode;
         if mode == gix::index::entry::Mode::SYMLINK {
             notes.push(symlink_note(id, &p));
+            continue;
+        }
+        if mode == gix::index::entry::Mode::COMMIT {
+            notes.push(submodule_note(id, &p));
             continue;
         }
         if !(mode == gix::index::entry::Mode::FILE
@@ -155,6 +172,17 @@ pub fn open_staged(
             ),
         );
     }
+    notes.extend(unmerged.into_iter().map(|p| {
+        Finding::new(
+            "workspace/unmerged",
+            Severity::Error,
+            Location::file(id, &p),
+            "unmerged (conflicted) in the index: there is no staged content to check",
+        )
+        .with_help(
+            "resolve the conflict and `git add` the file; `git commit` refuses it until then",
+        )
+    }));
     let commit = repo.head_id().ok().map(|i| i.to_string());
     let root = repo
         .workdir()
@@ -176,6 +204,36 @@ pub fn open_staged(
     ))
 }
 
+/// A path of a tree or the index as a key: escaped when it is not UTF-8
+/// (with an `io/non-utf8-name` note), None (with a warning) when the
+/// escaped form is another file's name already.
+fn git_name(
+    id: RepoId,
+    raw: &[u8],
+    files: &BTreeMap<String, FileSlot>,
+    notes: &mut Vec<Finding>,
+) -> Option<String> {
+    let p = super::walk::escape_name(raw);
+    if std::str::from_utf8(raw).is_err() {
+        if files.contains_key(&p) {
+            notes.push(super::walk::non_utf8_note(
+                id,
+                &p,
+                Severity::Warning,
+                "file name is not UTF-8 and its escaped form is another file's name; not checked",
+            ));
+            return None;
+        }
+        notes.push(super::walk::non_utf8_note(
+            id,
+            &p,
+            Severity::Info,
+            "file name is not UTF-8; its invalid bytes are shown escaped (\\xNN)",
+        ));
+    }
+    Some(p)
+}
+
 fn symlink_note(id: RepoId, p: &str) -> Finding {
     Finding::new(
         "io/symlink",
@@ -183,6 +241,16 @@ fn symlink_note(id: RepoId, p: &str) -> Finding {
         Location::file(id, p),
         "symlink not followed",
     )
+}
+
+fn submodule_note(id: RepoId, p: &str) -> Finding {
+    Finding::new(
+        "io/submodule",
+        Severity::Info,
+        Location::file(id, p),
+        "submodule not read (its files belong to another repository)",
+    )
+    .with_help("check the submodule's own repository if its files matter")
 }
 
 pub fn read_blob(repo: &gix::ThreadSafeRepository, oid: gix::ObjectId) -> Result<Vec<u8>, String> {
@@ -212,14 +280,14 @@ pub fn staged_changes(path: &Path) -> Result<Vec<String>, OpenError> {
             .map_err(|e| git_err(path, format!("cannot walk HEAD: {e}")))?
         {
             if !e.mode.is_tree() {
-                head.insert(e.filepath.to_string(), e.oid);
+                head.insert(super::walk::escape_name(e.filepath.as_ref()), e.oid);
             }
         }
     }
     let mut changed = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for entry in index.entries() {
-        let p = entry.path(&index).to_string();
+        let p = super::walk::escape_name(entry.path(&index).as_ref());
         if head.get(&p) != Some(&entry.id) {
             changed.push(p.clone());
         }
@@ -267,7 +335,7 @@ pub fn changed_since(
         Ok(run_git(path, args, &[])?
             .split(|b| *b == 0)
             .filter(|s| !s.is_empty())
-            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .map(super::walk::escape_name)
             .collect())
     };
     let base_spec = format!("{base}^{{commit}}");

@@ -80,8 +80,38 @@ pub fn open_worktree(
             let meta = entry.metadata().ok();
             let size = meta.as_ref().map_or(0, |m| m.len());
             let executable = meta.as_ref().is_some_and(is_executable);
+            let relp = rel(&root, &p);
+            if !is_utf8(&root, &p) {
+                // Shown escaped (`\xff`), so two names that differ only
+                // in invalid bytes stay two files; a name whose escaped
+                // form is taken already is said, never merged.
+                if files.contains_key(&relp) {
+                    notes.push(non_utf8_note(
+                        id,
+                        &relp,
+                        Severity::Warning,
+                        "file name is not UTF-8 and its escaped form is another file's name; not checked",
+                    ));
+                    continue;
+                }
+                notes.push(non_utf8_note(
+                    id,
+                    &relp,
+                    Severity::Info,
+                    "file name is not UTF-8; its invalid bytes are shown escaped (\\xNN)",
+                ));
+            } else if files.contains_key(&relp) {
+                // A UTF-8 name spelled like an escaped one listed earlier:
+                // this file (its name is its own) takes the entry.
+                notes.push(non_utf8_note(
+                    id,
+                    &relp,
+                    Severity::Warning,
+                    "a file whose non-UTF-8 name escapes to this name is not checked (this file is)",
+                ));
+            }
             files.insert(
-                rel(&root, &p),
+                relp,
                 FileSlot::new(Source::Fs(p.clone()), size, None, executable),
             );
         }
@@ -118,13 +148,38 @@ fn is_executable(_m: &std::fs::Metadata) -> bool {
     true
 }
 
-/// Repo-relative path with `/` separators.
+/// Repo-relative path with `/` separators; bytes that are not UTF-8 are
+/// escaped (`\xff`, see `escape_name`).
 pub fn rel(root: &Path, p: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
     let r = p.strip_prefix(root).unwrap_or(p);
     r.components()
-        .map(|c| c.as_os_str().to_string_lossy())
+        .map(|c| escape_name(c.as_os_str().as_bytes()))
         .collect::<Vec<_>>()
         .join("/")
+}
+
+fn is_utf8(root: &Path, p: &Path) -> bool {
+    p.strip_prefix(root).unwrap_or(p).to_str().is_some()
+}
+
+/// A file name as text: valid UTF-8 as it is, every other byte as `\xNN`
+/// (lossy conversion would make names that differ only in invalid bytes
+/// one name).
+pub fn escape_name(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+pub(crate) fn non_utf8_note(id: RepoId, path: &str, severity: Severity, msg: &str) -> Finding {
+    Finding::new("io/non-utf8-name", severity, Location::file(id, path), msg)
+        .with_help("rename the file to a UTF-8 name")
 }
 
 /// Reads a regular file without following a symlink that replaced it after

@@ -1,6 +1,10 @@
 //! The no-network sandbox shared by `shadow` and exec gates: a new user and
 //! network namespace (`unshare -rn`), whose only interface is a down
 //! loopback. Detected once per process by running `unshare -rn true`.
+//! `copy` is the other half: the private copy of the snapshot the scripts
+//! run in, so nothing they write reaches the user's checkout.
+
+pub mod copy;
 
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
