@@ -70,6 +70,62 @@ fn main() {
     std::fs::write(out.join("natives.rs"), src).expect("write natives.rs");
 
     build_id(&manifest);
+    commit_version(&manifest);
+}
+
+/// `DRIFTGATE_LONG_VERSION`, what `driftgate --version` prints after the
+/// name: `0.1.0 (abc1234 2026-12-06)`, the commit the binary was built from
+/// and its commit date. Asked of git (`git rev-parse`, `git log`) when the
+/// crate is built from a git checkout that tracks this Cargo.toml; `unknown`
+/// otherwise (a crate tarball, no git, or a tarball unpacked inside some
+/// other repository, whose commit would be the wrong one).
+/// `DRIFTGATE_BUILD_COMMIT` / `DRIFTGATE_BUILD_DATE` override both (e.g. a
+/// packager building from an exported tree).
+fn commit_version(manifest: &Path) {
+    println!("cargo:rerun-if-env-changed=DRIFTGATE_BUILD_COMMIT");
+    println!("cargo:rerun-if-env-changed=DRIFTGATE_BUILD_DATE");
+    let git = |args: &[&str]| -> Option<String> {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(manifest)
+            .args(args)
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        (out.status.success() && !text.is_empty()).then_some(text)
+    };
+    let tracked = git(&["ls-files", "--error-unmatch", "--", "Cargo.toml"]).is_some();
+    let (mut commit, mut date) = (None, None);
+    if tracked {
+        commit = git(&["rev-parse", "--short=7", "HEAD"]);
+        date = git(&["log", "-1", "--format=%cd", "--date=short", "HEAD"]);
+        // Rebuild when HEAD moves: HEAD itself (a checkout), the branch it
+        // names (a commit) and packed refs. Paths from git, so a linked
+        // worktree (`.git` is a file) works too.
+        let mut watch = vec!["HEAD".to_string(), "packed-refs".to_string()];
+        if let Some(head_ref) = git(&["symbolic-ref", "-q", "HEAD"]) {
+            watch.push(head_ref);
+        }
+        for w in watch {
+            // Only files that exist: cargo reruns a build script on every
+            // build while a watched path is missing.
+            let path = git(&["rev-parse", "--path-format=absolute", "--git-path", &w]);
+            if let Some(p) = path.filter(|p| Path::new(p).exists()) {
+                println!("cargo:rerun-if-changed={p}");
+            }
+        }
+    }
+    let pick = |var: &str, found: Option<String>| {
+        std::env::var(var)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .or(found)
+            .unwrap_or_else(|| "unknown".to_string())
+    };
+    let commit = pick("DRIFTGATE_BUILD_COMMIT", commit);
+    let date = pick("DRIFTGATE_BUILD_DATE", date);
+    let version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
+    println!("cargo:rustc-env=DRIFTGATE_LONG_VERSION={version} ({commit} {date})");
 }
 
 /// `DRIFTGATE_BUILD_ID`: a hash of the sources, the lock file and the

@@ -260,7 +260,10 @@ pub fn open_workspace(opts: &CheckOptions) -> Result<(Workspace, LoadedConfig), 
 
 /// Runs a whole check; with `--new-since REV`, also runs the same check on
 /// REV (read from git objects) and hides findings whose fingerprint exists
-/// there.
+/// there. The pre-commit hook runs `--staged --new-since HEAD`: the commit
+/// is judged on what it introduces plus the touch-and-fix findings of the
+/// files it touches (their messages differ from the base's backlog ones),
+/// the same policy as CI's `--new-since <merge base>`.
 pub fn run(opts: &CheckOptions) -> Run {
     crate::threads::install(opts.gates.jobs, || run_on_pool(opts))
 }
@@ -275,6 +278,12 @@ fn run_on_pool(opts: &CheckOptions) -> Run {
     let mut cur_opts = opts.clone();
     if let Ok(paths) = &touched {
         cur_opts.gates.touched = Some(paths.clone());
+    }
+    if touched.is_ok() && crate::workspace::git::unborn_head(&opts.sources.spine, rev) {
+        // The first commit (`--new-since HEAD` before HEAD exists): there
+        // is no base, every finding is new, every file is touched.
+        cur_opts.new_since = None;
+        return run_once(&cur_opts);
     }
     let mut current = run_once(&cur_opts);
     if let Err(e) = touched {

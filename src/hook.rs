@@ -1,11 +1,17 @@
 //! `driftgate hook install | uninstall`: a git pre-commit hook running
-//! `driftgate check --staged`. An existing hook is kept and chained (run
-//! first); `--force` replaces it instead.
+//! `driftgate check --staged --new-since HEAD` (what the commit introduces,
+//! plus touch-and-fix findings of the files it touches: the same policy as
+//! CI's `--new-since <merge base>`). An existing hook is kept and chained
+//! (run first); `--force` replaces it instead.
 
 use std::path::{Path, PathBuf};
 
 const MARKER: &str = "# driftgate pre-commit hook";
 const CHAINED: &str = "pre-commit.driftgate-chained";
+
+/// The hook's command after `driftgate`: the staged snapshot judged against
+/// HEAD. Also the entry of the pre-commit framework's staged hook ids.
+pub const CHECK: &str = "check --staged --new-since HEAD --format short";
 
 /// The hooks directory git runs for the repo containing `dir`, asked of git
 /// itself (`git rev-parse --git-path hooks`): it honours `core.hooksPath`
@@ -44,7 +50,7 @@ pub fn script(exe: &str, extra_args: &[String]) -> String {
          if [ -x \"$hooks/{CHAINED}\" ]; then\n  \"$hooks/{CHAINED}\" \"$@\" || exit $?\nfi\n\
          DRIFTGATE=${{DRIFTGATE_BIN:-{exe}}}\n\
          if ! command -v \"$DRIFTGATE\" >/dev/null 2>&1 && [ ! -x \"$DRIFTGATE\" ]; then\n  DRIFTGATE=driftgate\nfi\n\
-         exec \"$DRIFTGATE\" check --staged --format short{args}\n",
+         exec \"$DRIFTGATE\" {CHECK}{args}\n",
         exe = shell_quote(exe)
     )
 }
@@ -134,7 +140,7 @@ mod tests {
         let s = script("/opt/my tools/driftgate", &["--no-exec".into()]);
         assert!(s.starts_with("#!/bin/sh\n"));
         assert!(s.contains("'/opt/my tools/driftgate'"));
-        assert!(s.contains("check --staged --format short '--no-exec'"));
+        assert!(s.contains("check --staged --new-since HEAD --format short '--no-exec'"));
         assert!(s.contains(MARKER));
     }
 }

@@ -266,3 +266,99 @@ fn completions_load_in_bash_and_the_man_page_lists_every_command() {
         assert!(text.contains(cmd), "man page lacks {cmd}");
     }
 }
+
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    let out = driftgate().arg("--version").output().expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    // `driftgate 0.1.0 (abc1234 2026-12-06)`, or `unknown` for either part
+    // when built outside a git checkout (a crate tarball).
+    let rest = text
+        .strip_prefix(&format!("driftgate {} (", env!("CARGO_PKG_VERSION")))
+        .and_then(|r| r.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("not `driftgate VERSION (COMMIT DATE)`: {text}"));
+    let (commit, date) = rest.split_once(' ').unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        commit == "unknown" || (commit.len() >= 7 && commit.chars().all(|c| c.is_ascii_hexdigit())),
+        "commit-ish: {text}"
+    );
+    assert!(
+        date == "unknown" || chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok(),
+        "date: {text}"
+    );
+    // Built here, from this repository's checkout: a real commit of it.
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tracked = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["ls-files", "--error-unmatch", "Cargo.toml"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if tracked {
+        let ok = std::process::Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(["cat-file", "-e", &format!("{commit}^{{commit}}")])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "{commit} is not a commit of {}", repo.display());
+    }
+}
+
+#[test]
+fn an_empty_summary_path_writes_no_summary_and_is_not_a_usage_error() {
+    // `--summary "$GITHUB_STEP_SUMMARY"` on a runner without job summaries.
+    let ws = demo_copy(true);
+    let spine = ws.path().join("spine");
+    let out = check_json_cmd(&spine)
+        .args(["--summary", ""])
+        .current_dir(ws.path())
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--summary is empty"), "{stderr}");
+    json_of(&out);
+    // The same for parity.
+    let out = driftgate()
+        .args([
+            "parity",
+            "--now",
+            "2026-11-20",
+            "--format",
+            "json",
+            "--summary",
+            "",
+        ])
+        .arg(ws.path())
+        .current_dir(ws.path())
+        .output()
+        .expect("runs");
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--summary is empty"));
+    // A real path still gets the summary, appended.
+    let summary = ws.path().join("summary.md");
+    std::fs::write(&summary, "# earlier step\n").expect("write");
+    let out = check_json_cmd(&spine)
+        .arg("--summary")
+        .arg(&summary)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let text = std::fs::read_to_string(&summary).expect("summary");
+    assert!(
+        text.starts_with("# earlier step\n") && text.len() > 20,
+        "{text}"
+    );
+}

@@ -523,3 +523,93 @@ fn touch_and_fix_judges_what_a_change_touches() {
         "nothing touched since HEAD"
     );
 }
+
+/// `driftgate check --staged --new-since HEAD` (the hook's command) on the
+/// spine: exit code and the messages of the findings it reports.
+fn hook_check(spine: &Path) -> (Option<i32>, Vec<String>) {
+    let out = driftgate()
+        // The hook's command, with JSON instead of its `--format short`.
+        .args(
+            driftgate::hook::CHECK
+                .replace("--format short", "")
+                .split_whitespace(),
+        )
+        .args(["--no-exec", "--now", "2026-11-20", "--format", "json"])
+        .current_dir(spine)
+        .output()
+        .expect("runs");
+    let report = json_of(&out);
+    let msgs = report["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    (out.status.code(), msgs)
+}
+
+#[test]
+fn hook_judges_what_the_commit_introduces_not_old_findings_of_the_file_it_touches() {
+    // One policy for the hook and CI: what the change introduces (fingerprints
+    // absent at HEAD), plus touch-and-fix findings of the touched files.
+    let ws = repo_with_hook();
+    let spine = ws.path().join("spine");
+    // An old finding, committed before driftgate guarded the spine.
+    edit(&spine.join(VM), "status: active", "status: bogus-old");
+    git(&spine, &["add", VM]);
+    let (ok, out) = commit(&spine, &["--no-verify", "-qm", "old mess"]);
+    assert!(ok, "{out}");
+
+    // A one-word edit of another line of the same file is not blocked.
+    edit(&spine.join(VM), "Critical path.", "Critical route.");
+    git(&spine, &["add", VM]);
+    let (code, msgs) = hook_check(&spine);
+    assert_eq!(code, Some(0), "{msgs:?}");
+    let (ok, out) = commit(&spine, &["-qm", "reword a description"]);
+    assert!(ok, "a one-word edit must pass the hook:\n{out}");
+    // `--staged` alone judges the whole touched file, old finding included.
+    let touch = "Critical route.";
+    edit(&spine.join(VM), touch, "Critical path.");
+    git(&spine, &["add", VM]);
+    let out = driftgate()
+        .args(["check", "--staged", "--no-exec", "--now", "2026-11-20"])
+        .current_dir(&spine)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "the old finding is in the file");
+
+    // A staged edit that introduces a new finding is blocked, and only the
+    // new finding is reported.
+    edit(&spine.join(VM), "status: active", "status: bogus-new");
+    git(&spine, &["add", VM]);
+    let (code, msgs) = hook_check(&spine);
+    assert_eq!(code, Some(1), "{msgs:?}");
+    assert!(msgs.iter().any(|m| m.contains("bogus-new")), "{msgs:?}");
+    assert!(!msgs.iter().any(|m| m.contains("bogus-old")), "{msgs:?}");
+    let (ok, out) = commit(&spine, &["-qm", "break it"]);
+    assert!(!ok, "a new finding must be blocked:\n{out}");
+    assert!(out.contains("bogus-new"), "{out}");
+    assert_eq!(git(&spine, &["rev-list", "--count", "HEAD"]).trim(), "3");
+}
+
+#[test]
+fn the_first_commit_has_no_head_and_everything_it_holds_is_new() {
+    let ws = demo_copy(false);
+    let spine = ws.path().join("spine");
+    git(&spine, &["init", "-q", "-b", "main"]);
+    git(&spine, &["add", "-A"]);
+    // No HEAD yet: `--new-since HEAD` compares with nothing (not an error),
+    // and the demo's drift is all new.
+    let (code, msgs) = hook_check(&spine);
+    assert_eq!(code, Some(1), "{msgs:?}");
+    assert!(!msgs.iter().any(|m| m.contains("new-since")), "{msgs:?}");
+
+    let ws = demo_copy(true);
+    let spine = ws.path().join("spine");
+    git(&spine, &["init", "-q", "-b", "main"]);
+    git(&spine, &["add", "-A"]);
+    let (code, msgs) = hook_check(&spine);
+    assert_eq!(code, Some(0), "a clean first commit passes: {msgs:?}");
+}

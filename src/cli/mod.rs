@@ -25,7 +25,8 @@ use std::path::{Path, PathBuf};
 #[derive(Parser, Debug)]
 #[command(
     name = "driftgate",
-    version,
+    // `0.1.0 (abc1234 2026-12-06)`: the commit built from (build.rs).
+    version = env!("DRIFTGATE_LONG_VERSION"),
     about = "Guards a GitOps infrastructure spine against drift: schemas, numbered drift gates, cross-repo parity",
     after_help = "Exit codes: 0 clean · 1 findings at or above --fail-on · 2 usage, config or internal error"
 )]
@@ -47,7 +48,7 @@ pub enum Command {
     /// Compare driftgate's gates with the spine registry's own scripts on
     /// the same snapshot (run before retiring a script).
     Shadow(Box<shadow::ShadowArgs>),
-    /// Install or remove the git pre-commit hook (`check --staged`).
+    /// Install or remove the git pre-commit hook (`check --staged --new-since HEAD`).
     #[command(subcommand)]
     Hook(HookCommand),
     /// Print a shell completion script: `driftgate completions bash > /etc/bash_completion.d/driftgate`.
@@ -69,7 +70,7 @@ pub enum HookCommand {
         /// Repository (default: the current directory).
         #[arg(long, value_name = "PATH")]
         repo: Option<PathBuf>,
-        /// Extra arguments for `driftgate check --staged` (e.g. --no-exec).
+        /// Extra arguments for `driftgate check --staged --new-since HEAD` (e.g. --no-exec).
         #[arg(last = true)]
         args: Vec<String>,
     },
@@ -143,8 +144,8 @@ pub struct CheckArgs {
     /// Also write the JSON report to FILE.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Also write a markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY).
-    #[arg(long, value_name = "FILE")]
+    /// Also append a markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY; empty: no summary).
+    #[arg(long, value_name = "FILE", value_parser = summary_file)]
     pub summary: Option<PathBuf>,
     /// Gates to run: IDs (D69), prefixes ending in * (D1* = D1, D10.., D100..), categories; comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "SEL")]
@@ -211,6 +212,27 @@ fn fail_on_parser() -> impl TypedValueParser<Value = FailOn> {
         PossibleValue::new(name).aliases(aliases)
     });
     PossibleValuesParser::new(values).map(|w| FailOn::parse(&w).unwrap_or_default())
+}
+
+/// `--summary FILE`: any path, the empty one included, so that
+/// `--summary "$GITHUB_STEP_SUMMARY"` with the variable unset or empty (a
+/// runner without job summaries) is not a usage error; see `summary_target`.
+fn summary_file(s: &str) -> Result<PathBuf, String> {
+    Ok(PathBuf::from(s))
+}
+
+/// The summary file to write: None without `--summary`, and None (with a
+/// note on stderr) for `--summary ""`, an empty `$GITHUB_STEP_SUMMARY`.
+pub(crate) fn summary_target(summary: &Option<PathBuf>) -> Option<PathBuf> {
+    match summary {
+        Some(p) if p.as_os_str().is_empty() => {
+            eprintln!(
+                "driftgate: note: --summary is empty (is $GITHUB_STEP_SUMMARY unset on this runner?); writing no summary"
+            );
+            None
+        }
+        other => other.clone(),
+    }
 }
 
 /// `--now`: a YYYY-MM-DD date.
@@ -420,6 +442,10 @@ fn emit_report(r: &Report<'_>, a: &CheckArgs) -> bool {
 }
 
 fn cmd_check(a: &CheckArgs) -> i32 {
+    let a = &CheckArgs {
+        summary: summary_target(&a.summary),
+        ..a.clone()
+    };
     let opts = match check_options(a) {
         Ok(o) => o,
         Err(e) => {
@@ -477,8 +503,8 @@ fn cmd_check(a: &CheckArgs) -> i32 {
 /// The command line the hook runs, parsed here so that `hook install --
 /// ARGS` refuses arguments `check` would refuse at every commit.
 fn hook_check_args(args: &[String]) -> Result<(), clap::Error> {
-    let argv = ["driftgate", "check", "--staged", "--format", "short"]
-        .into_iter()
+    let argv = std::iter::once("driftgate")
+        .chain(driftgate::hook::CHECK.split_whitespace())
         .map(str::to_string)
         .chain(args.iter().cloned());
     Cli::try_parse_from(argv).map(drop)
@@ -489,7 +515,10 @@ fn cmd_hook(h: &HookCommand) -> i32 {
     let res = match h {
         HookCommand::Install { force, repo, args } => {
             if let Err(e) = hook_check_args(args) {
-                eprintln!("driftgate: the hook's arguments for `check --staged` are not valid:");
+                eprintln!(
+                    "driftgate: the hook's arguments for `{}` are not valid:",
+                    driftgate::hook::CHECK
+                );
                 let _ = e.print();
                 return 2;
             }

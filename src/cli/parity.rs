@@ -26,8 +26,8 @@ pub struct ParityArgs {
     /// Also write the markdown report to FILE.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Also append the markdown report to FILE (e.g. $GITHUB_STEP_SUMMARY).
-    #[arg(long, value_name = "FILE")]
+    /// Also append the markdown report to FILE (e.g. $GITHUB_STEP_SUMMARY; empty: no summary).
+    #[arg(long, value_name = "FILE", value_parser = super::summary_file)]
     pub summary: Option<PathBuf>,
     /// Also write the JSON report to FILE.
     #[arg(long, value_name = "FILE")]
@@ -74,6 +74,10 @@ fn progress_bar() -> Bar {
 
 /// `driftgate parity`
 pub fn cmd_parity(a: &ParityArgs) -> i32 {
+    let a = &ParityArgs {
+        summary: super::summary_target(&a.summary),
+        ..a.clone()
+    };
     let opts = match request(&a.repos, a.now) {
         Ok(o) => o,
         Err(e) => {

@@ -321,6 +321,15 @@ pub fn run_git(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<Vec<u8
     }
 }
 
+/// True when `rev` names HEAD (`HEAD`, `@`) and HEAD is a branch with no
+/// commit yet: a repository's first commit, where `--new-since HEAD` has
+/// nothing to compare with and everything the change holds is new.
+pub fn unborn_head(path: &Path, rev: &str) -> bool {
+    matches!(rev, "HEAD" | "@")
+        && run_git(path, &["rev-parse", "--verify", "-q", "HEAD^{commit}"], &[]).is_err()
+        && run_git(path, &["symbolic-ref", "-q", "HEAD"], &[]).is_ok()
+}
+
 /// Spine paths whose content in `snapshot` differs from revision `base`
 /// (added, copied, modified, renamed or type-changed; deleted paths are not
 /// listed): what a change "touches" for touch-and-fix gates under
@@ -338,7 +347,14 @@ pub fn changed_since(
             .map(super::walk::escape_name)
             .collect())
     };
-    let base_spec = format!("{base}^{{commit}}");
+    // A first commit has no HEAD to compare with: every file is new, as
+    // against the empty tree.
+    let base_spec = if unborn_head(path, base) {
+        let tree = run_git(path, &["hash-object", "-t", "tree", "/dev/null"], &[])?;
+        String::from_utf8_lossy(&tree).trim().to_string()
+    } else {
+        format!("{base}^{{commit}}")
+    };
     let diff = [
         "diff",
         "-z",
