@@ -304,8 +304,15 @@ fn run_on_pool(opts: &CheckOptions) -> Run {
     // Both sides judge at the same date (else every dated finding would
     // look new).
     base_opts.gates.now = Some(current.now);
-    // The baseline judges the same gates; exec gates cannot run on a
-    // revision, so their findings are never hidden.
+    // The baseline judges the same gates without scripts: running every
+    // registry script a second time (on the base) would double a run that
+    // is meant to be quick, so exec findings are never hidden.
+    base_opts.gates.exec = false;
+    // A staged run judges the gates its change affects; the baseline judges
+    // the same ones.
+    if let (Snapshot::Staged, Ok(paths)) = (&opts.snapshot, &touched) {
+        base_opts.gates.affected = Some(paths.iter().map(|p| format!("spine:{p}")).collect());
+    }
     let base = run_once(&base_opts);
     let mut timings = Timings::new();
     timings.phases = std::mem::take(&mut current.timings);

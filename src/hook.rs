@@ -11,7 +11,7 @@ const CHAINED: &str = "pre-commit.driftgate-chained";
 
 /// The hook's command after `driftgate`: the staged snapshot judged against
 /// HEAD. Also the entry of the pre-commit framework's staged hook ids.
-pub const CHECK: &str = "check --staged --new-since HEAD --format short";
+pub const CHECK: &str = "check --staged --new-since HEAD --affected-only --format short";
 
 /// The hooks directory git runs for the repo containing `dir`, asked of git
 /// itself (`git rev-parse --git-path hooks`): it honours `core.hooksPath`
@@ -140,7 +140,9 @@ mod tests {
         let s = script("/opt/my tools/driftgate", &["--no-exec".into()]);
         assert!(s.starts_with("#!/bin/sh\n"));
         assert!(s.contains("'/opt/my tools/driftgate'"));
-        assert!(s.contains("check --staged --new-since HEAD --format short '--no-exec'"));
+        assert!(s.contains(
+            "check --staged --new-since HEAD --affected-only --format short '--no-exec'"
+        ));
         assert!(s.contains(MARKER));
     }
 }
