@@ -634,15 +634,17 @@ fn gates_command_lists_catalogue_and_registry_gates() {
             .find(|r| r["id"] == id)
             .unwrap_or_else(|| panic!("{id}"))
     };
-    assert_eq!(get("D86")["kind"], "rule");
+    assert_eq!(get("D86")["kind"], "native");
     assert_eq!(get("D86")["severity"], "medium");
     assert_eq!(
         get("D86")["inputs"],
         serde_json::json!([
+            "spine:ops/bindings/vm.lifecycle.contract.yaml",
             "spine:ops/bindings/vm.lifecycle.yaml",
             "spine:ops/bindings/vm.operating.profile.yaml"
         ])
     );
+    assert_eq!(get("D411")["kind"], "rule");
     assert_eq!(get("D43")["kind"], "exec", "registry gate without a port");
     assert_eq!(
         get("D21")["status"],

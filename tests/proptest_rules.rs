@@ -32,13 +32,36 @@ fn write(dir: &std::path::Path, rel: &str, text: &str) {
     std::fs::write(p, text).expect("write");
 }
 
+const EXISTS_IN_GATE: &str = "id: D901
+name: profile-exists
+category: infra-hygiene
+severity: medium
+description: Every active VM has an operating profile.
+inputs:
+  - spine:ops/bindings/vm.lifecycle.yaml
+  - spine:ops/bindings/vm.operating.profile.yaml
+rule:
+  kind: exists_in
+  source:
+    file: spine:ops/bindings/vm.lifecycle.yaml
+    items: '.vms[] | select(.status == \"active\")'
+    key: .id // .vmid
+  target:
+    file: spine:ops/bindings/vm.operating.profile.yaml
+    items: .profiles[]
+    key: .id // .vmid
+  message: \"active VM {{id}} has no profile\"
+  subject: \"vm:{{proxmox_host|pve}}/{{id}}\"
+";
+
 const STATUSES: [&str; 4] = ["active", "stopped", "decommissioned", "template"];
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
 
-    /// D86 (rule `exists_in`): exactly the active VMs without a profile are
-    /// reported, each at its own `- id:` line.
+    /// Rule `exists_in` (a spine gate file D901 with the shape of the first
+    /// D86 port): exactly the active VMs without a profile are reported,
+    /// each at its own `- id:` line.
     #[test]
     fn exists_in_matches_the_model(
         vms in proptest::collection::btree_map(200u32..260, 0usize..4, 0..25),
@@ -68,11 +91,13 @@ proptest! {
         }
         write(dir.path(), "ops/bindings/vm.lifecycle.yaml", &vm_yaml);
         write(dir.path(), "ops/bindings/vm.operating.profile.yaml", &prof);
-        let r = run(&opts(dir.path(), "D86"));
+        write(dir.path(), "driftgate.yaml", "gates_dir: ops/gates\n");
+        write(dir.path(), "ops/gates/D901.yaml", EXISTS_IN_GATE);
+        let r = run(&opts(dir.path(), "D901"));
         let got: BTreeSet<(usize, String)> = r
             .findings
             .iter()
-            .filter(|f| f.code == "D86")
+            .filter(|f| f.code == "D901")
             .map(|f| (f.location.line(), f.subject.clone().unwrap_or_default()))
             .collect();
         let want: BTreeSet<(usize, String)> = vms

@@ -332,6 +332,20 @@ fn meta_from(v: &Value, id: &str, origin: &str) -> GateMeta {
                     .collect()
             })
             .unwrap_or_default(),
+        script_history: v
+            .get("script_history")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| {
+                        Some(super::ScriptChange {
+                            until: e.get("until")?.as_str()?.trim().to_string(),
+                            note: e.get("note")?.as_str()?.trim().to_string(),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
         inputs: v
             .get("inputs")
             .and_then(Value::as_array)

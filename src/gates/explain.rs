@@ -175,6 +175,17 @@ pub fn explain_gate(g: &Gate) -> String {
             indent(&lines.join("\n"))
         ));
     }
+    if !m.script_history.is_empty() {
+        let lines: Vec<String> = m
+            .script_history
+            .iter()
+            .map(|c| format!("- before spine commit {}: {}", c.until, c.note))
+            .collect();
+        s.push_str(&format!(
+            "\nOlder versions of the registry script (declared)\n{}\n",
+            indent(&lines.join("\n"))
+        ));
+    }
     if let Some(f) = &m.fix_hint {
         s.push_str(&format!("\nFix\n{}\n", indent(f)));
     }

@@ -100,6 +100,10 @@ pub struct GateMeta {
     /// id (`differs_from_script:` in the gate file); empty when the gate
     /// does what the script does.
     pub differs_from_script: Vec<String>,
+    /// Differences from *older* versions of the registry script
+    /// (`script_history:` in the gate file): each holds at revisions that
+    /// do not contain commit `until` (the script change driftgate follows).
+    pub script_history: Vec<ScriptChange>,
     /// What the gate reads (`inputs:` of its gate file), resolved by the
     /// engine before the gate runs (see `inputs`).
     pub inputs: Vec<inputs::InputDecl>,
@@ -126,6 +130,14 @@ impl GateMeta {
         }
         self.severity.finding_severity()
     }
+}
+
+/// A declared difference from an older version of a registry script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptChange {
+    /// The spine commit that changed the script to what driftgate ports.
+    pub until: String,
+    pub note: String,
 }
 
 /// What a gate sees: its declared inputs (never the whole workspace),
@@ -714,6 +726,7 @@ pub(crate) mod tests_support {
             why: None,
             fix_hint: Some("fix it".into()),
             differs_from_script: Vec::new(),
+            script_history: Vec::new(),
             inputs: Vec::new(),
             example: None,
             implementation: Implementation::Native("none".into()),

@@ -93,6 +93,7 @@ pub fn import(ws: &Workspace, cat: &mut Catalogue) -> Vec<Finding> {
             why: None,
             fix_hint: text("fix_hint"),
             differs_from_script: Vec::new(),
+            script_history: Vec::new(),
             inputs: Vec::new(),
             example: None,
             implementation: Implementation::Exec(ExecSpec {

@@ -204,6 +204,28 @@ fn verdict(native: &NativeSide, status_ran: bool, script: &script::ScriptSide) -
     }
 }
 
+/// The `script_history` notes that hold at `commit`: those whose `until`
+/// commit exists in the spine's history but is not an ancestor of it (the
+/// revision still ran the older script). Unknown commits never apply.
+fn older_script_notes(
+    spine: &std::path::Path,
+    commit: Option<&str>,
+    history: &[crate::gates::ScriptChange],
+) -> Vec<String> {
+    let Some(commit) = commit else {
+        return Vec::new();
+    };
+    let git = |args: &[&str]| crate::workspace::git::run_git(spine, args, &[]).is_ok();
+    history
+        .iter()
+        .filter(|c| {
+            git(&["cat-file", "-e", &format!("{}^{{commit}}", c.until)])
+                && !git(&["merge-base", "--is-ancestor", &c.until, commit])
+        })
+        .map(|c| format!("older script (before spine commit {}): {}", c.until, c.note))
+        .collect()
+}
+
 /// Runs the comparison. `Err` is a usage or setup problem (exit 2).
 pub fn run(opts: &ShadowOptions) -> Result<ShadowRun, String> {
     let t0 = std::time::Instant::now();
@@ -372,7 +394,15 @@ pub fn run(opts: &ShadowOptions) -> Result<ShadowRun, String> {
             name: g.meta.name.clone(),
             script: script_path.clone(),
             verdict: verdict(&native, ran, &side),
-            declared_differences: g.meta.differs_from_script.clone(),
+            declared_differences: {
+                let mut d = g.meta.differs_from_script.clone();
+                d.extend(older_script_notes(
+                    &opts.spine,
+                    snap.commit.as_deref(),
+                    &g.meta.script_history,
+                ));
+                d
+            },
             native,
             script_side: side,
         });

@@ -1,18 +1,19 @@
 //! D100 vm-ip-parity-lock: the `Shop VM LAN IPs` table of
 //! DEVICE_IDENTITY_SSOT.md agrees with vm.lifecycle.yaml.
 //!
-//! The table is found by its header (VM | Canonical Name | LAN IP | VMID),
-//! preferring the one under a heading starting `Shop VM LAN IPs`
-//! (`gate_options.D100.heading`). Rows whose VMID is not a number (the
-//! hypervisor's `—`) are skipped. Each row must name a VM of the scoped
-//! clusters (`gate_options.D100.sites`, default shop) with the same
-//! hostname and lan_ip; every active scoped VM with a lan_ip needs a row.
+//! As the registry's script: every active VM of the scoped clusters
+//! (`gate_options.D100.sites`, default shop) with a `lan_ip` has a row in
+//! the table (found by its backticked hostname, else its hostname anywhere
+//! in the row) whose LAN IP equals its lan_ip. The table is found by its
+//! header (VM | Canonical Name | LAN IP | VMID), preferring the one under a
+//! heading starting `Shop VM LAN IPs` (`gate_options.D100.heading`). Rows
+//! are not judged on their own (a row for a VM vm.lifecycle.yaml lacks is
+//! not the script's concern).
 
 use super::common::*;
 use crate::documents::markdown::Table;
 use crate::findings::{Finding, Location};
 use crate::gates::{GateContext, NativeGate};
-use std::collections::HashMap;
 
 pub struct VmIpTable;
 
@@ -71,93 +72,81 @@ impl NativeGate for VmIpTable {
             .iter()
             .filter(|v| clusters.contains(&v.cluster))
             .collect();
-        let mut by_id: HashMap<i64, &Vm> = HashMap::new();
-        for v in &scoped {
-            if let Some(id) = v.id {
-                by_id.entry(id).or_insert(v);
-            }
-        }
-        let default_cluster = {
-            let mut c: Vec<&String> = clusters.iter().collect();
-            c.sort();
-            c.first().map_or_else(|| "?".to_string(), |c| c.to_string())
-        };
-
         let mut out = Vec::new();
-        let mut seen: HashMap<i64, usize> = HashMap::new();
-        for row in &table.rows {
-            let cell = |n: &str| table.cell(row, n).map(str::trim).unwrap_or_default();
-            let Ok(id) = cell("VMID").parse::<i64>() else {
-                continue;
-            };
-            let name = cell("Canonical Name");
-            let ip = cell("LAN IP");
-            let at = md.line_location(row.line);
-            if let Some(first) = seen.insert(id, row.line) {
-                out.push(
-                    cx.finding_at(
-                        at.clone(),
-                        format!(
-                            "VMID {id} (`{name}`) has a second row in the `{table_name}` table"
-                        ),
-                    )
-                    .with_subject(format!("vm:{default_cluster}/{id}"))
-                    .with_related(md.line_location(first), "first row for this VMID"),
-                );
-                continue;
-            }
-            let Some(vm) = by_id.get(&id) else {
-                out.push(
-                    cx.finding_at(
-                        at,
-                        format!(
-                            "`{table_name}` row `{name}` has VMID {id}, which vm.lifecycle.yaml does not have on {}",
-                            clusters_text(&clusters)
-                        ),
-                    )
-                    .with_subject(format!("vm:{default_cluster}/{id}")),
-                );
-                continue;
-            };
-            let label = vm.label();
-            if let Some(h) = &vm.hostname {
-                if !name.is_empty() && name != h {
-                    out.push(
-                        cx.finding_at(
-                            at.clone(),
-                            format!("{label}: `{table_name}` row names it `{name}`, but its hostname is `{h}`"),
-                        )
-                        .with_subject(vm.subject())
-                        .with_related(vm_doc.value_location(&vm.ptr("hostname")), "hostname in vm.lifecycle.yaml"),
-                    );
-                }
-            }
-            if vm.lan_ip.as_deref().unwrap_or("") != ip {
-                let have = vm.lan_ip.as_deref().unwrap_or("no lan_ip");
-                out.push(
-                    cx.finding_at(
-                        at,
-                        format!("{label}: {md_path} lists LAN IP {ip}, but vm.lifecycle.yaml has {have}"),
-                    )
-                    .with_subject(vm.subject())
-                    .with_related(vm_doc.value_location(&vm.ptr("lan_ip")), "lan_ip in vm.lifecycle.yaml"),
-                );
-            }
+        // As the script: each active VM of the scoped clusters with a
+        // lan_ip is looked up in the table, by its backticked hostname,
+        // else by its hostname anywhere in a row (case-insensitive), and
+        // the row's LAN IP must equal its lan_ip. Rows are not judged on
+        // their own.
+        let checked: Vec<&&Vm> = scoped
+            .iter()
+            .filter(|v| v.has_status("active") && v.lan_ip.is_some())
+            .collect();
+        if checked.is_empty() {
+            out.push(
+                cx.finding_at(
+                    Location::file(vm_doc.repo, &vm_doc.path),
+                    format!(
+                        "vm.lifecycle.yaml has no active VM with a lan_ip on {}: the `{table_name}` table cannot be compared",
+                        clusters_text(&clusters)
+                    ),
+                )
+                .with_subject(format!("file:{VM_LIFECYCLE}")),
+            );
         }
-        for vm in &scoped {
-            let Some(id) = vm.id else { continue };
-            if vm.has_status("active") && vm.lan_ip.is_some() && !seen.contains_key(&id) {
+        // The row's line as written (grep's view of it).
+        let row_text = |r: &crate::documents::markdown::Row| -> String {
+            let span = md.lines().line_span(r.line);
+            md.text
+                .get(span.start..span.end)
+                .unwrap_or_default()
+                .to_string()
+        };
+        for vm in checked {
+            let ip = vm.lan_ip.as_deref().unwrap_or_default();
+            let host = vm.hostname.as_deref().unwrap_or_default();
+            let ticked = format!("`{host}`");
+            let row = table
+                .rows
+                .iter()
+                .find(|r| !host.is_empty() && row_text(r).contains(&ticked))
+                .or_else(|| {
+                    let h = host.to_lowercase();
+                    table
+                        .rows
+                        .iter()
+                        .find(|r| !h.is_empty() && row_text(r).to_lowercase().contains(&h))
+                });
+            let Some(row) = row else {
                 out.push(
                     cx.finding(
                         &vm_doc,
-                        &vm.ptr(""),
+                        &vm.ptr("lan_ip"),
                         format!(
-                            "{} is active but has no row in the `{table_name}` table of {md_path}",
+                            "{}, lan_ip {ip}, is not in the `{table_name}` table of {md_path}",
                             vm.label()
                         ),
                     )
                     .with_subject(vm.subject())
                     .with_related(md.line_location(table.header_line), "the table"),
+                );
+                continue;
+            };
+            let listed = table.cell(row, "LAN IP").map(str::trim).unwrap_or_default();
+            if listed != ip {
+                out.push(
+                    cx.finding_at(
+                        md.line_location(row.line),
+                        format!(
+                            "{}: {md_path} lists LAN IP {listed}, but vm.lifecycle.yaml has {ip}",
+                            vm.label()
+                        ),
+                    )
+                    .with_subject(vm.subject())
+                    .with_related(
+                        vm_doc.value_location(&vm.ptr("lan_ip")),
+                        "lan_ip in vm.lifecycle.yaml",
+                    ),
                 );
             }
         }
@@ -217,7 +206,9 @@ mod tests {
     }
 
     #[test]
-    fn unknown_vmid_row_and_missing_vm() {
+    fn rows_are_not_judged_on_their_own_but_every_vm_needs_one() {
+        // A row for a VM vm.lifecycle.yaml lacks is not the script's
+        // concern; a VM without a row is.
         let f = run(&md("| Core | `infra-core` | 192.168.1.204 | 204 | bb |\n| Ghost | `ghost` | 192.168.1.215 | 215 | cc |\n"));
         let got: Vec<(&str, usize, &str)> = f
             .iter()
@@ -229,19 +220,18 @@ mod tests {
                 )
             })
             .collect();
+        assert_eq!(got, vec![(VM_LIFECYCLE, 11, "vm:pve/205")]);
         assert_eq!(
-            got,
-            vec![
-                (DEVICE_SSOT, 17, "vm:pve/215"),
-                (VM_LIFECYCLE, 7, "vm:pve/205"),
-            ]
+            f[0].message,
+            "VM 205 (observability), lan_ip 192.168.1.70, is not in the `Shop VM LAN IPs (canonical)` table of docs/governance/DEVICE_IDENTITY_SSOT.md"
         );
-        assert!(f[0]
-            .message
-            .contains("VMID 215, which vm.lifecycle.yaml does not have on pve"));
-        assert!(f[1]
-            .message
-            .starts_with("VM 205 (observability) is active but has no row"));
+    }
+
+    #[test]
+    fn a_row_is_found_by_hostname_anywhere_when_not_backticked() {
+        let f = run(&md("| Core | infra-core | 192.168.1.204 | 204 | bb |\n| Obs | Observability | 192.168.1.77 | 205 | cc |\n"));
+        assert_eq!(f.len(), 1, "{:?}", summary(&f));
+        assert!(f[0].message.contains("lists LAN IP 192.168.1.77, but vm.lifecycle.yaml has 192.168.1.70"));
     }
 
     #[test]

@@ -19,6 +19,9 @@
 //!     exclude_files: .exclude_files[]?
 //!   message: "deprecated term `{{pattern}}`: use {{replacement}} ({{reason}})"
 //! ```
+//! The files may also come from a document (`files_from: {file, paths,
+//! exclude}`: jq filters yielding paths, `dir/` meaning everything under
+//! it), with `files` as the fallback when it lists none.
 //! A finding per match, at its line:column. `allow` maps a path glob to
 //! regexes; a match is allowed when one of them matches the matched text.
 //! Templates are rendered over the `patterns_from` item (if any); variables:
@@ -52,10 +55,24 @@ pub struct From {
     pub regex: bool,
 }
 
+/// Where the scanned files come from when a document lists them (D60's
+/// `scan_paths` / `scan_exclude`): paths relative to the document's repo; a
+/// path ending in `/` means everything under it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilesFrom {
+    pub file: String,
+    pub paths: String,
+    pub exclude: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
+    /// The files to scan (repo-qualified globs); with `files_from`, the
+    /// fallback when that document lists none.
     pub files: Vec<String>,
+    pub files_from: Option<FilesFrom>,
     #[serde(default)]
     pub exclude: Vec<String>,
     pub pattern: Option<String>,
@@ -148,7 +165,11 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
             "`forbid_pattern` needs `pattern`, `patterns` or `patterns_from`".into(),
         ));
     }
-    let docs = cx.glob(&spec.files, &spec.exclude)?;
+    let (files, exclude) = match &spec.files_from {
+        Some(ff) => scan_scope(cx, ff, &spec)?,
+        None => (spec.files.clone(), spec.exclude.clone()),
+    };
+    let docs = cx.glob(&files, &exclude)?;
     let default_msg = "forbidden text `{{$match}}`";
     // Files are independent and scanned in parallel; findings keep file
     // order. (A RegexSet prefilter was measured slower: the single
@@ -225,6 +246,56 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
     Ok(out)
 }
 
+/// `dir/` → `dir/**` (the script's directory-style entries); `./` dropped.
+fn dir_glob(p: &str) -> String {
+    let p = p.strip_prefix("./").unwrap_or(p);
+    if p.ends_with('/') {
+        format!("{p}**")
+    } else {
+        p.to_string()
+    }
+}
+
+/// The scan scope a document lists, as repo-qualified globs; the rule's own
+/// `files` / `exclude` when the document is absent or lists no path.
+fn scan_scope(
+    cx: &RuleCx<'_>,
+    ff: &FilesFrom,
+    spec: &Spec,
+) -> Result<(Vec<String>, Vec<String>), Halt> {
+    let paths_f = cx.jq(&ff.paths, "/files_from/paths")?;
+    let exclude_f = ff
+        .exclude
+        .as_deref()
+        .map(|e| cx.jq(e, "/files_from/exclude"))
+        .transpose()?;
+    let fallback = (spec.files.clone(), spec.exclude.clone());
+    let loaded = match cx.load(&ff.file) {
+        Ok(l) => l,
+        Err(Halt::Skip(_)) => return Ok(fallback),
+        Err(h) => return Err(h),
+    };
+    let (repo, _) = super::parse_ref(&ff.file);
+    let root = jaq_json::Val::Arr(Default::default());
+    let vars = cx.vars(&root);
+    let list = |f: &super::jq::Jq| -> Vec<String> {
+        f.run(loaded.val.clone(), &vars)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(super::jq::scalar_text)
+            .filter(|p| !p.trim().is_empty() && !p.contains(".."))
+            .map(|p| format!("{repo}:{}", dir_glob(p.trim())))
+            .collect()
+    };
+    let files = list(&paths_f);
+    if files.is_empty() {
+        return Ok(fallback);
+    }
+    let mut exclude = exclude_f.as_ref().map(|f| list(f)).unwrap_or_default();
+    exclude.extend(spec.exclude.iter().cloned());
+    Ok((files, exclude))
+}
+
 fn redact(s: &str) -> String {
     let head: String = s.chars().take(4).collect();
     if head.len() < s.len() {
@@ -295,7 +366,7 @@ fn load_patterns(
             let mut ex = Vec::new();
             if let Some(e) = &exclude {
                 for path in one(e)? {
-                    ex.push(glob(&path)?);
+                    ex.push(glob(&dir_glob(&path))?);
                 }
             }
             Ok(Some(Pat {
@@ -362,6 +433,39 @@ mod tests {
             ]
         );
         assert_eq!(out.findings[0].subject.as_deref(), Some("file:docs/a.md"));
+    }
+
+    #[test]
+    fn scan_paths_from_the_terms_file_set_the_scope_and_dir_excludes() {
+        let terms = "scan_paths: [\"docs/\", \"ops/bindings/\"]\nscan_exclude: [\"docs/_audits/\"]\nterms:\n  - pattern: \"legacy-ops\"\n    replacement: spine\n    exclude_files: [ops/bindings/old/]\n";
+        let t = spine(&[
+            ("terms.yaml", terms),
+            ("docs/a.md", "legacy-ops\n"),
+            ("docs/_audits/b.md", "legacy-ops\n"),
+            ("ops/bindings/x.yaml", "a: legacy-ops\n"),
+            ("ops/bindings/old/y.yaml", "a: legacy-ops\n"),
+            ("other/z.md", "legacy-ops\n"),
+        ]);
+        let mut r = d60();
+        r["files_from"] =
+            json!({"file": "terms.yaml", "paths": ".scan_paths[]?", "exclude": ".scan_exclude[]?"});
+        let out = run_rule_on(&t.ws, &gate_cx("D60"), &r).unwrap();
+        let mut got: Vec<&str> = out
+            .findings
+            .iter()
+            .map(|f| f.location.path.as_str())
+            .collect();
+        got.sort_unstable();
+        assert_eq!(got, ["docs/a.md", "ops/bindings/x.yaml"]);
+        // Without scan_paths the rule's own `files` apply.
+        let t = spine(&[
+            ("terms.yaml", TERMS),
+            ("docs/a.md", "legacy-ops\n"),
+            ("ops/q.yaml", "legacy-ops\n"),
+        ]);
+        let out = run_rule_on(&t.ws, &gate_cx("D60"), &r).unwrap();
+        assert_eq!(out.findings.len(), 1);
+        assert_eq!(out.findings[0].location.path, "docs/a.md");
     }
 
     #[test]
