@@ -447,4 +447,52 @@ mod tests {
         assert!(contains_word("target immich: no probe", "immich"));
         assert!(!contains_word("anything", ""));
     }
+
+    #[test]
+    fn older_script_notes_hold_before_their_commit_only() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let git = |args: &[&str]| -> String {
+            let out = std::process::Command::new("git")
+                .arg("-C")
+                .arg(dir.path())
+                .args(args)
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .output()
+                .expect("git runs");
+            assert!(out.status.success(), "{args:?}");
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        };
+        git(&["init", "-q", "-b", "main"]);
+        git(&["commit", "-q", "--allow-empty", "-m", "old script"]);
+        let old = git(&["rev-parse", "HEAD"]);
+        git(&["commit", "-q", "--allow-empty", "-m", "script changed"]);
+        let change = git(&["rev-parse", "HEAD"]);
+        git(&["commit", "-q", "--allow-empty", "-m", "later"]);
+        let later = git(&["rev-parse", "HEAD"]);
+        let history = vec![
+            crate::gates::ScriptChange {
+                until: change[..8].to_string(),
+                note: "the old script did less".into(),
+            },
+            crate::gates::ScriptChange {
+                until: "deadbeef".into(),
+                note: "unknown commits never apply".into(),
+            },
+        ];
+        let at = |c: &str| older_script_notes(dir.path(), Some(c), &history);
+        assert_eq!(
+            at(&old),
+            vec![format!(
+                "older script (before spine commit {}): the old script did less",
+                &change[..8]
+            )]
+        );
+        assert!(at(&change).is_empty());
+        assert!(at(&later).is_empty());
+        assert!(older_script_notes(dir.path(), None, &history).is_empty());
+    }
 }
