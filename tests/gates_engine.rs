@@ -639,7 +639,7 @@ fn gates_command_lists_catalogue_and_registry_gates() {
     assert_eq!(
         get("D86")["inputs"],
         serde_json::json!([
-            "spine:ops/bindings/vm.lifecycle.contract.yaml",
+            "spine:ops/bindings/vm.lifecycle.contract.yaml (optional)",
             "spine:ops/bindings/vm.lifecycle.yaml",
             "spine:ops/bindings/vm.operating.profile.yaml"
         ])

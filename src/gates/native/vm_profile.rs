@@ -71,21 +71,24 @@ impl NativeGate for VmProfile {
     }
 
     fn run(&self, cx: &GateContext<'_>) -> Result<Vec<Finding>, String> {
-        let (Some(contract), Some(life), Some(prof)) = (
-            spine_doc(cx, CONTRACT),
-            spine_doc(cx, VM_LIFECYCLE),
-            spine_doc(cx, PROFILES),
-        ) else {
-            return Err("the contract, vm.lifecycle.yaml and the profiles are required".into());
+        let (Some(life), Some(prof)) = (spine_doc(cx, VM_LIFECYCLE), spine_doc(cx, PROFILES))
+        else {
+            return Err("vm.lifecycle.yaml and the profiles are required".into());
         };
         let mut out = Vec::new();
-        let canonical = text(contract.value().and_then(|v| v.get("canonical")));
-        match canonical.as_deref() {
-            Some(VM_LIFECYCLE) => {}
-            other => {
+        // Spines before the lifecycle contract: the script read
+        // vm.lifecycle.yaml directly and required no lifecycle fields.
+        let contract = spine_doc(cx, CONTRACT);
+        let canonical = match &contract {
+            Some(c) => text(c.value().and_then(|v| v.get("canonical"))),
+            None => Some(VM_LIFECYCLE.to_string()),
+        };
+        match (canonical.as_deref(), &contract) {
+            (Some(VM_LIFECYCLE), _) | (_, None) => {}
+            (other, Some(contract)) => {
                 out.push(
                     cx.finding(
-                        &contract,
+                        contract,
                         if other.is_some() { "/canonical" } else { "" },
                         match other {
                             None => "vm.lifecycle.contract.yaml names no `canonical` lifecycle file".to_string(),
@@ -97,7 +100,10 @@ impl NativeGate for VmProfile {
                 return Ok(out);
             }
         }
-        let required: Vec<String> = strings(contract.value(), "required_vm_fields");
+        let required: Vec<String> = contract
+            .as_deref()
+            .map(|c| strings(c.value(), "required_vm_fields"))
+            .unwrap_or_default();
         let guests = vms(&life);
         let profiles: Vec<(usize, &Value, Option<i64>)> = items(prof.value(), "profiles")
             .iter()
@@ -248,6 +254,18 @@ mod tests {
         let f = findings(run_gate(
             "D86",
             &[(CONTRACT, CONTRACT_Y), (VM_LIFECYCLE, &life), (PROFILES, &profiles)],
+            None,
+            None,
+        ));
+        assert!(f.is_empty(), "{:?}", summary(&f));
+    }
+
+    #[test]
+    fn without_a_contract_no_lifecycle_fields_are_required() {
+        let profiles = format!("profiles:\n  - id: 204\n    {PROF_OK}  - id: 209\n    {PROF_OK}");
+        let f = findings(run_gate(
+            "D86",
+            &[(VM_LIFECYCLE, LIFE), (PROFILES, &profiles)],
             None,
             None,
         ));
