@@ -78,7 +78,7 @@ jq -r '"  total: \([.findings[] | select(.severity == "error")] | length) errors
 echo
 echo "## 2. HEAD shadow (driftgate vs the registry's scripts)"
 "$dg" shadow --spine "$clone" --now "$now" "${jobs_arg[@]}" --format json >"$out/shadow-head.json" || true
-jq -r '.gates[] | "  \(.id)\t\(.verdict)\(if (.declared_differences | length) > 0 and (.verdict | startswith("agree") | not) then " (declared)" else "" end)\tdriftgate \(.native.findings | length) / script \(.script_result.outcome)"' "$out/shadow-head.json"
+jq -r '.gates[] | "  \(.id)\t\(.verdict)\(if (.declared_differences | length) > 0 and (.verdict | startswith("agree") | not) and .verdict != "native-not-run" and .verdict != "script-error" then " (declared)" else "" end)\tdriftgate \(.native.findings | length) / script \(.script_result.outcome)"' "$out/shadow-head.json"
 jq -r '
   ([.gates[] | .native.findings | length] | add // 0) as $all
   | ([.gates[] | select(.verdict == "agree-drift") | .native.findings | length] | add // 0) as $confirmed
@@ -106,7 +106,7 @@ if [ "$shadow_history" -gt 0 ]; then
   done
   jq -rs '[.[] | select(.gates) | .gates[]] | group_by(.id)
           | map({id: .[0].id, n: length, agree: ([.[] | select(.verdict | startswith("agree"))] | length),
-                 declared: ([.[] | select((.verdict | startswith("agree") | not) and .declared)] | length)})
+                 declared: ([.[] | select((.verdict | startswith("agree") | not) and .declared and .verdict != "native-not-run" and .verdict != "script-error")] | length)})
           | sort_by(.id | ltrimstr("D") | tonumber) | .[]
           | "  \(.id)\tagrees on \(.agree)/\(.n)\(if .declared > 0 then ", declared difference on \(.declared)" else "" end)"' "$out/shadow-history.jsonl"
   jq -rs '[.[] | select(.error)] | "  commits shadow could not compare: \(length)\(if length > 0 then " (" + ([.[] | .error | split("\n")[0]] | unique | join("; ")) + ")" else "" end)"' "$out/shadow-history.jsonl"

@@ -125,9 +125,14 @@ pub struct GateShadow {
 }
 
 impl GateShadow {
-    /// A disagreement the gate file does not declare.
+    /// A disagreement the gate file does not declare. A side that could
+    /// not judge (the script errored, driftgate's gate was skipped) is
+    /// never covered by a declaration: nothing was compared, so the run
+    /// is not green.
     pub fn undeclared(&self) -> bool {
-        !self.verdict.agrees() && self.declared_differences.is_empty()
+        !self.verdict.agrees()
+            && (self.declared_differences.is_empty()
+                || matches!(self.verdict, Verdict::ScriptError | Verdict::NativeNotRun))
     }
 }
 
