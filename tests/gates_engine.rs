@@ -700,3 +700,31 @@ fn explain_prints_gate_sections_and_builtin_codes() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Placement rules are data: `gate_options.D411.allow` in driftgate.yaml
+/// replaces the gate file's allow-lists.
+#[test]
+fn placement_allow_lists_come_from_driftgate_yaml() {
+    let dir = demo_copy(true);
+    let cfg = dir.path().join("spine/driftgate.yaml");
+    let mut text = std::fs::read_to_string(&cfg).expect("config");
+    let clean = run(&opts(dir.path(), |g| g.select = vec!["D411".into()]));
+    assert_eq!(status(&clean, "D411"), &CheckStatus::Ran);
+    assert!(!clean.findings.iter().any(|f| f.code == "D411"));
+    text.push_str("gate_options:\n  D411:\n    allow: {docker-host: [\"mint-os-api\"]}\n");
+    std::fs::write(&cfg, text).expect("write");
+    let r = run(&opts(dir.path(), |g| g.select = vec!["D411".into()]));
+    let msgs: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == "D411")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        msgs,
+        [
+            "service `mint-os-postgres` runs on docker-host, which admits only mint-os-api",
+            "service `minio` runs on docker-host, which admits only mint-os-api"
+        ]
+    );
+}
