@@ -246,12 +246,25 @@ fn rev_judges_that_revision_and_scripts_never_touch_the_checkout() {
     assert_eq!(r["commit"], first.as_str());
     let g = gate(&r, "D86");
     assert_eq!(g["verdict"], "agree-clean", "{g:#}");
-    // The script ran in the private copy (HOME and SPINE_ROOT point there)
-    // and its write landed there, reported, not in the checkout.
+    // The script ran in its own private copy (HOME and SPINE_ROOT point
+    // there, a copy per script) and its write landed there, reported with
+    // the gate, not in the checkout.
     let root = output_line(g, "root=");
-    assert!(root.ends_with("/home/code/agentic-spine"), "{root}");
+    assert!(root.ends_with("/code/agentic-spine"), "{root}");
+    assert!(root.contains("driftgate-shadow-script-"), "{root}");
     assert!(!root.contains(spine.to_string_lossy().as_ref()), "{root}");
-    assert_eq!(r["script_writes"][0], "ops/bindings/vm.lifecycle.yaml");
+    assert_eq!(
+        r["script_writes"][0],
+        "ops/bindings/vm.lifecycle.yaml (D86)"
+    );
+    assert_eq!(
+        g["script_result"]["writes"][0],
+        "ops/bindings/vm.lifecycle.yaml"
+    );
+    assert!(
+        !std::path::Path::new(&root).exists(),
+        "the script's copy is removed afterwards"
+    );
     assert_eq!(std::fs::read(&lifecycle).expect("read"), before);
     assert_eq!(git(&spine, &["status", "--porcelain"]), "");
 
@@ -362,4 +375,41 @@ fn a_tool_the_scripts_need_and_the_machine_lacks_is_named_and_not_green() {
         serde_json::json!(["no-such-tool-for-driftgate"])
     );
     assert_eq!(gate(&r, "D86")["verdict"], "agree-clean");
+}
+
+/// Every script runs in its own copy: a script that rewrites a file cannot
+/// change what a later script reads (D86's double rewrites `verdict`, D100's
+/// double, run after it with --jobs 1, still reads the original).
+#[test]
+fn each_script_runs_in_its_own_copy() {
+    let (_d, spine) = spine("pass", "pass");
+    let registry = "\
+gates:
+  - id: D86
+    name: vm-operating-profile-parity-lock
+    check_script: surfaces/verify/d86-writer.sh
+  - id: D100
+    name: vm-ip-parity-lock
+    check_script: surfaces/verify/d86-profile.sh
+";
+    std::fs::write(spine.join("ops/bindings/gate.registry.yaml"), registry).expect("registry");
+    std::fs::write(
+        spine.join("surfaces/verify/d86-writer.sh"),
+        "#!/usr/bin/env bash\ncd \"${SPINE_ROOT:?}\"\necho fail > verdict\necho \"D86 PASS\"\n",
+    )
+    .expect("writer");
+    git(&spine, &["add", "-A"]);
+    git(&spine, &["commit", "-q", "-m", "writer"]);
+    let r = json_of(&shadow(&spine, &["--jobs", "1"]));
+    validate(&r);
+    assert_eq!(gate(&r, "D86")["script_result"]["writes"][0], "verdict");
+    assert_eq!(
+        gate(&r, "D100")["script_result"]["outcome"],
+        "pass",
+        "the second script saw the first one's write: {r:#}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(spine.join("verdict")).expect("verdict"),
+        "pass"
+    );
 }

@@ -524,6 +524,16 @@ impl Change {
 }
 
 impl Manifest {
+    /// The files of a spine copy and, when given, a workbench copy.
+    pub fn of(spine: &Path, workbench: Option<&Path>) -> Manifest {
+        let mut m = Manifest::default();
+        m.add(spine, "");
+        if let Some(wb) = workbench {
+            m.add(wb, "workbench:");
+        }
+        m
+    }
+
     /// Records every entry under `root` (never following a link; the
     /// copy's own `.git` directory is left out), named `label` + path.
     fn add(&mut self, root: &Path, label: &str) {

@@ -157,8 +157,8 @@ pub struct ShadowRun {
     pub missing_tools: Vec<String>,
     pub gates: Vec<GateShadow>,
     pub not_compared: Vec<NotCompared>,
-    /// Files of the copy that scripts added, changed or deleted (never the
-    /// user's).
+    /// Files that scripts added, changed or deleted in their copies (never
+    /// the user's), each with the gate whose script wrote it.
     pub script_writes: Vec<String>,
     pub elapsed_ms: u128,
 }
@@ -334,12 +334,19 @@ pub fn run(opts: &ShadowOptions) -> Result<ShadowRun, String> {
     let before = snap.manifest();
     let scripts: Vec<String> = pairs.iter().map(|(_, s)| s.clone()).collect();
     let results = script::run_all(&env, &scripts, opts.timeout, opts.jobs.max(1));
-    let script_writes = snap
+    // Each script wrote into its own copy (none can affect another); the
+    // shared copy should be untouched. Both kinds of write are reported.
+    let mut script_writes: Vec<String> = snap
         .manifest()
         .changes_since(&before)
         .into_iter()
         .map(|(path, _)| path)
         .collect();
+    for (side, (g, _)) in results.iter().zip(&pairs) {
+        script_writes.extend(side.writes.iter().map(|w| format!("{w} ({})", g.meta.id)));
+    }
+    script_writes.sort();
+    script_writes.dedup();
 
     let mut gates = Vec::new();
     for ((g, script_path), side) in pairs.iter().zip(results) {

@@ -82,6 +82,9 @@ pub fn missing_tools() -> Vec<String> {
 }
 
 pub struct Environment {
+    /// The shared snapshot's HOME; each script runs in its own copy of it.
+    home: PathBuf,
+    workbench: Option<PathBuf>,
     spine: PathBuf,
     prefix: Vec<String>,
     env: Vec<(String, Option<String>)>,
@@ -123,6 +126,8 @@ impl Environment {
             ("SPINE_SECRETS_INJECTED".to_string(), None),
         ]);
         Ok(Environment {
+            home: snap.home.clone(),
+            workbench: snap.workbench.clone(),
             spine: snap.spine.clone(),
             prefix,
             env,
@@ -159,6 +164,9 @@ pub struct ScriptSide {
     /// `KEPT_LINES` non-empty lines.
     pub output: Vec<String>,
     pub elapsed_ms: u128,
+    /// Paths the script added, changed or deleted in its own copy.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub writes: Vec<String>,
 }
 
 /// The kept output as one text (for subject matching).
@@ -219,6 +227,7 @@ fn judge(out: &exec::Outcome) -> ScriptSide {
         fail_lines,
         output,
         elapsed_ms: out.elapsed.as_millis(),
+        writes: Vec::new(),
     }
 }
 
@@ -248,12 +257,85 @@ pub fn run_one(env: &Environment, script: &str, timeout: Duration) -> ScriptSide
             fail_lines: Vec::new(),
             output: Vec::new(),
             elapsed_ms: 0,
+            writes: Vec::new(),
         };
     }
+    // Each script gets its own copy of the snapshot's HOME, so what one
+    // script writes can never change what another one reads.
+    let own = match isolate(env) {
+        Ok(o) => o,
+        Err(why) => {
+            return ScriptSide {
+                outcome: ScriptOutcome::Error,
+                exit_code: None,
+                reason: Some(why),
+                fail_lines: Vec::new(),
+                output: Vec::new(),
+                elapsed_ms: 0,
+                writes: Vec::new(),
+            }
+        }
+    };
+    let before = crate::sandbox::copy::Manifest::of(&own.spine, own.workbench.as_deref());
     let mut argv = env.prefix.clone();
     argv.push("bash".into());
-    argv.push(path.to_string_lossy().into_owned());
-    judge(&exec::run_command(&argv, &env.spine, &env.env, timeout))
+    argv.push(own.spine.join(rel).to_string_lossy().into_owned());
+    let mut side = judge(&exec::run_command(&argv, &own.spine, &own.env, timeout));
+    side.writes = crate::sandbox::copy::Manifest::of(&own.spine, own.workbench.as_deref())
+        .changes_since(&before)
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    side
+}
+
+/// One script's private copy of the snapshot's HOME (removed when dropped).
+struct OwnCopy {
+    _dir: tempfile::TempDir,
+    spine: PathBuf,
+    workbench: Option<PathBuf>,
+    env: Vec<(String, Option<String>)>,
+}
+
+/// Copies the snapshot's HOME with `cp -a` (links stay links, the clone's
+/// alternates still name the user's object store) and points every
+/// variable that named the shared copy at this one.
+fn isolate(env: &Environment) -> Result<OwnCopy, String> {
+    let dir = tempfile::Builder::new()
+        .prefix("driftgate-shadow-script-")
+        .tempdir()
+        .map_err(|e| format!("cannot make a private copy for the script: {e}"))?;
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", env.home.display()))
+        .arg(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot copy the snapshot for the script: {e}"))?;
+    if !status.success() {
+        return Err("cannot copy the snapshot for the script (cp -a failed)".into());
+    }
+    let home = env.home.to_string_lossy().to_string();
+    let mine = dir.path().to_string_lossy().to_string();
+    let moved = |p: &Path| -> PathBuf {
+        match p.strip_prefix(&env.home) {
+            Ok(rel) => dir.path().join(rel),
+            Err(_) => p.to_path_buf(),
+        }
+    };
+    let vars = env
+        .env
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_ref().map(|v| v.replace(&home, &mine))))
+        .collect();
+    Ok(OwnCopy {
+        spine: moved(&env.spine),
+        workbench: env.workbench.as_deref().map(moved),
+        env: vars,
+        _dir: dir,
+    })
 }
 
 /// Runs the scripts, `jobs` at a time; results in the order given.
@@ -295,6 +377,7 @@ pub fn run_all(
                 fail_lines: Vec::new(),
                 output: Vec::new(),
                 elapsed_ms: 0,
+                writes: Vec::new(),
             })
         })
         .collect()
