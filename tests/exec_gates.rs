@@ -454,7 +454,13 @@ fn driftgate_cmd(dir: &Path) -> std::process::Command {
 #[test]
 fn interrupted_driftgate_leaves_no_script_behind() {
     let (dir, out) = hanging_spine();
-    let mut child = driftgate_cmd(dir.path()).spawn().expect("driftgate starts");
+    // A signal leaves the run's private copy behind (it cannot be removed
+    // from a signal handler): keep it in a directory this test removes.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut child = driftgate_cmd(dir.path())
+        .env("TMPDIR", tmp.path())
+        .spawn()
+        .expect("driftgate starts");
     let script = pids(out.path());
     assert_eq!(script.len(), 2);
     // Ctrl-C reaches driftgate's process group, not the script's.

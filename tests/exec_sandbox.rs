@@ -180,7 +180,11 @@ fn sigterm_with_16_jobs_leaves_no_script_behind() {
     } else {
         &["--jobs", "16", "--unsandboxed"]
     };
+    // A signal leaves the run's private copy behind (it cannot be removed
+    // from a signal handler): keep it in a directory this test removes.
+    let tmp = tempfile::tempdir().expect("tmp");
     let mut child = driftgate(dir.path(), extra)
+        .env("TMPDIR", tmp.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
