@@ -100,23 +100,12 @@ fn git(cwd: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
 
 /// git on the copy: none of the location variables reach it.
 fn git_copy(cwd: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
-    let mut cmd = std::process::Command::new("git");
-    cmd.arg("-C").arg(cwd).args(args);
-    cmd.env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_CONFIG_NOSYSTEM", "1");
-    for v in GIT_LOCATION_VARS {
-        cmd.env_remove(v);
-    }
-    let out = cmd.output().map_err(|e| format!("cannot run git: {e}"))?;
-    if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(format!(
-            "git {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
+    crate::workspace::git::run_git_without(
+        cwd,
+        args,
+        &[("GIT_TERMINAL_PROMPT", "0"), ("GIT_CONFIG_NOSYSTEM", "1")],
+        GIT_LOCATION_VARS,
+    )
 }
 
 fn text(b: Vec<u8>) -> String {
@@ -402,12 +391,7 @@ impl Snapshot {
     /// `workbench:PATH`), by stat: compare two of them with
     /// `Manifest::changes_since` to see what a script wrote.
     pub fn manifest(&self) -> Manifest {
-        let mut m = Manifest::default();
-        m.add(&self.spine, "");
-        if let Some(wb) = &self.workbench {
-            m.add(wb, "workbench:");
-        }
-        m
+        Manifest::of(&self.spine, self.workbench.as_deref())
     }
 }
 

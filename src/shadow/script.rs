@@ -169,6 +169,21 @@ pub struct ScriptSide {
     pub writes: Vec<String>,
 }
 
+impl ScriptSide {
+    /// A script that could not be run (refused, no copy, runner stopped).
+    fn error(reason: String) -> ScriptSide {
+        ScriptSide {
+            outcome: ScriptOutcome::Error,
+            exit_code: None,
+            reason: Some(reason),
+            fail_lines: Vec::new(),
+            output: Vec::new(),
+            elapsed_ms: 0,
+            writes: Vec::new(),
+        }
+    }
+}
+
 /// The kept output as one text (for subject matching).
 pub fn output_text(s: &ScriptSide) -> String {
     s.output.join("\n")
@@ -250,31 +265,13 @@ pub fn run_one(env: &Environment, script: &str, timeout: Duration) -> ScriptSide
         None
     };
     if let Some(why) = refused {
-        return ScriptSide {
-            outcome: ScriptOutcome::Error,
-            exit_code: None,
-            reason: Some(why),
-            fail_lines: Vec::new(),
-            output: Vec::new(),
-            elapsed_ms: 0,
-            writes: Vec::new(),
-        };
+        return ScriptSide::error(why);
     }
     // Each script gets its own copy of the snapshot's HOME, so what one
     // script writes can never change what another one reads.
     let own = match isolate(env) {
         Ok(o) => o,
-        Err(why) => {
-            return ScriptSide {
-                outcome: ScriptOutcome::Error,
-                exit_code: None,
-                reason: Some(why),
-                fail_lines: Vec::new(),
-                output: Vec::new(),
-                elapsed_ms: 0,
-                writes: Vec::new(),
-            }
-        }
+        Err(why) => return ScriptSide::error(why),
     };
     let before = crate::sandbox::copy::Manifest::of(&own.spine, own.workbench.as_deref());
     let mut argv = env.prefix.clone();
@@ -370,14 +367,8 @@ pub fn run_all(
     results
         .into_iter()
         .map(|m| {
-            m.into_inner().ok().flatten().unwrap_or(ScriptSide {
-                outcome: ScriptOutcome::Error,
-                exit_code: None,
-                reason: Some("the script runner stopped before this script".into()),
-                fail_lines: Vec::new(),
-                output: Vec::new(),
-                elapsed_ms: 0,
-                writes: Vec::new(),
+            m.into_inner().ok().flatten().unwrap_or_else(|| {
+                ScriptSide::error("the script runner stopped before this script".into())
             })
         })
         .collect()

@@ -304,10 +304,24 @@ pub fn staged_changes(path: &Path) -> Result<Vec<String>, OpenError> {
 /// git's own answer (`rev-parse --git-path`, `diff --name-only`, a clone
 /// scripts can run git in) rather than gix.
 pub fn run_git(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<Vec<u8>, String> {
+    run_git_without(cwd, args, env, &[])
+}
+
+/// `run_git` with the variables of `unset` removed from git's environment
+/// (a private copy must not see a hook's `GIT_DIR`, `GIT_INDEX_FILE`, ...).
+pub fn run_git_without(
+    cwd: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    unset: &[&str],
+) -> Result<Vec<u8>, String> {
     let mut cmd = std::process::Command::new("git");
     cmd.arg("-C").arg(cwd).args(args);
     for (k, v) in env {
         cmd.env(k, v);
+    }
+    for v in unset {
+        cmd.env_remove(v);
     }
     let out = cmd.output().map_err(|e| format!("cannot run git: {e}"))?;
     if out.status.success() {
