@@ -29,6 +29,7 @@
 //! backup target; a startup entry.
 
 use super::backup::backup_targets;
+use super::paths;
 use super::services::services;
 use super::site::{sites, Site};
 use super::ssh::ssh_targets;
@@ -37,6 +38,7 @@ use super::vm::{vms, Vm};
 use crate::documents::Document;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 /// A row of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -196,6 +198,83 @@ impl Matrix {
             .find(|r| r.category == category)?
             .cells
             .get(i)
+    }
+}
+
+/// The spine documents coverage reads (the policy binding included), each
+/// looked up once by whoever runs it: the D410 gate through its declared
+/// inputs, parity through the workspace.
+pub struct Sources {
+    /// One per path of [`Sources::PATHS`], in that order.
+    docs: Vec<Option<Arc<Document>>>,
+    governance: Vec<Arc<Document>>,
+}
+
+impl Sources {
+    pub const PATHS: [&'static str; 10] = [
+        paths::TOPOLOGY,
+        paths::VM_LIFECYCLE,
+        paths::SSH_TARGETS,
+        paths::COMPOSE_TARGETS,
+        paths::SERVICES_HEALTH,
+        paths::BACKUP_INVENTORY,
+        paths::STARTUP,
+        paths::SERVICE_REGISTRY,
+        paths::CAPABILITIES,
+        paths::COVERAGE_POLICY,
+    ];
+
+    /// `doc` looks a spine path up; `spine_paths` lists the spine's files
+    /// (the top-level `docs/governance/*.md` among them are read for tags).
+    pub fn load<'p>(
+        doc: impl Fn(&str) -> Option<Arc<Document>>,
+        spine_paths: impl IntoIterator<Item = &'p str>,
+    ) -> Sources {
+        Sources {
+            docs: Sources::PATHS.iter().map(|p| doc(p)).collect(),
+            governance: spine_paths
+                .into_iter()
+                .filter(|p| {
+                    p.strip_prefix("docs/governance/")
+                        .is_some_and(|r| r.ends_with(".md") && !r.contains('/'))
+                })
+                .filter_map(doc)
+                .collect(),
+        }
+    }
+
+    /// The document at one of [`Sources::PATHS`].
+    pub fn doc(&self, path: &str) -> Option<&Document> {
+        let i = Sources::PATHS.iter().position(|p| *p == path)?;
+        self.docs.get(i)?.as_deref()
+    }
+
+    pub fn inputs(&self) -> Inputs<'_> {
+        Inputs {
+            topology: self.doc(paths::TOPOLOGY),
+            lifecycle: self.doc(paths::VM_LIFECYCLE),
+            ssh_targets: self.doc(paths::SSH_TARGETS),
+            compose_targets: self.doc(paths::COMPOSE_TARGETS),
+            health: self.doc(paths::SERVICES_HEALTH),
+            backup: self.doc(paths::BACKUP_INVENTORY),
+            startup: self.doc(paths::STARTUP),
+            service_registry: self.doc(paths::SERVICE_REGISTRY),
+            capabilities: self.doc(paths::CAPABILITIES),
+            governance_docs: self.governance.iter().map(|d| d.as_ref()).collect(),
+        }
+    }
+
+    /// The matrix judged by the policy (`options`: `gate_options.D410`, else
+    /// the spine binding, else built in). `None` without topology.sites.yaml.
+    pub fn judge(
+        &self,
+        options: Option<&Value>,
+    ) -> Result<Option<(Matrix, Policy, Vec<Shortfall>)>, String> {
+        let policy = Policy::resolve(options, self.doc(paths::COVERAGE_POLICY))?;
+        Ok(matrix(&self.inputs()).map(|m| {
+            let short = judge(&m, &policy);
+            (m, policy, short)
+        }))
     }
 }
 
@@ -756,6 +835,32 @@ pub enum Shortfall {
 }
 
 impl Shortfall {
+    /// Where it is reported: (spine path, JSON pointer, subject) — the site's
+    /// entry in topology.sites.yaml, the guest's in vm.lifecycle.yaml, or the
+    /// absent binding itself.
+    pub fn place(&self) -> (&'static str, String, String) {
+        use super::paths::{TOPOLOGY, VM_LIFECYCLE};
+        match self {
+            Shortfall::Minimum {
+                site, site_index, ..
+            } => (
+                TOPOLOGY,
+                format!("/sites/{site_index}"),
+                format!("site:{site}"),
+            ),
+            Shortfall::Guest { guest, .. } => (
+                VM_LIFECYCLE,
+                format!("/vms/{}", guest.index),
+                guest.subject.clone(),
+            ),
+            Shortfall::Unjudged { category, .. } => (
+                category.binding(),
+                String::new(),
+                format!("file:{}", category.binding()),
+            ),
+        }
+    }
+
     pub fn message(&self) -> String {
         match self {
             Shortfall::Minimum {

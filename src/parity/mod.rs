@@ -257,52 +257,13 @@ fn coverage_of(
     ws: &Workspace,
     lc: &crate::config::LoadedConfig,
 ) -> Result<Option<ParityCoverage>, String> {
-    use crate::model::coverage::{judge, matrix, Inputs};
-    use crate::model::paths::*;
-    let doc = |p: &str| ws.doc(RepoId::Spine, p);
-    let binding = doc(COVERAGE_POLICY);
-    let policy = crate::model::coverage::Policy::resolve(
-        lc.config.gate_options.get("D410"),
-        binding.as_deref(),
-    )?;
-    let docs: Vec<Option<std::sync::Arc<crate::documents::Document>>> = [
-        TOPOLOGY,
-        VM_LIFECYCLE,
-        SSH_TARGETS,
-        COMPOSE_TARGETS,
-        SERVICES_HEALTH,
-        BACKUP_INVENTORY,
-        STARTUP,
-        SERVICE_REGISTRY,
-        CAPABILITIES,
-    ]
-    .iter()
-    .map(|p| doc(p))
-    .collect();
-    let gov: Vec<std::sync::Arc<crate::documents::Document>> = ws
-        .spine()
-        .paths()
-        .filter(|p| {
-            p.strip_prefix("docs/governance/")
-                .is_some_and(|r| r.ends_with(".md") && !r.contains('/'))
-        })
-        .filter_map(doc)
-        .collect();
-    let inputs = Inputs {
-        topology: docs[0].as_deref(),
-        lifecycle: docs[1].as_deref(),
-        ssh_targets: docs[2].as_deref(),
-        compose_targets: docs[3].as_deref(),
-        health: docs[4].as_deref(),
-        backup: docs[5].as_deref(),
-        startup: docs[6].as_deref(),
-        service_registry: docs[7].as_deref(),
-        capabilities: docs[8].as_deref(),
-        governance_docs: gov.iter().map(|d| d.as_ref()).collect(),
-    };
-    Ok(matrix(&inputs).map(|m| ParityCoverage {
-        shortfalls: judge(&m, &policy),
-        matrix: m,
-        policy,
-    }))
+    let sources =
+        crate::model::coverage::Sources::load(|p| ws.doc(RepoId::Spine, p), ws.spine().paths());
+    Ok(sources
+        .judge(lc.config.gate_options.get("D410"))?
+        .map(|(matrix, policy, shortfalls)| ParityCoverage {
+            matrix,
+            policy,
+            shortfalls,
+        }))
 }

@@ -169,33 +169,13 @@ pub fn to_findings(run: &ParityRun) -> Vec<Finding> {
 /// topology.sites.yaml or the guest's vm.lifecycle.yaml entry.
 fn coverage_findings(run: &ParityRun) -> Vec<Finding> {
     use crate::findings::RepoId;
-    use crate::model::coverage::Shortfall;
-    use crate::model::paths::{TOPOLOGY, VM_LIFECYCLE};
     let Some(c) = &run.coverage else {
         return Vec::new();
     };
     c.shortfalls
         .iter()
         .map(|f| {
-            let (path, ptr, subject) = match f {
-                Shortfall::Minimum {
-                    site, site_index, ..
-                } => (
-                    TOPOLOGY,
-                    format!("/sites/{site_index}"),
-                    format!("site:{site}"),
-                ),
-                Shortfall::Guest { guest, .. } => (
-                    VM_LIFECYCLE,
-                    format!("/vms/{}", guest.index),
-                    guest.subject.clone(),
-                ),
-                Shortfall::Unjudged { category, .. } => (
-                    category.binding(),
-                    String::new(),
-                    format!("file:{}", category.binding()),
-                ),
-            };
+            let (path, ptr, subject) = f.place();
             let loc = match run.ws.doc(RepoId::Spine, path) {
                 Some(d) => d.location(&ptr),
                 None => Location::file(RepoId::Spine, path),

@@ -7,11 +7,9 @@
 //! target per active site). Works for any number of sites.
 
 use super::common::*;
-use crate::documents::Document;
-use crate::findings::{Finding, RepoId};
+use crate::findings::{Finding, Location, RepoId};
 use crate::gates::{GateContext, NativeGate};
-use crate::model::coverage::{judge, matrix, Inputs, Policy, Shortfall};
-use std::sync::Arc;
+use crate::model::coverage::Sources;
 
 pub struct SiteCoverage;
 
@@ -24,72 +22,26 @@ impl NativeGate for SiteCoverage {
     }
 
     fn run(&self, cx: &GateContext<'_>) -> Result<Vec<Finding>, String> {
-        let doc = |p: &str| spine_doc(cx, p);
-        let (Some(topo), Some(life)) = (doc(TOPOLOGY), doc(VM_LIFECYCLE)) else {
+        let sources = Sources::load(|p| spine_doc(cx, p), cx.inputs.paths(RepoId::Spine));
+        if sources.doc(TOPOLOGY).is_none() || sources.doc(VM_LIFECYCLE).is_none() {
             return Err("topology.sites.yaml and vm.lifecycle.yaml are required".into());
-        };
-        let binding = doc(COVERAGE_POLICY);
-        let policy = Policy::resolve(cx.options, binding.as_deref())?;
-        let rest: Vec<Option<Arc<Document>>> = [
-            SSH_TARGETS,
-            COMPOSE_TARGETS,
-            SERVICES_HEALTH,
-            BACKUP_INVENTORY,
-            STARTUP,
-            SERVICE_REGISTRY,
-            CAPABILITIES,
-        ]
-        .iter()
-        .map(|p| doc(p))
-        .collect();
-        let gov: Vec<Arc<Document>> = cx
-            .inputs
-            .paths(RepoId::Spine)
-            .into_iter()
-            .filter(|p| {
-                p.strip_prefix("docs/governance/")
-                    .is_some_and(|r| r.ends_with(".md") && !r.contains('/'))
-            })
-            .filter_map(doc)
-            .collect();
-        let inputs = Inputs {
-            topology: Some(&topo),
-            lifecycle: Some(&life),
-            ssh_targets: rest[0].as_deref(),
-            compose_targets: rest[1].as_deref(),
-            health: rest[2].as_deref(),
-            backup: rest[3].as_deref(),
-            startup: rest[4].as_deref(),
-            service_registry: rest[5].as_deref(),
-            capabilities: rest[6].as_deref(),
-            governance_docs: gov.iter().map(|d| d.as_ref()).collect(),
-        };
-        let Some(m) = matrix(&inputs) else {
+        }
+        let Some((_, _, shortfalls)) = sources.judge(cx.options)? else {
             return Ok(Vec::new());
         };
-        let mut out = Vec::new();
-        for s in judge(&m, &policy) {
-            let f = match &s {
-                Shortfall::Minimum {
-                    site, site_index, ..
-                } => cx
-                    .finding(&topo, &format!("/sites/{site_index}"), s.message())
-                    .with_subject(format!("site:{site}")),
-                Shortfall::Guest { guest, .. } => cx
-                    .finding(&life, &format!("/vms/{}", guest.index), s.message())
-                    .with_subject(guest.subject.clone()),
-                // Green must mean checked: a policy category whose binding
-                // is absent is reported, not passed.
-                Shortfall::Unjudged { category, .. } => cx
-                    .finding_at(
-                        crate::findings::Location::file(RepoId::Spine, category.binding()),
-                        s.message(),
-                    )
-                    .with_subject(format!("file:{}", category.binding())),
-            };
-            out.push(f);
-        }
-        Ok(out)
+        Ok(shortfalls
+            .iter()
+            .map(|s| {
+                // A policy category whose binding is absent is reported at
+                // that path (green must mean checked).
+                let (path, pointer, subject) = s.place();
+                let loc = match sources.doc(path) {
+                    Some(d) => d.location(&pointer),
+                    None => Location::file(RepoId::Spine, path),
+                };
+                cx.finding_at(loc, s.message()).with_subject(subject)
+            })
+            .collect())
     }
 }
 
