@@ -67,31 +67,20 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
     let loaded = cx.load(&spec.file)?;
     let doc = &loaded.doc;
     let mut out = Output::default();
-    let items = match cx.items(&items_f, &loaded) {
-        Ok(i) => i,
-        Err(e) => {
-            cx.item_error(&mut out, doc, "", &e);
-            return Ok(out);
-        }
+    let Some(items) = cx.items_or_report(&mut out, &items_f, &loaded) else {
+        return Ok(out);
     };
     let message = spec
         .message
         .as_deref()
         .unwrap_or("`{{$value}}` is not allowed on {{$group}} (allowed: {{$allowed}})");
     for item in &items {
-        let groups = match cx.keys(&group, group_path.as_deref(), item) {
-            Ok(g) => g,
-            Err(e) => {
-                cx.item_error(&mut out, doc, &item.pointer, &e);
-                continue;
-            }
+        let Some(groups) = cx.keys_or_report(&mut out, doc, &group, group_path.as_deref(), item)
+        else {
+            continue;
         };
-        let values = match cx.keys(&value, None, item) {
-            Ok(v) => v,
-            Err(e) => {
-                cx.item_error(&mut out, doc, &item.pointer, &e);
-                continue;
-            }
+        let Some(values) = cx.keys_or_report(&mut out, doc, &value, None, item) else {
+            continue;
         };
         for (g, gptr) in &groups {
             let Some(set) = sets.get(g.as_str()) else {

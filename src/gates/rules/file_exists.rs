@@ -44,24 +44,17 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
     }
     let doc = &loaded.doc;
     let mut out = Output::default();
-    let items = match cx.items(&items_f, &loaded) {
-        Ok(i) => i,
-        Err(e) => {
-            cx.item_error(&mut out, doc, "", &e);
-            return Ok(out);
-        }
+    let Some(items) = cx.items_or_report(&mut out, &items_f, &loaded) else {
+        return Ok(out);
     };
     let message = spec
         .message
         .as_deref()
         .unwrap_or("{{$repo}}:{{$value}} does not exist");
     for item in &items {
-        let paths = match cx.keys(&path, path_path.as_deref(), item) {
-            Ok(p) => p,
-            Err(e) => {
-                cx.item_error(&mut out, doc, &item.pointer, &e);
-                continue;
-            }
+        let Some(paths) = cx.keys_or_report(&mut out, doc, &path, path_path.as_deref(), item)
+        else {
+            continue;
         };
         for (p, ptr) in paths {
             let clean = p.trim_start_matches("./");

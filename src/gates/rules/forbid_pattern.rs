@@ -326,12 +326,8 @@ fn load_patterns(
         .transpose()?;
     let loaded = cx.load(&from.file)?;
     let doc = &loaded.doc;
-    let items = match cx.items(&items_f, &loaded) {
-        Ok(i) => i,
-        Err(e) => {
-            cx.item_error(out, doc, "", &e);
-            return Ok(());
-        }
+    let Some(items) = cx.items_or_report(out, &items_f, &loaded) else {
+        return Ok(());
     };
     for item in items {
         let vars = cx.vars(&item.path);

@@ -124,12 +124,8 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
     }
 
     let doc = &loaded.doc;
-    let items = match cx.items(&items_f, &loaded) {
-        Ok(i) => i,
-        Err(e) => {
-            cx.item_error(&mut out, doc, "", &e);
-            return Ok(out);
-        }
+    let Some(items) = cx.items_or_report(&mut out, &items_f, &loaded) else {
+        return Ok(out);
     };
     let message = spec
         .message

@@ -330,6 +330,42 @@ impl<'a> RuleCx<'a> {
         Ok(out)
     }
 
+    /// [`RuleCx::items`], with a failure reported as the gate's own error
+    /// on the document (`None` then: nothing to judge).
+    pub fn items_or_report(
+        &self,
+        out: &mut Output,
+        filter: &Jq,
+        loaded: &Loaded,
+    ) -> Option<Vec<Item>> {
+        match self.items(filter, loaded) {
+            Ok(i) => Some(i),
+            Err(e) => {
+                self.item_error(out, &loaded.doc, "", &e);
+                None
+            }
+        }
+    }
+
+    /// [`RuleCx::keys`], with a failure reported as the gate's own error on
+    /// the item (`None` then: skip the item).
+    pub fn keys_or_report(
+        &self,
+        out: &mut Output,
+        doc: &Document,
+        key: &Jq,
+        key_path: Option<&Jq>,
+        item: &Item,
+    ) -> Option<Vec<(String, String)>> {
+        match self.keys(key, key_path, item) {
+            Ok(k) => Some(k),
+            Err(e) => {
+                self.item_error(out, doc, &item.pointer, &e);
+                None
+            }
+        }
+    }
+
     /// Values of `key` for an item, each with the pointer it came from when
     /// `key` is a path expression (else the item's own pointer).
     pub fn keys(

@@ -33,12 +33,8 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
     let loaded = cx.load(&spec.file)?;
     let doc = &loaded.doc;
     let mut out = Output::default();
-    let items = match cx.items(&items_f, &loaded) {
-        Ok(i) => i,
-        Err(e) => {
-            cx.item_error(&mut out, doc, "", &e);
-            return Ok(out);
-        }
+    let Some(items) = cx.items_or_report(&mut out, &items_f, &loaded) else {
+        return Ok(out);
     };
     let message = spec
         .message
@@ -46,12 +42,8 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
         .unwrap_or("`{{$value}}` is not unique (first at line {{$first_line}})");
     let mut first: HashMap<String, String> = HashMap::new();
     for item in &items {
-        let keys = match cx.keys(&key, key_path.as_deref(), item) {
-            Ok(k) => k,
-            Err(e) => {
-                cx.item_error(&mut out, doc, &item.pointer, &e);
-                continue;
-            }
+        let Some(keys) = cx.keys_or_report(&mut out, doc, &key, key_path.as_deref(), item) else {
+            continue;
         };
         for (k, ptr) in keys {
             match first.get(&k) {
