@@ -174,7 +174,14 @@ fn script_printing_100_mb_is_capped_and_finishes() {
     assert_eq!(status(&r, "D902"), &CheckStatus::Ran);
     let f = findings(&r, "D902");
     assert_eq!(f.len(), 1, "{f:#?}");
-    assert_eq!(f[0].message, "after the flood", "the tail is kept");
+    assert_eq!(
+        f[0].message.lines().next(),
+        Some("after the flood"),
+        "the tail is kept"
+    );
+    // The flood before it is detail, capped: 100 lines at most and a count.
+    assert!(f[0].message.len() < 20 * 1024, "{}", f[0].message.len());
+    assert!(f[0].message.ends_with("more line(s)"), "{}", f[0].message);
     // 100 MB went through; the process grew by far less (head 1 MiB + tail).
     assert!(
         after.saturating_sub(before) < 48 * 1024,
@@ -726,4 +733,59 @@ fn observational_registry_gates_run_only_with_runtime() {
             .any(|f| f["code"] == "D960" && f["message"] == "host down"),
         "{json:#}"
     );
+}
+
+/// A script in the shape of the registry's D154: its violations go to
+/// stderr as indented `FAIL:` lines, then one `DNN FAIL:` summary. The
+/// finding keeps every violation, not only the summary.
+#[test]
+fn exec_findings_keep_the_scripts_detail_lines() {
+    let body = "#!/bin/sh\n\
+        echo 'checking ring contract'\n\
+        for i in 1 2 3 4 5 6 7; do echo \"  FAIL: D$((i * 10)): core gate ring must be instant (got 'deep')\" >&2; done\n\
+        echo 'D954 FAIL: gate ring contract violations (7 finding(s))' >&2\n\
+        exit 1\n";
+    let list_after = "#!/bin/sh\n\
+        echo 'D955 PASS: first part fine'\n\
+        echo 'D955 FAIL: 2 stale entries'\n\
+        echo '  - vm 215'\n\
+        echo '  - vm 301'\n\
+        exit 1\n";
+    let dir = spine(&[
+        Script {
+            id: "D954",
+            file: "rings.sh",
+            body,
+            mode: 0o755,
+            timeout: None,
+        },
+        Script {
+            id: "D955",
+            file: "after.sh",
+            body: list_after,
+            mode: 0o755,
+            timeout: None,
+        },
+    ]);
+    let r = check(dir.path(), 2);
+
+    let f = findings(&r, "D954");
+    assert_eq!(f.len(), 1, "{f:?}");
+    let lines: Vec<&str> = f[0].message.lines().collect();
+    assert_eq!(lines[0], "gate ring contract violations (7 finding(s))");
+    // The stdout progress line is in the other stream's detail, not here.
+    assert_eq!(lines.len(), 8, "{lines:?}");
+    for (i, l) in lines[1..].iter().enumerate() {
+        assert_eq!(
+            *l,
+            format!(
+                "  FAIL: D{}: core gate ring must be instant (got 'deep')",
+                (i + 1) * 10
+            )
+        );
+    }
+
+    let f = findings(&r, "D955");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].message, "2 stale entries\n  - vm 215\n  - vm 301");
 }

@@ -15,7 +15,7 @@
 //! prints 100 MB neither blocks nor fills memory.
 //!
 //! Verdict: `DNN FAIL: msg` lines (and `DNN WARN: msg`) become one finding
-//! each; a nonzero exit without such lines becomes one finding carrying the
+//! each, keeping the detail lines printed with them ([`verdict_lines`]); a nonzero exit without such lines becomes one finding carrying the
 //! output tail; a missing or non-executable command, a kill by signal or a
 //! timeout is the gate's own error (errored record plus a finding).
 
@@ -704,10 +704,14 @@ fn run_job(
         .as_ref()
         .and_then(|s| std::fs::read_to_string(root.join(s)).ok());
     let mut findings = Vec::new();
-    for (level, msg) in fail_lines(&stdout).into_iter().chain(fail_lines(&stderr)) {
+    for v in verdict_lines(&stdout)
+        .into_iter()
+        .chain(verdict_lines(&stderr))
+    {
+        let (level, msg) = (v.level, v.message.as_str());
         let loc = script_text
             .as_deref()
-            .and_then(|t| echo_line(t, &meta.id, level, &msg))
+            .and_then(|t| echo_line(t, &meta.id, level, msg))
             .and_then(|line| {
                 ws.spine()
                     .doc(script.as_deref().unwrap_or_default())
@@ -719,7 +723,7 @@ fn run_job(
         } else {
             sev
         };
-        findings.push(mk(loc, s, msg));
+        findings.push(mk(loc, s, v.full_message()));
     }
     let tail = |n: usize| -> String {
         let mut all: Vec<&str> = stdout.lines().chain(stderr.lines()).collect();
@@ -774,25 +778,118 @@ fn run_job(
 /// `D43 FAIL: message` / `D43 WARN: message` lines → (level, message); the
 /// message is the text after `FAIL:` (the code and severity carry the rest).
 pub fn fail_lines(text: &str) -> Vec<(&'static str, String)> {
-    let mut out = Vec::new();
+    verdict_lines(text)
+        .into_iter()
+        .map(|v| (v.level, v.message))
+        .collect()
+}
+
+/// Most detail lines one verdict line keeps (and at most
+/// [`MAX_DETAIL_BYTES`] of them, each cut at [`MAX_DETAIL_LINE_BYTES`]); the
+/// rest are counted.
+pub const MAX_DETAIL_LINES: usize = 100;
+pub const MAX_DETAIL_BYTES: usize = 16 * 1024;
+pub const MAX_DETAIL_LINE_BYTES: usize = 500;
+
+/// One `DNN FAIL:` / `DNN WARN:` line of a script's output with the detail
+/// lines that belong to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub level: &'static str,
+    pub message: String,
+    /// The script's other non-empty lines: those printed since the previous
+    /// `DNN` line (D154 prints its `  FAIL: ...` violations, then the
+    /// summary), and after the last verdict line, those printed after it
+    /// (scripts that print the summary first, then the list). Lines before
+    /// a `DNN PASS` line belong to that pass and are dropped.
+    pub detail: Vec<String>,
+}
+
+/// The verdict lines of one output stream, each with its detail lines
+/// (capped as [`MAX_DETAIL_LINES`] says, then a line counting the rest).
+pub fn verdict_lines(text: &str) -> Vec<Verdict> {
+    let mut out: Vec<Verdict> = Vec::new();
+    let mut pending: Vec<&str> = Vec::new();
     for line in text.lines() {
         let l = line.trim();
-        let Some(rest) = l.strip_prefix(['D', 'd']) else {
-            continue;
-        };
-        let digits = rest.chars().take_while(char::is_ascii_digit).count();
-        if digits == 0 {
-            continue;
+        match gate_line(l) {
+            Some((Some(level), msg)) => out.push(Verdict {
+                level,
+                message: msg.to_string(),
+                detail: pending.drain(..).map(str::to_string).collect(),
+            }),
+            Some((None, _)) => pending.clear(),
+            None if !l.is_empty() => pending.push(l),
+            None => {}
         }
-        let after = rest[digits..].trim_start();
-        for level in ["FAIL", "WARN"] {
-            if let Some(msg) = after.strip_prefix(level) {
-                let msg = msg.trim_start_matches(':').trim();
-                out.push((level, msg.to_string()));
+    }
+    if let Some(last) = out.last_mut() {
+        last.detail.extend(pending.into_iter().map(str::to_string));
+    }
+    for v in &mut out {
+        let mut bytes = 0;
+        let keep = v
+            .detail
+            .iter()
+            .take(MAX_DETAIL_LINES)
+            .take_while(|l| {
+                bytes += l.len().min(MAX_DETAIL_LINE_BYTES);
+                bytes <= MAX_DETAIL_BYTES
+            })
+            .count();
+        let more = v.detail.len() - keep;
+        v.detail.truncate(keep);
+        for l in &mut v.detail {
+            if l.len() > MAX_DETAIL_LINE_BYTES {
+                let mut end = MAX_DETAIL_LINE_BYTES;
+                while !l.is_char_boundary(end) {
+                    end -= 1;
+                }
+                l.truncate(end);
+                l.push('…');
             }
+        }
+        if more > 0 {
+            v.detail.push(format!("… and {more} more line(s)"));
         }
     }
     out
+}
+
+impl Verdict {
+    /// The finding message: the verdict line, then its detail lines indented.
+    pub fn full_message(&self) -> String {
+        let mut m = self.message.clone();
+        for d in &self.detail {
+            m.push_str("\n  ");
+            m.push_str(d);
+        }
+        m
+    }
+}
+
+/// A `DNN <WORD>` line: `Some((Some(level), message))` for FAIL/WARN,
+/// `Some((None, rest))` for any other word (PASS, SKIP, ...).
+fn gate_line(l: &str) -> Option<(Option<&'static str>, &str)> {
+    let rest = l.strip_prefix(['D', 'd'])?;
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+    let after = rest[digits..].trim_start_matches(':').trim_start();
+    for level in ["FAIL", "WARN"] {
+        if let Some(msg) = after.strip_prefix(level) {
+            return Some((Some(level), msg.trim_start_matches(':').trim()));
+        }
+    }
+    after
+        .split_whitespace()
+        .next()
+        .filter(|w| {
+            let w = w.trim_end_matches(':');
+            !w.is_empty() && w.chars().all(|c| c.is_ascii_uppercase())
+        })
+        .map(|_| (None, after))
 }
 
 /// The line of the script that echoes this FAIL message, when exactly one
@@ -830,6 +927,26 @@ mod tests {
                 ("WARN", "soft".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn verdict_lines_keep_their_detail() {
+        let t = "noise before a pass\nD1 PASS: ok\n  FAIL: a\n  FAIL: b\nD2 FAIL: two violations\n\n  after\n";
+        let v = verdict_lines(t);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].detail, vec!["FAIL: a", "FAIL: b", "after"]);
+        assert_eq!(
+            v[0].full_message(),
+            "two violations\n  FAIL: a\n  FAIL: b\n  after"
+        );
+        let many: String =
+            (0..150).map(|i| format!("x{i}\n")).collect::<String>() + "D3 FAIL: many";
+        let v = verdict_lines(&many);
+        assert_eq!(v[0].detail.len(), MAX_DETAIL_LINES + 1);
+        assert_eq!(v[0].detail[MAX_DETAIL_LINES], "… and 50 more line(s)");
+        // Lower-case words after the id are not gate lines: kept as detail.
+        let v = verdict_lines("D7 warn: soft\nD7 FAIL: hard");
+        assert_eq!(v[0].detail, vec!["D7 warn: soft"]);
     }
 
     #[test]
