@@ -22,7 +22,7 @@ fn main() {
 
     // The catalogue: gate.yaml of every gate folder, plus the shared files.
     let mut entries: Vec<(String, PathBuf)> = Vec::new();
-    for name in ["gate.schema.json", "codes.yaml"] {
+    for name in ["gate.schema.json", "codes.yaml", "registry.classes.yaml"] {
         entries.push((name.to_string(), gates.join(name)));
     }
     for dir in sorted_dir(&gates) {
