@@ -171,19 +171,16 @@ impl Judged {
                 "gate_class observational in the registry (driftgate's registry classes do not list {id})"
             ),
             Judged::Fallback { observational: false } => {
-                format!("not in driftgate's registry classes (registry gate_class is not observational)")
+                "not in driftgate's registry classes; its registry gate_class is not observational"
+                    .to_string()
             }
         }
     }
 
     /// Why `check` skips it without `--runtime` (None: it is not runtime).
     pub fn skip_reason(&self, id: &str) -> Option<String> {
-        self.is_runtime().then(|| {
-            format!(
-                "runtime gate ({}); run with --runtime",
-                self.evidence(id)
-            )
-        })
+        self.is_runtime()
+            .then(|| format!("runtime gate ({}); run with --runtime", self.evidence(id)))
     }
 }
 
@@ -236,7 +233,10 @@ mod tests {
         let text = builtin_file(CLASSES_FILE).expect("embedded");
         let doc = Document::parse(RepoId::Spine, CLASSES_FILE, text.as_bytes());
         let value = doc.value().expect("a document");
-        let errors: Vec<String> = v.iter_errors(value).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        let errors: Vec<String> = v
+            .iter_errors(value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
         assert!(errors.is_empty(), "{errors:#?}");
         // and the schema refuses what it should
         let bad = serde_json::json!({"schema_version": 1, "spine_commit": "abc1234",
@@ -256,7 +256,10 @@ mod tests {
             Some("runtime gate (reads ssh, curl; runs the plugin infra); run with --runtime")
         );
         // the data wins over an observational gate_class
-        assert_eq!(judge(&c, "D5", &GateClass::Observational).skip_reason("D5"), None);
+        assert_eq!(
+            judge(&c, "D5", &GateClass::Observational).skip_reason("D5"),
+            None
+        );
         assert_eq!(
             judge(&c, "D6", &GateClass::Invariant).evidence("D6"),
             "reads workbench; reads a workbench doc"
@@ -266,12 +269,21 @@ mod tests {
         assert!(unknown
             .skip_reason("D900")
             .is_some_and(|r| r.contains("observational") && r.contains("D900")));
-        assert_eq!(judge(&c, "D901", &GateClass::Invariant).skip_reason("D901"), None);
+        assert_eq!(
+            judge(&c, "D901", &GateClass::Invariant).skip_reason("D901"),
+            None
+        );
     }
 
     #[test]
     fn unknown_fields_and_classes_are_errors() {
-        assert!(Classes::parse("schema_version: 1\nspine_commit: a\ngates:\n  D1: {class: live}\n").is_err());
-        assert!(Classes::parse("schema_version: 1\nspine_commit: a\ngates:\n  D1: {class: static, why: x}\n").is_err());
+        assert!(Classes::parse(
+            "schema_version: 1\nspine_commit: a\ngates:\n  D1: {class: live}\n"
+        )
+        .is_err());
+        assert!(Classes::parse(
+            "schema_version: 1\nspine_commit: a\ngates:\n  D1: {class: static, why: x}\n"
+        )
+        .is_err());
     }
 }

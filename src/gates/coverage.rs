@@ -262,7 +262,9 @@ pub fn of_registry(doc: &Document, cat: &Catalogue, data: &Classes) -> Coverage 
         if mode == Mode::Inline {
             evidence = format!(
                 "runs inside {}; {evidence}",
-                rg.check_script.as_deref().unwrap_or("another gate's script")
+                rg.check_script
+                    .as_deref()
+                    .unwrap_or("another gate's script")
             );
         }
         rows.push(Row {
@@ -334,9 +336,18 @@ mod tests {
         assert_eq!(c.static_total(), 4, "D1, D3, D4, D58 (not the retired D6)");
         assert_eq!(c.static_in_process(), 1);
         let s = c.summary();
-        assert!(s.contains("by mode:  in-process 1, exec 3, runtime 2, inline 1, retired 1"), "{s}");
-        assert!(s.contains("by class: static 4, cross-repo 1, runtime 1, unknown 2"), "{s}");
-        assert!(s.contains("in-process: 1 of 4 active static and cross-repo gates (25.0%)"), "{s}");
+        assert!(
+            s.contains("by mode:  in-process 1, exec 3, runtime 2, inline 1, retired 1"),
+            "{s}"
+        );
+        assert!(
+            s.contains("by class: static 4, cross-repo 1, runtime 1, unknown 2"),
+            "{s}"
+        );
+        assert!(
+            s.contains("in-process: 1 of 4 active static and cross-repo gates (25.0%)"),
+            "{s}"
+        );
         let j = c.json();
         assert_eq!(j["counts"]["mode"]["runtime"], 2);
         assert_eq!(j["gates"][7]["implementation"], "native (ssot_freshness)");

@@ -153,6 +153,20 @@ pub fn explain_gate(g: &Gate) -> String {
     if let Some(CheckStatus::Skipped(why)) | Some(CheckStatus::Errored(why)) = &g.preset {
         s.push_str(&format!("  status: {why}\n"));
     }
+    if let Some(e) = super::classes::embedded().get(&m.id) {
+        let runtime_exec = e.class == super::classes::Class::Runtime
+            && matches!(m.implementation, Implementation::Exec(_));
+        s.push_str(&format!(
+            "  registry script: {} ({}){}\n",
+            e.class.as_str(),
+            e.evidence(),
+            if runtime_exec {
+                "; runs only with --runtime"
+            } else {
+                ""
+            }
+        ));
+    }
     s.push_str(&format!("\nWhat it checks\n{}\n", indent(&m.description)));
     if let Some(w) = &m.why {
         s.push_str(&format!("\nWhy\n{}\n", indent(w)));

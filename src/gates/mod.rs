@@ -326,9 +326,8 @@ pub fn run_timed(
                 Implementation::Exec(spec) => {
                     if !exec_enabled {
                         Plan::Done(CheckStatus::Skipped("exec disabled (--no-exec)".into()))
-                    } else if let Some(why) = (!opts.runtime)
-                        .then(|| classes::runtime_skip(g))
-                        .flatten()
+                    } else if let Some(why) =
+                        (!opts.runtime).then(|| classes::runtime_skip(g)).flatten()
                     {
                         Plan::Done(CheckStatus::Skipped(why))
                     } else if let Some(why) =
