@@ -31,6 +31,7 @@ REG = "ops/bindings/gate.registry.yaml"
 # Evidence word -> (class, regex). Checked on each script with comments removed.
 SIGNS = [
     ("curl", "runtime", r"(?<![\w.-])(curl|wget)\s"),
+    ("tls", "runtime", r"openssl\s+s_client"),
     ("http-client", "runtime", r"urllib\.request|requests\.(get|post)|http\.client|socket\.create_connection"),
     ("ssh", "runtime", r"(?<![\w./-])(ssh|scp|rsync)\s+(-[a-zA-Z]|\"\$|\$)|\[\s*[\"']ssh[\"']\s*,|command -v ssh\b"),
     ("ssh-resolve", "runtime", r"ssh-resolve\.sh"),
@@ -43,7 +44,7 @@ SIGNS = [
     ("ping", "runtime", r"(?<![\w-])(ping|nc)\s+-"),
     ("git-branches", "runtime", r"git\b[^\n|;]*\s[\"']?(branch|worktree|remote|fetch|ls-remote|stash|reflog|push|pull)\b|\borigin/(main|master|HEAD)\b|refs/remotes/"),
     ("git-status", "runtime", r"git\b[^\n|;]*\s[\"']?(status|rev-parse\s+--abbrev-ref|symbolic-ref)\b"),
-    ("host-files", "runtime", r"(\$HOME|\$\{HOME\}|~)/(Library|Desktop|Documents|\.(?!local/bin)[a-z][\w-]*)"),
+    ("host-files", "runtime", r"(\$HOME|\$\{HOME\}|~)/(Library|Desktop|Documents|\.(?!local/bin)[a-z][\w-]*|code/(?!agentic-spine|workbench)[\w.])"),
     ("processes", "runtime", r"(?<![\w-])(pgrep|ps\s+(aux|-ef|-p)|lsof\s)"),
     ("gh-cli", "runtime", r"(?<![\w/-])gh\s+(api|pr|issue|run|repo)"),
     ("cloud-api", "runtime", r"(?<![\w/-])(wrangler\s|op\s+read\s|aws\s+\w)"),
