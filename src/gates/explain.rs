@@ -362,3 +362,30 @@ mod differs_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod class_tests {
+    use super::*;
+
+    #[test]
+    fn a_registry_gates_class_is_explained() {
+        let mut g = catalogue::builtin()
+            .gates
+            .into_iter()
+            .find(|g| g.meta.id == "D58")
+            .expect("D58");
+        let text = explain_gate(&g);
+        assert!(
+            text.contains("registry script: static (only spine files)\n"),
+            "{text}"
+        );
+        // a runtime gate run by its script says when it runs
+        g.meta.id = "D62".into();
+        g.meta.implementation = Implementation::Exec(crate::gates::ExecSpec::default());
+        let text = explain_gate(&g);
+        assert!(
+            text.contains("registry script: runtime (reads git-branches, git-status); runs only with --runtime"),
+            "{text}"
+        );
+    }
+}
