@@ -1,8 +1,8 @@
 //! Build script: embeds the gate catalogue and registers the native gates,
 //! so that adding a gate never means editing a central list.
 //!
-//! - `gates/<DNNN-name>/gate.yaml` files (plus `gates/gate.schema.json` and
-//!   `gates/codes.yaml`) are embedded as `(path, text)` pairs. The `pass/` and
+//! - `gates/<DNNN-name>/gate.yaml` files (plus `gates/gate.schema.json`,
+//!   `gates/codes.yaml` and `gates/registry.classes.yaml`) are embedded as `(path, text)` pairs. The `pass/` and
 //!   `fail/` fixtures beside them are test data and stay out of the binary
 //!   (`include_dir!` of the whole directory would embed them).
 //! - Every `src/gates/native/*.rs` file except `mod.rs` and `common.rs` is a
@@ -22,7 +22,7 @@ fn main() {
 
     // The catalogue: gate.yaml of every gate folder, plus the shared files.
     let mut entries: Vec<(String, PathBuf)> = Vec::new();
-    for name in ["gate.schema.json", "codes.yaml"] {
+    for name in ["gate.schema.json", "codes.yaml", "registry.classes.yaml"] {
         entries.push((name.to_string(), gates.join(name)));
     }
     for dir in sorted_dir(&gates) {

@@ -515,6 +515,15 @@ fn schema_records(
 /// The gate catalogue as a run with `opts` would see it: embedded gates, the
 /// spine's `gates_dir` and its registry (when a spine is found; the
 /// embedded gates alone otherwise).
+/// `driftgate gates --coverage`: how each gate of the spine's registry runs
+/// (the catalogue as a run with these options would load it, before the
+/// registry is merged in).
+pub fn coverage(opts: &CheckOptions) -> Result<gates::coverage::Coverage, String> {
+    let (ws, config) = open_workspace(opts).map_err(|f| f.message.clone())?;
+    let cat = gates::catalogue::load(Some(&ws), config.config.gates_dir.as_deref());
+    gates::coverage::of_workspace(&ws, &cat)
+}
+
 pub fn catalogue(opts: &CheckOptions) -> Catalogue {
     match open_workspace(opts) {
         Ok((ws, config)) => {

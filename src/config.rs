@@ -36,8 +36,9 @@ pub struct Config {
     /// Run exec gates without network (`unshare -rn`; default true).
     /// `false` is `--unsandboxed`.
     pub exec_sandbox: Option<bool>,
-    /// Run registry gates of `gate_class: observational` (runtime probes
-    /// of live hosts; default false). `true` is `--runtime`.
+    /// Run registry gates of class runtime (driftgate's registry classes;
+    /// `gate_class: observational` for gates they do not list; default
+    /// false). `true` is `--runtime`.
     pub runtime: Option<bool>,
     pub jobs: Option<usize>,
     #[serde(default)]

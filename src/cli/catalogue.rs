@@ -13,6 +13,11 @@ pub struct GatesArgs {
     /// Output as JSON.
     #[arg(long)]
     pub json: bool,
+    /// How each gate of the spine's gate registry runs (in-process, exec,
+    /// runtime, inline, retired), with its class (static, cross-repo,
+    /// runtime) and the counts.
+    #[arg(long)]
+    pub coverage: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -32,6 +37,9 @@ fn catalogue_for(repos: &RepoArgs) -> driftgate::gates::catalogue::Catalogue {
 
 /// `driftgate gates [--json]`
 pub fn cmd_gates(a: &GatesArgs) -> i32 {
+    if a.coverage {
+        return cmd_coverage(a);
+    }
     let cat = catalogue_for(&a.repos);
     let written = print_stdout(&explain::listing(&cat, a.json));
     for p in &cat.problems {
@@ -52,6 +60,31 @@ pub fn cmd_explain(a: &ExplainArgs) -> i32 {
         Some(_) => 2,
         None => {
             eprintln!("driftgate: {}", explain::unknown(&a.code));
+            2
+        }
+    }
+}
+
+/// `driftgate gates --coverage [--json]`: exit 2 when there is no registry.
+fn cmd_coverage(a: &GatesArgs) -> i32 {
+    let cov = request(&a.repos, None).and_then(|opts| check::coverage(&opts));
+    match cov {
+        Ok(c) => {
+            let text = if a.json {
+                let mut t = serde_json::to_string_pretty(&c.json()).unwrap_or_default();
+                t.push('\n');
+                t
+            } else {
+                c.text()
+            };
+            if print_stdout(&text) {
+                0
+            } else {
+                2
+            }
+        }
+        Err(e) => {
+            eprintln!("driftgate: gates --coverage: {e}");
             2
         }
     }

@@ -168,7 +168,7 @@ pub struct CheckArgs {
     /// Let script gates reach the network (no `unshare -rn` sandbox).
     #[arg(long)]
     pub unsandboxed: bool,
-    /// Also run runtime gates (registry `gate_class: observational`) that probe live hosts.
+    /// Also run registry gates of class runtime (network, SSH, host state, secrets; see `gates --coverage`).
     #[arg(long)]
     pub runtime: bool,
     /// Parse and validate against the schemas only; run no gates.

@@ -16,8 +16,8 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-// `BUILTIN_FILES`: every `gates/*/gate.yaml`, `gate.schema.json` and
-// `codes.yaml`, embedded by build.rs (the fixtures beside them are not).
+// `BUILTIN_FILES`: every `gates/*/gate.yaml`, `gate.schema.json`,
+// `codes.yaml` and `registry.classes.yaml`, embedded by build.rs (the fixtures beside them are not).
 include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
 
 /// An embedded catalogue file by its path under `gates/`.

@@ -153,6 +153,20 @@ pub fn explain_gate(g: &Gate) -> String {
     if let Some(CheckStatus::Skipped(why)) | Some(CheckStatus::Errored(why)) = &g.preset {
         s.push_str(&format!("  status: {why}\n"));
     }
+    if let Some(e) = super::classes::embedded().get(&m.id) {
+        let runtime_exec = e.class == super::classes::Class::Runtime
+            && matches!(m.implementation, Implementation::Exec(_));
+        s.push_str(&format!(
+            "  registry script: {} ({}){}\n",
+            e.class.as_str(),
+            e.evidence(),
+            if runtime_exec {
+                "; runs only with --runtime"
+            } else {
+                ""
+            }
+        ));
+    }
     s.push_str(&format!("\nWhat it checks\n{}\n", indent(&m.description)));
     if let Some(w) = &m.why {
         s.push_str(&format!("\nWhy\n{}\n", indent(w)));
@@ -345,6 +359,33 @@ mod differs_tests {
         assert!(
             s.contains("Differs from the registry script (declared)\n  - skips decommissioned VMs"),
             "{s}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod class_tests {
+    use super::*;
+
+    #[test]
+    fn a_registry_gates_class_is_explained() {
+        let mut g = catalogue::builtin()
+            .gates
+            .into_iter()
+            .find(|g| g.meta.id == "D58")
+            .expect("D58");
+        let text = explain_gate(&g);
+        assert!(
+            text.contains("registry script: static (only spine files)\n"),
+            "{text}"
+        );
+        // a runtime gate run by its script says when it runs
+        g.meta.id = "D62".into();
+        g.meta.implementation = Implementation::Exec(crate::gates::ExecSpec::default());
+        let text = explain_gate(&g);
+        assert!(
+            text.contains("registry script: runtime (reads git-branches, git-status); runs only with --runtime"),
+            "{text}"
         );
     }
 }

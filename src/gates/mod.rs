@@ -8,6 +8,8 @@
 //! submodules.
 
 pub mod catalogue;
+pub mod classes;
+pub mod coverage;
 pub mod exec;
 pub mod explain;
 pub mod inputs;
@@ -30,9 +32,6 @@ use std::time::{Duration, Instant};
 
 pub use crate::model::ids::normalize_id;
 
-/// Why a runtime-class gate was not run.
-pub const RUNTIME_SKIP: &str = "runtime gate: needs live hosts; run with --runtime";
-
 /// Everything a gate run needs besides the workspace.
 #[derive(Debug, Clone, Default)]
 pub struct GateOptions {
@@ -45,8 +44,8 @@ pub struct GateOptions {
     pub exec: bool,
     /// Run exec gates with network (no `unshare -rn`): `--unsandboxed`.
     pub unsandboxed: bool,
-    /// Run runtime-class registry gates (`gate_class: observational`):
-    /// `--runtime`.
+    /// Run registry gates of class `runtime` (`gates/registry.classes.yaml`;
+    /// for gates it does not list, `gate_class: observational`): `--runtime`.
     pub runtime: bool,
     pub jobs: usize,
     /// Import the spine's gate.registry.yaml (None: when present).
@@ -327,10 +326,10 @@ pub fn run_timed(
                 Implementation::Exec(spec) => {
                     if !exec_enabled {
                         Plan::Done(CheckStatus::Skipped("exec disabled (--no-exec)".into()))
-                    } else if g.meta.gate_class == crate::vocab::GateClass::Observational
-                        && !opts.runtime
+                    } else if let Some(why) =
+                        (!opts.runtime).then(|| classes::runtime_skip(g)).flatten()
                     {
-                        Plan::Done(CheckStatus::Skipped(RUNTIME_SKIP.into()))
+                        Plan::Done(CheckStatus::Skipped(why))
                     } else if let Some(why) =
                         inputs::GateInputs::new(ws, &g.meta, gate_options(config, &g.meta.id))
                             .ok()
