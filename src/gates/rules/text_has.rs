@@ -15,6 +15,7 @@
 //!   forbid:                 # none may match a line (one finding, at the first match)
 //!     - {pattern: '\.worktrees/waves/', message: "{{$file}} names the legacy root"}
 //!   case_insensitive: false
+//!   same_text: "workbench:infra/copy/index.ts"   # every file must equal this one byte for byte
 //! ```
 //! or, for files that must be gone: `{kind: text_has, files: [...], absent: true,
 //! message: "retired hook {{$file}} still exists"}`.
@@ -58,6 +59,11 @@ pub struct Spec {
     #[serde(default)]
     pub case_insensitive: bool,
     pub missing: Option<String>,
+    /// Every file's text must equal this file's (when both exist; an
+    /// absent one is a finding with the `missing` message).
+    pub same_text: Option<String>,
+    /// `same_text`: the message when they differ (`$other` names it).
+    pub differs: Option<String>,
     /// `absent: true`: the message for a file that exists.
     pub message: Option<String>,
     pub subject: Option<String>,
@@ -80,6 +86,16 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
     let forbid = compile(cx, &spec.forbid, "forbid", spec.case_insensitive)?;
     let view = cx.gate.inputs;
     let mut out = Output::default();
+    let other = match &spec.same_text {
+        None => None,
+        Some(o) => {
+            let (orepo, opath) = parse_ref(o);
+            if !view.has_repo(orepo) {
+                return Err(Halt::Skip(format!("needs the {orepo} checkout ({o})")));
+            }
+            Some((orepo, opath))
+        }
+    };
     for (i, file) in spec.files.iter().enumerate() {
         let (repo, path) = parse_ref(file);
         if path.is_empty() || crate::gates::inputs::is_glob(path) {
@@ -141,7 +157,22 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
                 base_vars(&[]),
             );
         }
-        if require.is_empty() && forbid.is_empty() && !spec.non_empty {
+        if let Some((orepo, opath)) = other {
+            if !view.has(orepo, opath) {
+                push(
+                    Location::file(orepo, opath),
+                    spec.missing
+                        .as_deref()
+                        .unwrap_or("{{$repo}}:{{$file}} does not exist"),
+                    vec![
+                        ("file", opath.to_string()),
+                        ("repo", orepo.as_str().to_string()),
+                    ],
+                );
+                continue;
+            }
+        }
+        if require.is_empty() && forbid.is_empty() && !spec.non_empty && other.is_none() {
             continue;
         }
         let Some(doc) = view.doc(repo, path) else {
@@ -160,6 +191,28 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
                 "{{$file}} is empty",
                 base_vars(&[]),
             );
+        }
+        if let Some((orepo, opath)) = other {
+            let Some(odoc) = view.doc(orepo, opath) else {
+                continue;
+            };
+            if odoc.format == crate::documents::Format::Opaque {
+                let why = crate::gates::inputs::unusable(&odoc).unwrap_or_default();
+                return Err(Halt::Skip(format!("{orepo}:{opath} {why}")));
+            }
+            if odoc.text != doc.text {
+                let line = first_differing_line(&doc.text, &odoc.text);
+                push(
+                    Location::at(repo, path, doc.lines().line_span(line)),
+                    spec.differs
+                        .as_deref()
+                        .unwrap_or("{{$file}} differs from {{$other}} (first at line {{$line}})"),
+                    base_vars(&[
+                        ("other", format!("{orepo}:{opath}")),
+                        ("line", line.to_string()),
+                    ]),
+                );
+            }
         }
         for p in &require {
             if first_match(&doc, &p.re).is_none() {
@@ -236,6 +289,20 @@ fn first_match(doc: &Document, re: &Regex) -> Option<(usize, usize)> {
     None
 }
 
+/// The first 1-based line where two texts differ (a text that is a prefix
+/// of the other differs at the line after its end).
+fn first_differing_line(a: &str, b: &str) -> usize {
+    let mut la = a.split('\n');
+    let mut lb = b.split('\n');
+    let mut n = 1;
+    loop {
+        match (la.next(), lb.next()) {
+            (Some(x), Some(y)) if x == y => n += 1,
+            _ => return n,
+        }
+    }
+}
+
 /// The executable bit of a file in the snapshot (an existence probe, like
 /// `has`: allowed for any path).
 fn is_executable(cx: &RuleCx<'_>, repo: RepoId, path: &str) -> bool {
@@ -302,6 +369,29 @@ mod tests {
         let out = run_rule_on(&t.ws, &meta(), &need).expect("runs");
         let msgs: Vec<_> = out.findings.iter().map(|f| f.message.clone()).collect();
         assert_eq!(msgs, vec!["never.sh is gone", "empty.md is empty"]);
+    }
+
+    #[test]
+    fn same_text_compares_whole_files() {
+        let t = spine(&[("a.ts", "x\ny\n"), ("b.ts", "x\nz\n"), ("c.ts", "x\ny\n")]);
+        let rule = json!({"kind": "text_has", "files": ["a.ts", "c.ts"], "same_text": "b.ts"});
+        let out = run_rule_on(&t.ws, &meta(), &rule).expect("runs");
+        let msgs: Vec<_> = out.findings.iter().map(|f| f.message.clone()).collect();
+        assert_eq!(
+            msgs,
+            vec![
+                "a.ts differs from spine:b.ts (first at line 2)",
+                "c.ts differs from spine:b.ts (first at line 2)"
+            ]
+        );
+        let rule = json!({"kind": "text_has", "files": ["a.ts"], "same_text": "c.ts"});
+        assert!(run_rule_on(&t.ws, &meta(), &rule)
+            .expect("runs")
+            .findings
+            .is_empty());
+        let rule = json!({"kind": "text_has", "files": ["a.ts"], "same_text": "gone.ts", "missing": "{{$file}} is gone"});
+        let out = run_rule_on(&t.ws, &meta(), &rule).expect("runs");
+        assert_eq!(out.findings[0].message, "gone.ts is gone");
     }
 
     #[test]
