@@ -1,0 +1,2 @@
+// n8n tools (fixture)
+export const tools = ["list_workflows", "run_workflow"];

@@ -1,0 +1,2 @@
+// media tools (fixture)
+export const tools = ["search_library", "queue_download"];

@@ -1,0 +1,2 @@
+-- fixture hotkeys
+hs.hotkey.bind({"ctrl", "shift"}, "O", function() launchSolo("opencode") end)

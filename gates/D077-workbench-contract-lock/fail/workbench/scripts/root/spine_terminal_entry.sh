@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# fixture: the one governed launcher
+exec claude --resume

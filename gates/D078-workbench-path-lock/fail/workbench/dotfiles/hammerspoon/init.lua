@@ -1,0 +1,2 @@
+-- ronny-ops hotkeys were retired (fixture)
+local root = os.getenv("HOME") .. "/code/workbench"

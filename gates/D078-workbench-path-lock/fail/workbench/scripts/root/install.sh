@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# fixture: the installer still cleans up the legacy checkout
+rm -rf "$HOME/ronny-ops.bak"

@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# fixture
+cd "$HOME/Code/workbench" && ls

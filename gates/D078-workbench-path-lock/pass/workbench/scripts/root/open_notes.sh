@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# The old ~/Code/ root and the ronny-ops name are gone (fixture).
+cd "$HOME/code/workbench" && ls
