@@ -186,18 +186,23 @@ fn every_gate_passes_its_pass_fixture_and_fails_its_fail_fixture() {
 
 /// `# spine: ops/x.yaml`, `# workbench: dotfiles/…`, `# ops/bindings/x.yaml`
 /// lines (a remark may follow the path) open a file of the example; the
-/// lines up to the next such line are its text.
+/// lines up to the next such line are its text. Paths without a `.` need
+/// the repo prefix (`# spine: ops/plugins/x/bin/y`).
 fn example_files(example: &str) -> Vec<(String, String, String)> {
     let mut out: Vec<(String, String, String)> = Vec::new();
     for line in example.lines() {
         let header = line.strip_prefix("# ").map(str::trim).and_then(|h| {
-            let (repo, rest) = match h.split_once(": ") {
-                Some((r, p)) if ["spine", "workbench", "legacy"].contains(&r) => (r, p.trim()),
-                _ => ("spine", h),
+            let (repo, rest, explicit) = match h.split_once(": ") {
+                Some((r, p)) if ["spine", "workbench", "legacy"].contains(&r) => {
+                    (r, p.trim(), true)
+                }
+                _ => ("spine", h, false),
             };
-            // The path is the first word; a remark may follow it.
+            // The path is the first word; a remark may follow it. A path
+            // without an extension (a script, a git hook) needs its repo
+            // named: `# spine: ops/plugins/x/bin/y`.
             let path = rest.split_whitespace().next()?.trim_end_matches(',');
-            (path.contains('/') && path.contains('.') && !path.ends_with(':'))
+            (path.contains('/') && (explicit || path.contains('.')) && !path.ends_with(':'))
                 .then(|| (repo.to_string(), path.to_string()))
         });
         match (header, out.last_mut()) {
@@ -318,9 +323,12 @@ fn every_required_input_missing_or_broken_skips_its_gate_in_json_and_junit() {
         for decl in required {
             let hows: &[&str] = if is_glob(&decl.pattern) {
                 &["no-match"]
-            } else if [".md", ".sh"].iter().any(|e| decl.pattern.ends_with(e)) {
-                // Markdown and scripts have no syntax errors driftgate
-                // judges: absent, refused, linked.
+            } else if ![".yaml", ".yml", ".json"]
+                .iter()
+                .any(|e| decl.pattern.ends_with(e))
+            {
+                // Markdown, scripts and other text (a git hook) have no
+                // syntax errors driftgate judges: absent, refused, linked.
                 &["missing", "encoding", "binary", "symlink"]
             } else {
                 &["missing", "syntax", "encoding", "binary", "symlink"]

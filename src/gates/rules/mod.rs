@@ -17,6 +17,7 @@ pub mod in_subnet;
 pub mod jq;
 pub mod references;
 pub mod text_has;
+pub mod require_pattern;
 pub mod unique;
 
 use super::GateContext;
@@ -603,11 +604,12 @@ fn dispatch(cx: &RuleCx<'_>, kind: &str, spec: Map<String, Value>) -> RuleResult
         "equals_derived" => equals_derived::run(cx, cx.spec(spec)?),
         "references" => references::run(cx, cx.spec(spec)?),
         "text_has" => text_has::run(cx, cx.spec(spec)?),
+        "require_pattern" => require_pattern::run(cx, cx.spec(spec)?),
         "all" => run_all(cx, spec),
         other => Err(cx.config(
             "/kind",
             format!(
-                "unknown rule kind `{other}` (exists_in, allow_list, unique, expr, forbid_pattern, fresh, file_exists, in_subnet, equals_derived, references, text_has, all)"
+                "unknown rule kind `{other}` (exists_in, allow_list, unique, expr, forbid_pattern, fresh, file_exists, in_subnet, equals_derived, references, text_has, require_pattern, all)"
             ),
         )),
     }
