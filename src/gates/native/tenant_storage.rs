@@ -32,10 +32,10 @@ const BOUNDARIES: [&str; 5] = [
 ];
 const FIELDS: [&str; 3] = ["current_path", "tenant_path_template", "sensitivity"];
 
-/// `sed -n "/^  b:/,/^  [a-z]/p" | head -20`: the printed lines (1-based
+/// `sed -n "/^  b:/,/^  [a-z]/p" | head -<max>`: the printed lines (1-based
 /// line numbers with their text). A range restarts when the start matches
-/// again after it closed.
-fn block<'t>(lines: &[&'t str], start: &str) -> Vec<(usize, &'t str)> {
+/// again after it closed. (D95 reads its matrix the same way.)
+pub(crate) fn block<'t>(lines: &[&'t str], start: &str, max: usize) -> Vec<(usize, &'t str)> {
     let mut out = Vec::new();
     let mut inside = false;
     for (i, l) in lines.iter().enumerate() {
@@ -49,7 +49,7 @@ fn block<'t>(lines: &[&'t str], start: &str) -> Vec<(usize, &'t str)> {
             out.push((i + 1, *l));
             inside = true;
         }
-        if out.len() >= 20 {
+        if out.len() >= max {
             break;
         }
     }
@@ -98,7 +98,7 @@ impl NativeGate for TenantStorage {
                 );
                 continue;
             };
-            let text: Vec<&str> = block(&lines, &start).into_iter().map(|(_, l)| l).collect();
+            let text: Vec<&str> = block(&lines, &start, 20).into_iter().map(|(_, l)| l).collect();
             for f in FIELDS {
                 let needle = format!("{f}:");
                 if !text.iter().any(|l| l.contains(&needle)) {
@@ -139,9 +139,9 @@ mod tests {
     fn the_block_ends_at_the_next_two_space_key_inclusive() {
         let text = "boundaries:\n  receipts:\n    current_path: a\n  ledger:\n    sensitivity: x\n";
         let lines: Vec<&str> = text.lines().collect();
-        let b: Vec<usize> = block(&lines, "  receipts:").into_iter().map(|(n, _)| n).collect();
+        let b: Vec<usize> = block(&lines, "  receipts:", 20).into_iter().map(|(n, _)| n).collect();
         assert_eq!(b, vec![2, 3, 4]);
-        let b: Vec<usize> = block(&lines, "  ledger:").into_iter().map(|(n, _)| n).collect();
+        let b: Vec<usize> = block(&lines, "  ledger:", 20).into_iter().map(|(n, _)| n).collect();
         assert_eq!(b, vec![4, 5]);
     }
 }
