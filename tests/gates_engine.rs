@@ -178,7 +178,7 @@ fn fixed_demo_passes_every_rule_gate() {
         assert_eq!(status(&r, code), &CheckStatus::Ran, "{code}");
     }
     // The exec gates of the registry that have scripts pass too.
-    for code in ["D19", "D43", "D49", "D54", "D93", "D149"] {
+    for code in ["D19", "D43", "D49", "D54", "D299", "D149"] {
         assert_eq!(status(&r, code), &CheckStatus::Ran, "{code}");
         assert!(!r.findings.iter().any(|f| f.code == code), "{code}");
     }
@@ -361,11 +361,11 @@ gates:
     name: reserved
     severity: none
     retired: true
-  - id: D93
+  - id: D299
     name: tenant-storage-boundary-lock
     severity: high
     ring: standard
-    check_script: surfaces/verify/d93.sh
+    check_script: surfaces/verify/d299.sh
     warn_only: true
   - id: D86
     name: vm-operating-profile-parity-lock
@@ -384,8 +384,8 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
         REGISTRY,
         &[
             (
-                "d93.sh",
-                "#!/bin/sh\n# TRIAGE: write the tenant contract.\necho 'D93 FAIL: no tenant contract'\nexit 1\n",
+                "d299.sh",
+                "#!/bin/sh\n# TRIAGE: write the tenant contract.\necho 'D299 FAIL: no tenant contract'\nexit 1\n",
             ),
             (
                 "d300.sh",
@@ -408,7 +408,7 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
             exec: true,
             // Native gates judge missing bindings themselves; keep to the
             // registry's gates (plus D85, which reads the registry).
-            select: ["D8", "D21", "D85", "D86", "D93", "D300"]
+            select: ["D8", "D21", "D85", "D86", "D299", "D300"]
                 .map(String::from)
                 .to_vec(),
             ..Default::default()
@@ -423,15 +423,15 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
     );
     assert!(matches!(status(&r, "D8"), CheckStatus::Skipped(w) if w.starts_with("inline gate")));
     assert_eq!(status(&r, "D300"), &CheckStatus::Ran);
-    assert_eq!(status(&r, "D93"), &CheckStatus::Ran);
-    let d93 = r
+    assert_eq!(status(&r, "D299"), &CheckStatus::Ran);
+    let d299 = r
         .findings
         .iter()
-        .find(|f| f.code == "D93")
-        .expect("D93 finding");
-    assert_eq!(d93.message, "no tenant contract");
+        .find(|f| f.code == "D299")
+        .expect("D299 finding");
+    assert_eq!(d299.message, "no tenant contract");
     assert_eq!(
-        d93.severity,
+        d299.severity,
         Severity::Warning,
         "warn_only caps the severity"
     );
@@ -450,8 +450,8 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
         &REGISTRY.replace("    warn_only: true\n", ""),
         &[
             (
-                "d93.sh",
-                "#!/bin/sh\necho 'D93 FAIL: no tenant contract'\nexit 1\n",
+                "d299.sh",
+                "#!/bin/sh\necho 'D299 FAIL: no tenant contract'\nexit 1\n",
             ),
             ("d300.sh", "#!/bin/sh\n"),
             ("drift-gate.sh", "#!/bin/sh\n"),
@@ -463,7 +463,7 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
     assert_eq!(
         r2.findings
             .iter()
-            .find(|f| f.code == "D93")
+            .find(|f| f.code == "D299")
             .map(|f| f.severity),
         Some(Severity::Error)
     );
@@ -473,7 +473,7 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
     let mut o3 = o.clone();
     o3.gates.exec = false;
     let r3 = run(&o3);
-    for code in ["D93", "D300"] {
+    for code in ["D299", "D300"] {
         assert_eq!(
             status(&r3, code),
             &CheckStatus::Skipped("exec disabled (--no-exec)".into())

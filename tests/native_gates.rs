@@ -107,11 +107,26 @@ fn run_with_status(
     (findings, records)
 }
 
-/// Runs every native gate through the engine; each must have run.
+/// Native ports of registry gates whose documents the demo does not have
+/// (no change packs, version matrix, W60 closure docs, inventory or
+/// snapshot bindings): they are skipped there for a required input.
+const NOT_IN_DEMO: &[&str] = &["D53", "D95", "D184", "D193", "D194", "D276"];
+
+/// Runs every native gate through the engine; each must have run (those
+/// of `NOT_IN_DEMO`: skipped because an input is not found).
 fn run_all(ws: &Workspace, config: &LoadedConfig, ids: &BTreeSet<String>) -> Vec<Finding> {
     let (findings, records) = run_with_status(ws, config, ids);
     assert_eq!(records.len(), ids.len());
     for r in &records {
+        if NOT_IN_DEMO.contains(&r.code.as_str()) {
+            assert!(
+                matches!(&r.status, CheckStatus::Skipped(w) if w.ends_with("not found")),
+                "{}: {:?}",
+                r.code,
+                r.status
+            );
+            continue;
+        }
         assert_eq!(r.status, CheckStatus::Ran, "{} did not run", r.code);
     }
     findings

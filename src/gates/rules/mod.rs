@@ -18,6 +18,7 @@ pub mod jq;
 pub mod references;
 pub mod text_has;
 pub mod require_pattern;
+pub mod required;
 pub mod unique;
 
 use super::GateContext;
@@ -605,11 +606,12 @@ fn dispatch(cx: &RuleCx<'_>, kind: &str, spec: Map<String, Value>) -> RuleResult
         "references" => references::run(cx, cx.spec(spec)?),
         "text_has" => text_has::run(cx, cx.spec(spec)?),
         "require_pattern" => require_pattern::run(cx, cx.spec(spec)?),
+        "required" => required::run(cx, cx.spec(spec)?),
         "all" => run_all(cx, spec),
         other => Err(cx.config(
             "/kind",
             format!(
-                "unknown rule kind `{other}` (exists_in, allow_list, unique, expr, forbid_pattern, fresh, file_exists, in_subnet, equals_derived, references, text_has, require_pattern, all)"
+                "unknown rule kind `{other}` (exists_in, allow_list, unique, expr, forbid_pattern, fresh, file_exists, in_subnet, equals_derived, references, text_has, require_pattern, required, all)"
             ),
         )),
     }
