@@ -318,9 +318,13 @@ fn every_required_input_missing_or_broken_skips_its_gate_in_json_and_junit() {
         for decl in required {
             let hows: &[&str] = if is_glob(&decl.pattern) {
                 &["no-match"]
-            } else if [".md", ".sh"].iter().any(|e| decl.pattern.ends_with(e)) {
-                // Markdown and scripts have no syntax errors driftgate
-                // judges: absent, refused, linked.
+            } else if ![".yaml", ".yml", ".json"]
+                .iter()
+                .any(|e| decl.pattern.ends_with(e))
+            {
+                // Markdown, scripts and other text (an extensionless
+                // plugin such as ops/plugins/rag/bin/rag) have no syntax
+                // errors driftgate judges: absent, refused, linked.
                 &["missing", "encoding", "binary", "symlink"]
             } else {
                 &["missing", "syntax", "encoding", "binary", "symlink"]
