@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+MODE="check"
+echo "build ha inventory"
