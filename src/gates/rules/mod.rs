@@ -16,6 +16,7 @@ pub mod fresh;
 pub mod in_subnet;
 pub mod jq;
 pub mod references;
+pub mod require_pattern;
 pub mod unique;
 
 use super::GateContext;
@@ -601,11 +602,12 @@ fn dispatch(cx: &RuleCx<'_>, kind: &str, spec: Map<String, Value>) -> RuleResult
         "in_subnet" => in_subnet::run(cx, cx.spec(spec)?),
         "equals_derived" => equals_derived::run(cx, cx.spec(spec)?),
         "references" => references::run(cx, cx.spec(spec)?),
+        "require_pattern" => require_pattern::run(cx, cx.spec(spec)?),
         "all" => run_all(cx, spec),
         other => Err(cx.config(
             "/kind",
             format!(
-                "unknown rule kind `{other}` (exists_in, allow_list, unique, expr, forbid_pattern, fresh, file_exists, in_subnet, equals_derived, references, all)"
+                "unknown rule kind `{other}` (exists_in, allow_list, unique, expr, forbid_pattern, fresh, file_exists, in_subnet, equals_derived, references, require_pattern, all)"
             ),
         )),
     }
