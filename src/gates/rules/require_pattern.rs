@@ -11,9 +11,9 @@
 //!   message: "{{$file}} never mentions `{{$name}}`"
 //! ```
 //! One finding per file and missing pattern, at the file (no line: the
-//! text is absent). Variables: `$file`, `$name` (the pattern's name, else
-//! the pattern), `$pattern`. The default subject is `file:<path>`. Use
-//! `(?m)^...$` for whole-line patterns.
+//! text is absent). `^`/`$` anchor lines and `.` stops at a line end, as
+//! grep and rg match. Variables: `$file`, `$name` (the pattern's name, else
+//! the pattern), `$pattern`. The default subject is `file:<path>`.
 
 use super::{render, Halt, Output, RuleCx, RuleResult};
 use crate::findings::Location;
@@ -54,6 +54,7 @@ pub fn run(cx: &RuleCx<'_>, spec: Spec) -> RuleResult {
     let build = |p: &str, field: &str| {
         RegexBuilder::new(p)
             .case_insensitive(spec.case_insensitive)
+            .multi_line(true)
             .size_limit(1 << 22)
             .build()
             .map_err(|e| Halt::Config {
@@ -134,7 +135,7 @@ mod tests {
             "kind": "require_pattern",
             "files": ["spine:ci/*.yml"],
             "patterns": [{"pattern": "checks/all\\.sh", "name": "the check runner"},
-                         {"pattern": "(?m)^jobs:"}],
+                         {"pattern": "^jobs:"}],
             "message": "{{$file}} lacks {{$name}}"
         });
         let out = run_rule_on(&t.ws, &gate_cx("D1"), &rule).unwrap();
