@@ -16,6 +16,7 @@
 mod common;
 
 use common::copy_tree;
+use driftgate::documents::Format;
 use driftgate::gates::catalogue::{builtin, BUILTIN_PREFIX};
 use driftgate::gates::inputs::{is_glob, InputDecl};
 use driftgate::gates::GateMeta;
@@ -338,12 +339,9 @@ fn every_required_input_missing_or_broken_skips_its_gate_in_json_and_junit() {
         for decl in required {
             let hows: &[&str] = if is_glob(&decl.pattern) {
                 &["no-match"]
-            } else if ![".yaml", ".yml", ".json"]
-                .iter()
-                .any(|e| decl.pattern.ends_with(e))
-            {
-                // Markdown, scripts and other text (a git hook) have no
-                // syntax errors driftgate judges: absent, refused, linked.
+            } else if !matches!(Format::of_path(&decl.pattern), Format::Yaml | Format::Json) {
+                // Markdown, scripts and other text (plists, Caddyfiles) have
+                // no syntax errors driftgate judges: absent, refused, linked.
                 &["missing", "encoding", "binary", "symlink"]
             } else {
                 &["missing", "syntax", "encoding", "binary", "symlink"]

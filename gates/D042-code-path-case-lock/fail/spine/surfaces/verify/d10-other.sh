@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+ROOT="$HOME/code/agentic-spine"
+echo "$ROOT"
