@@ -1,7 +1,9 @@
 //! `driftgate gates --coverage` and the runtime skip of `check`, on a temp
 //! spine with a small registry of invented gates. The ids are chosen for
-//! what driftgate's classes data (gates/registry.classes.yaml) says of them:
-//! D62 runtime (git branches), D13 static, D25 cross-repo, D4 inline, D21
+//! what driftgate's classes data (gates/registry.classes.yaml) says of them
+//! and for not being ported (D152 and D80 were left by the port wave: pick
+//! others if they ever run in-process):
+//! D62 runtime (git branches), D152 static, D80 cross-repo, D4 inline, D21
 //! retired, D58 in-process, and D960/D961 unknown to the data (observational
 //! / not).
 
@@ -17,14 +19,14 @@ gates:
     severity: high
     inline: true
     check_script: surfaces/verify/all.sh
-  - id: D13
+  - id: D152
     name: invented-static
     severity: high
     check_script: surfaces/verify/static.sh
   - id: D21
     name: invented-retired
     retired: true
-  - id: D25
+  - id: D80
     name: invented-cross-repo
     severity: medium
     check_script: surfaces/verify/cross.sh
@@ -58,8 +60,8 @@ fn spine(marks: &Path) -> tempfile::TempDir {
     std::fs::write(root.join("ops/bindings/gate.registry.yaml"), REGISTRY).expect("write");
     for (name, id, mark) in [
         ("all.sh", "D4", false),
-        ("static.sh", "D13", false),
-        ("cross.sh", "D25", false),
+        ("static.sh", "D152", false),
+        ("cross.sh", "D80", false),
         ("fresh.sh", "D58", false),
         ("live.sh", "D62", true),
         ("observe.sh", "D960", true),
@@ -147,9 +149,9 @@ fn coverage_json_is_valid_against_its_schema() {
     };
     for (id, mode, class) in [
         ("D4", "inline", "runtime"),
-        ("D13", "exec", "static"),
+        ("D152", "exec", "static"),
         ("D21", "retired", "static"),
-        ("D25", "exec", "cross-repo"),
+        ("D80", "exec", "cross-repo"),
         ("D58", "in-process", "static"),
         ("D62", "runtime", "runtime"),
         ("D960", "runtime", "unknown"),
@@ -161,7 +163,7 @@ fn coverage_json_is_valid_against_its_schema() {
     assert_eq!(counts["total"], 8);
     assert_eq!(counts["mode"]["runtime"], 2);
     assert_eq!(counts["class"]["unknown"], 2);
-    assert_eq!(counts["static_total"], 3, "D13, D25, D58");
+    assert_eq!(counts["static_total"], 3, "D152, D80, D58");
     assert_eq!(counts["static_in_process"], 1);
 }
 
@@ -180,7 +182,7 @@ fn check(root: &Path, runtime: bool, format: &str) -> std::process::Output {
         "check",
         "--no-cache",
         "--select",
-        "D13,D62,D960,D961",
+        "D152,D62,D960,D961",
         "--format",
         format,
     ])
@@ -220,7 +222,7 @@ fn check_skips_runtime_gates_with_the_class_evidence_unless_runtime() {
         why.contains("gate_class observational") && why.contains("do not list D960"),
         "{why}"
     );
-    for id in ["D13", "D961"] {
+    for id in ["D152", "D961"] {
         assert_eq!(check_of(&json, id)["status"], "ran", "{id}: {json:#}");
     }
     assert!(
@@ -239,7 +241,7 @@ fn check_skips_runtime_gates_with_the_class_evidence_unless_runtime() {
         "check",
         "--no-cache",
         "--select",
-        "D13,D62,D960,D961",
+        "D152,D62,D960,D961",
         "--junit",
     ])
     .arg(&junit)
