@@ -372,10 +372,12 @@ gates:
     severity: low
     ring: deep
     check_script: surfaces/verify/d86.sh
-  - id: D300
+  - id: D37
     name: script-only
+    # D37 is a static gate in driftgate's registry classes: it runs (a
+    # runtime-class id would be skipped without --runtime)
     severity: high
-    check_script: surfaces/verify/d300.sh
+    check_script: surfaces/verify/d37.sh
 ";
 
 #[test]
@@ -388,8 +390,8 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
                 "#!/bin/sh\n# TRIAGE: write the tenant contract.\necho 'D93 FAIL: no tenant contract'\nexit 1\n",
             ),
             (
-                "d300.sh",
-                "#!/bin/sh\n# TRIAGE: nothing to do.\necho 'D300 PASS: fine'\n",
+                "d37.sh",
+                "#!/bin/sh\n# TRIAGE: nothing to do.\necho 'D37 PASS: fine'\n",
             ),
             (
                 "d86.sh",
@@ -408,7 +410,7 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
             exec: true,
             // Native gates judge missing bindings themselves; keep to the
             // registry's gates (plus D85, which reads the registry).
-            select: ["D8", "D21", "D85", "D86", "D93", "D300"]
+            select: ["D8", "D21", "D85", "D86", "D93", "D37"]
                 .map(String::from)
                 .to_vec(),
             ..Default::default()
@@ -422,7 +424,7 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
         &CheckStatus::Skipped("retired in the gate registry".into())
     );
     assert!(matches!(status(&r, "D8"), CheckStatus::Skipped(w) if w.starts_with("inline gate")));
-    assert_eq!(status(&r, "D300"), &CheckStatus::Ran);
+    assert_eq!(status(&r, "D37"), &CheckStatus::Ran);
     assert_eq!(status(&r, "D93"), &CheckStatus::Ran);
     let d93 = r
         .findings
@@ -453,7 +455,7 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
                 "d93.sh",
                 "#!/bin/sh\necho 'D93 FAIL: no tenant contract'\nexit 1\n",
             ),
-            ("d300.sh", "#!/bin/sh\n"),
+            ("d37.sh", "#!/bin/sh\n"),
             ("drift-gate.sh", "#!/bin/sh\n"),
         ],
     );
@@ -473,7 +475,7 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
     let mut o3 = o.clone();
     o3.gates.exec = false;
     let r3 = run(&o3);
-    for code in ["D93", "D300"] {
+    for code in ["D93", "D37"] {
         assert_eq!(
             status(&r3, code),
             &CheckStatus::Skipped("exec disabled (--no-exec)".into())
