@@ -11,7 +11,9 @@ and prints a draft of gates/registry.classes.yaml:
   static      only spine files
   cross-repo  also the workbench or legacy (ronny-ops) checkouts
   runtime     network, SSH, tailscale, docker, launchd/systemd, secrets,
-              host files outside the checkouts, git state beyond the files
+              host files outside the checkouts, gitignored local state of the
+              spine (mailroom state and logs, session receipts), git state
+              beyond the files
 
 Gates whose evidence comes only from scripts two or more calls away, or from
 words that are often just text (a file named ssh.targets.yaml), get
@@ -45,6 +47,7 @@ SIGNS = [
     ("git-branches", "runtime", r"git\b[^\n|;]*\s[\"']?(branch|worktree|remote|fetch|ls-remote|stash|reflog|push|pull)\b|\borigin/(main|master|HEAD)\b|refs/remotes/"),
     ("git-status", "runtime", r"git\b[^\n|;]*\s[\"']?(status|rev-parse\s+--abbrev-ref|symbolic-ref)\b"),
     ("host-files", "runtime", r"(\$HOME|\$\{HOME\}|~)/(Library|Desktop|Documents|\.(?!local/bin)[a-z][\w-]*|code/(?!agentic-spine|workbench)[\w.])"),
+    ("local-state", "runtime", r"mailroom/(logs|inbox)/|mailroom/outbox/(?!(domains|intake)\b)|mailroom/state/(?!(loop-scopes|vaultwarden-audit|tailscale-audit|plans|orchestration|sessions|extension-transactions)\b)[\w.-]+|receipts/sessions|shared_authority\.db"),
     ("processes", "runtime", r"(?<![\w-])(pgrep|ps\s+(aux|-ef|-p)|lsof\s)"),
     ("gh-cli", "runtime", r"(?<![\w/-])gh\s+(api|pr|issue|run|repo)"),
     ("cloud-api", "runtime", r"(?<![\w/-])(wrangler\s|op\s+read\s|aws\s+\w)"),
@@ -180,7 +183,7 @@ def classify(script):
     decisive = [w for w in evidence if next((c for x, c, _ in SIGNS if x == w), "static") == cls]
     if cls != "static" and all(evidence[w] >= 2 for w in decisive):
         unsure = True
-    if set(decisive) <= {"host-files", "git-status", "processes", "dns", "ping"} and cls == "runtime":
+    if set(decisive) <= {"host-files", "local-state", "git-status", "processes", "dns", "ping"} and cls == "runtime":
         unsure = True
     if "ops-cap-runner" in evidence:
         unsure = True

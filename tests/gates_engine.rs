@@ -178,7 +178,7 @@ fn fixed_demo_passes_every_rule_gate() {
         assert_eq!(status(&r, code), &CheckStatus::Ran, "{code}");
     }
     // The exec gates of the registry that have scripts pass too.
-    for code in ["D19", "D43", "D49", "D54", "D299", "D149"] {
+    for code in ["D19", "D43", "D49", "D54", "D152", "D149"] {
         assert_eq!(status(&r, code), &CheckStatus::Ran, "{code}");
         assert!(!r.findings.iter().any(|f| f.code == code), "{code}");
     }
@@ -361,21 +361,23 @@ gates:
     name: reserved
     severity: none
     retired: true
-  - id: D299
+  - id: D152
     name: tenant-storage-boundary-lock
     severity: high
     ring: standard
-    check_script: surfaces/verify/d299.sh
+    check_script: surfaces/verify/d152.sh
     warn_only: true
   - id: D86
     name: vm-operating-profile-parity-lock
     severity: low
     ring: deep
     check_script: surfaces/verify/d86.sh
-  - id: D300
+  - id: D36
     name: script-only
+    # D36 is a static gate in driftgate's registry classes: it runs (a
+    # runtime-class id would be skipped without --runtime)
     severity: high
-    check_script: surfaces/verify/d300.sh
+    check_script: surfaces/verify/d36.sh
 ";
 
 #[test]
@@ -384,12 +386,12 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
         REGISTRY,
         &[
             (
-                "d299.sh",
-                "#!/bin/sh\n# TRIAGE: write the tenant contract.\necho 'D299 FAIL: no tenant contract'\nexit 1\n",
+                "d152.sh",
+                "#!/bin/sh\n# TRIAGE: write the tenant contract.\necho 'D152 FAIL: no tenant contract'\nexit 1\n",
             ),
             (
-                "d300.sh",
-                "#!/bin/sh\n# TRIAGE: nothing to do.\necho 'D300 PASS: fine'\n",
+                "d36.sh",
+                "#!/bin/sh\n# TRIAGE: nothing to do.\necho 'D36 PASS: fine'\n",
             ),
             (
                 "d86.sh",
@@ -408,7 +410,7 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
             exec: true,
             // Native gates judge missing bindings themselves; keep to the
             // registry's gates (plus D85, which reads the registry).
-            select: ["D8", "D21", "D85", "D86", "D299", "D300"]
+            select: ["D8", "D21", "D85", "D86", "D152", "D36"]
                 .map(String::from)
                 .to_vec(),
             ..Default::default()
@@ -422,16 +424,16 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
         &CheckStatus::Skipped("retired in the gate registry".into())
     );
     assert!(matches!(status(&r, "D8"), CheckStatus::Skipped(w) if w.starts_with("inline gate")));
-    assert_eq!(status(&r, "D300"), &CheckStatus::Ran);
-    assert_eq!(status(&r, "D299"), &CheckStatus::Ran);
-    let d299 = r
+    assert_eq!(status(&r, "D36"), &CheckStatus::Ran);
+    assert_eq!(status(&r, "D152"), &CheckStatus::Ran);
+    let d152 = r
         .findings
         .iter()
-        .find(|f| f.code == "D299")
-        .expect("D299 finding");
-    assert_eq!(d299.message, "no tenant contract");
+        .find(|f| f.code == "D152")
+        .expect("D152 finding");
+    assert_eq!(d152.message, "no tenant contract");
     assert_eq!(
-        d299.severity,
+        d152.severity,
         Severity::Warning,
         "warn_only caps the severity"
     );
@@ -450,10 +452,10 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
         &REGISTRY.replace("    warn_only: true\n", ""),
         &[
             (
-                "d299.sh",
-                "#!/bin/sh\necho 'D299 FAIL: no tenant contract'\nexit 1\n",
+                "d152.sh",
+                "#!/bin/sh\necho 'D152 FAIL: no tenant contract'\nexit 1\n",
             ),
-            ("d300.sh", "#!/bin/sh\n"),
+            ("d36.sh", "#!/bin/sh\n"),
             ("drift-gate.sh", "#!/bin/sh\n"),
         ],
     );
@@ -463,7 +465,7 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
     assert_eq!(
         r2.findings
             .iter()
-            .find(|f| f.code == "D299")
+            .find(|f| f.code == "D152")
             .map(|f| f.severity),
         Some(Severity::Error)
     );
@@ -473,7 +475,7 @@ fn registry_import_retired_inline_warn_only_and_catalogue_override() {
     let mut o3 = o.clone();
     o3.gates.exec = false;
     let r3 = run(&o3);
-    for code in ["D299", "D300"] {
+    for code in ["D152", "D36"] {
         assert_eq!(
             status(&r3, code),
             &CheckStatus::Skipped("exec disabled (--no-exec)".into())
