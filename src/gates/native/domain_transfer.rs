@@ -31,22 +31,36 @@ fn ready_text(v: Option<&Value>) -> String {
     }
 }
 
-/// The effective nameservers (None: none found, or not all strings, which
-/// makes the script's jq fail quietly).
-fn effective_ns(portfolio: Option<&Value>, snapshot: Option<&Value>, domain: &str) -> Option<Vec<String>> {
+/// The effective nameservers: None when there are none; `Some(None)` when
+/// the script's jq cannot judge them (several matching entries, or an entry
+/// that is not a string: its `test` fails quietly, so nothing is reported).
+fn effective_ns(
+    portfolio: Option<&Value>,
+    snapshot: Option<&Value>,
+    domain: &str,
+) -> Option<Option<Vec<String>>> {
     let source: Vec<&Value> = if registrar(portfolio, domain) == "namecheap" {
-        items(snapshot, "domains").iter().filter(|d| raw(d.get("domain")) == domain).collect()
+        items(snapshot, "domains")
+            .iter()
+            .filter(|d| raw(d.get("domain")) == domain)
+            .collect()
     } else {
-        items(portfolio, "domains").iter().filter(|d| raw(d.get("domain")) == domain).collect()
+        items(portfolio, "domains")
+            .iter()
+            .filter(|d| raw(d.get("domain")) == domain)
+            .collect()
     };
-    // One match is the normal case; several print several arrays, which
-    // the script then cannot judge as one.
-    let [one] = source.as_slice() else {
-        return None;
-    };
-    match one.get("nameservers") {
-        Some(Value::Array(a)) if !a.is_empty() => a.iter().map(|v| v.as_str().map(str::to_string)).collect(),
-        _ => None,
+    match source.as_slice() {
+        [] => None,
+        [one] => match one.get("nameservers") {
+            Some(Value::Array(a)) if !a.is_empty() => Some(
+                a.iter()
+                    .map(|v| v.as_str().map(str::to_string))
+                    .collect::<Option<Vec<String>>>(),
+            ),
+            _ => None,
+        },
+        _ => Some(None),
     }
 }
 
@@ -78,7 +92,8 @@ impl NativeGate for DomainTransfer {
             match ready.as_str() {
                 "true" => match &ns {
                     None => push(format!("{domain} is transfer_ready but has no nameservers")),
-                    Some(list) => {
+                    Some(None) => {}
+                    Some(Some(list)) => {
                         let non_cf: Vec<&str> = list.iter().map(String::as_str).filter(|n| !n.contains("cloudflare")).collect();
                         if !non_cf.is_empty() {
                             push(format!("{domain} is transfer_ready but has non-Cloudflare nameservers: {}", non_cf.join(", ")));
@@ -86,7 +101,7 @@ impl NativeGate for DomainTransfer {
                     }
                 },
                 "false" => {
-                    if let Some(list) = &ns {
+                    if let Some(Some(list)) = &ns {
                         if list.iter().all(|n| n.contains("cloudflare")) {
                             push(format!("{domain} is marked transfer_ready false, but its nameservers are already Cloudflare"));
                         }
