@@ -7,7 +7,9 @@
 //! - a `port` or `console_port` value of a registry service, not flanked by
 //!   digits;
 //! - an IP address found in a canonical fact doc (as plain text, so it
-//!   also matches inside longer text).
+//!   also matches inside longer text) — only when there is exactly one
+//!   canonical doc: with several, the script's `rg -o` prefixes each IP
+//!   with its file name and the check never matches.
 //!
 //! The regexes are the script's: ripgrep's default engine is the `regex`
 //! crate's, and its PCRE2 searches use ASCII word boundaries, as here.
@@ -143,9 +145,13 @@ impl NativeGate for FactDuplication {
                 }
             }
         }
-        // IPs of the canonical docs.
+        // IPs of the canonical docs. The script collects them with
+        // `rg -o` over all canonical docs at once: with two or more files
+        // ripgrep prefixes each match with its path, so the fixed-string
+        // search for `path:ip` finds nothing; only a single canonical doc
+        // yields bare IPs.
         let mut canon_ips = BTreeSet::new();
-        for (rel, _) in &canonical {
+        for (rel, _) in canonical.iter().filter(|_| canonical.len() == 1) {
             let d = read(rel)?;
             for m in ip_ascii.find_iter(&d.text) {
                 canon_ips.insert(m.as_str().to_string());

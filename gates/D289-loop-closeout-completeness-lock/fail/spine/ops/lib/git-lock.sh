@@ -1,0 +1,2 @@
+#!/usr/bin/env bash
+acquire_git_lock() { :; }
