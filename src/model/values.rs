@@ -4,6 +4,25 @@
 use crate::documents::pointer_escape;
 use serde_json::Value;
 
+/// What `yq -r` prints for a value, as the registry's scripts read it:
+/// strings raw, an absent or null value as `null`, anything else as JSON.
+pub fn yq_raw(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => "null".into(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// `yq -r '.x // ""'`: an absent, null or false value prints as empty
+/// (yq's `//` treats `false` as missing), anything else as [`yq_raw`].
+pub fn yq_or_empty(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => String::new(),
+        other => yq_raw(other),
+    }
+}
+
 /// A scalar as text: trimmed non-empty strings, numbers, booleans.
 pub fn text(v: Option<&Value>) -> Option<String> {
     match v? {

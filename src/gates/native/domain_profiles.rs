@@ -23,6 +23,7 @@ use super::common::*;
 use crate::documents::Document;
 use crate::findings::{Finding, Location, RepoId};
 use crate::gates::{GateContext, NativeGate};
+use crate::model::values::{yq_raw as raw, yq_or_empty as or_empty};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -36,23 +37,6 @@ const TOPOLOGY: &str = "ops/bindings/gate.execution.topology.yaml";
 const PROFILES: &str = "ops/bindings/gate.domain.profiles.yaml";
 const AGENTS: &str = "ops/bindings/gate.agent.profiles.yaml";
 const D127: &str = "surfaces/verify/d127-domain-assignment-drift-lock.sh";
-
-/// yq `-r` text (null as `null`).
-fn raw(v: Option<&Value>) -> String {
-    match v {
-        None | Some(Value::Null) => "null".into(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    }
-}
-
-/// `x // ""`.
-fn or_empty(v: Option<&Value>) -> String {
-    match v {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => String::new(),
-        other => raw(other),
-    }
-}
 
 fn strings(v: Option<&Value>) -> Vec<String> {
     match v {

@@ -12,6 +12,7 @@
 use super::common::*;
 use crate::findings::{Finding, RepoId};
 use crate::gates::{GateContext, NativeGate};
+pub(crate) use crate::model::values::{yq_raw as raw};
 use serde_json::Value;
 
 pub struct DomainRegistrar;
@@ -22,15 +23,6 @@ pub(crate) static GATE: DomainRegistrar = DomainRegistrar;
 const ROOTS: &str = "ops/bindings/domain.canonical.roots.yaml";
 const PORTFOLIO: &str = "ops/bindings/domain.portfolio.registry.yaml";
 pub(crate) const SNAPSHOT: &str = "mailroom/outbox/domains/namecheap-domains-status.json";
-
-/// yq/jq `-r` text of a value (null as `null`).
-pub(crate) fn raw(v: Option<&Value>) -> String {
-    match v {
-        None | Some(Value::Null) => "null".into(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    }
-}
 
 /// jq's `x // ""` is empty: absent, null or false.
 fn unset(v: Option<&Value>) -> bool {

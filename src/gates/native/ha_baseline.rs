@@ -11,6 +11,7 @@ use super::common::*;
 use crate::findings::{Finding, Location, RepoId};
 use crate::gates::{GateContext, NativeGate};
 use chrono::NaiveDateTime;
+use crate::model::values::{yq_or_empty as yq_text};
 use serde_json::Value;
 
 pub struct HaBaseline;
@@ -34,14 +35,6 @@ const REQUIRED: [&str; 12] = [
     "z2m.devices.yaml",
     "zwave.devices.yaml",
 ];
-
-fn yq_text(v: Option<&Value>) -> String {
-    match v {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    }
-}
 
 impl NativeGate for HaBaseline {
     fn name(&self) -> &'static str {

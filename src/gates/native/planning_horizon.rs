@@ -28,7 +28,7 @@ use super::common::*;
 use crate::documents::Document;
 use crate::findings::{Finding, RepoId};
 use crate::gates::{GateContext, NativeGate};
-use serde_json::Value;
+use crate::model::values::{yq_or_empty as yq_text};
 
 pub struct PlanningHorizon;
 
@@ -118,14 +118,6 @@ fn open_status_line(text: &str) -> Option<usize> {
             r.starts_with("active") || r.starts_with("open") || r.starts_with("draft")
         })
     })
-}
-
-fn yq_text(v: Option<&Value>) -> String {
-    match v {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    }
 }
 
 impl NativeGate for PlanningHorizon {

@@ -22,6 +22,7 @@ use super::common::*;
 use crate::documents::Document;
 use crate::findings::{Finding, Location, RepoId};
 use crate::gates::{GateContext, NativeGate};
+use crate::model::values::{yq_raw as yq, yq_or_empty as or_empty};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -35,23 +36,6 @@ const AGENTS: &str = "ops/bindings/agents.registry.yaml";
 const ROLES: &str = "ops/bindings/terminal.role.contract.yaml";
 const DOMAINS_ROOT: &str = "docs/governance/domains";
 const CATALOG_DEFAULT: &str = "ops/bindings/capability.domain.catalog.yaml";
-
-/// yq's `-r` text: strings raw, null as `null`.
-fn yq(v: Option<&Value>) -> String {
-    match v {
-        None | Some(Value::Null) => "null".into(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    }
-}
-
-/// `// ""`: null, false and absent read as empty.
-fn or_empty(v: Option<&Value>) -> String {
-    match v {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => String::new(),
-        other => yq(other),
-    }
-}
 
 struct Cx<'a, 'b> {
     gate: &'a GateContext<'b>,

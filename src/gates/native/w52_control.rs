@@ -19,6 +19,7 @@ use crate::documents::Document;
 use crate::findings::{Finding, Location, RepoId};
 use crate::gates::{GateContext, NativeGate};
 use regex::RegexBuilder;
+use crate::model::values::{yq_or_empty as txt};
 use serde_json::Value;
 
 pub struct W52Control;
@@ -40,15 +41,6 @@ fn marker(id: &str) -> Option<&'static str> {
         "D255" => Some(r"No MD1400 capacity monitoring|MD1400"),
         "D256" => Some(r"Single point of failure \(Ronny credentials\)|credential"),
         _ => None,
-    }
-}
-
-/// yq's `-r` text of `v // ""`: null and false are empty.
-fn txt(v: Option<&Value>) -> String {
-    match v {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
     }
 }
 

@@ -16,9 +16,9 @@ pub mod fresh;
 pub mod in_subnet;
 pub mod jq;
 pub mod references;
-pub mod text_has;
 pub mod require_pattern;
 pub mod required;
+pub mod text_has;
 pub mod unique;
 
 use super::GateContext;
