@@ -73,3 +73,20 @@ pub fn ptr(tokens: &[&str]) -> String {
         .map(|t| format!("/{}", pointer_escape(t)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn yq_text_as_the_scripts_read_it() {
+        assert_eq!(yq_raw(None), "null");
+        assert_eq!(yq_raw(Some(&json!("x"))), "x");
+        assert_eq!(yq_raw(Some(&json!(false))), "false");
+        assert_eq!(yq_raw(Some(&json!([1]))), "[1]");
+        assert_eq!(yq_or_empty(Some(&json!(false))), "");
+        assert_eq!(yq_or_empty(Some(&json!(null))), "");
+        assert_eq!(yq_or_empty(Some(&json!(0))), "0");
+    }
+}
