@@ -318,9 +318,13 @@ fn every_required_input_missing_or_broken_skips_its_gate_in_json_and_junit() {
         for decl in required {
             let hows: &[&str] = if is_glob(&decl.pattern) {
                 &["no-match"]
-            } else if [".md", ".sh"].iter().any(|e| decl.pattern.ends_with(e)) {
-                // Markdown and scripts have no syntax errors driftgate
-                // judges: absent, refused, linked.
+            } else if [".md", ".sh", ".plist"]
+                .iter()
+                .any(|e| decl.pattern.ends_with(e))
+            {
+                // Markdown, scripts and property lists have no syntax errors
+                // the engine judges (a gate reading a plist reports its own):
+                // absent, refused, linked.
                 &["missing", "encoding", "binary", "symlink"]
             } else {
                 &["missing", "syntax", "encoding", "binary", "symlink"]
