@@ -340,7 +340,7 @@ fn every_required_input_missing_or_broken_skips_its_gate_in_json_and_junit() {
             let hows: &[&str] = if is_glob(&decl.pattern) {
                 &["no-match"]
             } else if !matches!(Format::of_path(&decl.pattern), Format::Yaml | Format::Json) {
-                // Markdown, scripts and other text (plists, Caddyfiles) have
+                // Markdown, scripts and other text (plists, Caddyfiles; a gate reading a plist reports its own errors) have
                 // no syntax errors driftgate judges: absent, refused, linked.
                 &["missing", "encoding", "binary", "symlink"]
             } else {

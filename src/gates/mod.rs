@@ -570,7 +570,12 @@ fn run_in_process(
             Implementation::Native(name) => match natives.iter().find(|n| n.name() == name) {
                 Some(n) => match n.run(&cx) {
                     Ok(fs) => (CheckStatus::Ran, fs),
-                    Err(e) => (CheckStatus::Errored(e), Vec::new()),
+                    // `native::common::skip(why)`: evidence the gate found it
+                    // needs (a checkout its data points into) is absent.
+                    Err(e) => match e.strip_prefix(native::common::SKIP_PREFIX) {
+                        Some(why) => (CheckStatus::Skipped(why.to_string()), Vec::new()),
+                        None => (CheckStatus::Errored(e), Vec::new()),
+                    },
                 },
                 None => {
                     let msg = format!(

@@ -67,6 +67,17 @@ pub fn missing_file(cx: &GateContext<'_>, path: &str, why: &str) -> Finding {
     .with_subject(format!("file:{path}"))
 }
 
+/// Marks a native gate's `Err` as a skip: its data names evidence the run
+/// lacks (a surface in a checkout that was not given), so it could not look.
+pub const SKIP_PREFIX: &str = "\u{0}skip: ";
+
+/// `Err(skip(why))`: the engine reports the gate skipped with `why`, not
+/// errored. Only for inputs found through the data; declared inputs are
+/// the engine's to skip.
+pub fn skip(why: impl Into<String>) -> String {
+    format!("{SKIP_PREFIX}{}", why.into())
+}
+
 // ───────────────────────────── options ─────────────────────────────
 
 /// `gate_options.<ID>.<key>` as a list of strings (a scalar counts as a

@@ -12,8 +12,8 @@
 //! marker, every such block joined, trailing newlines dropped) is not empty;
 //! every required line occurs in the block and no forbidden line does (as
 //! text inside a line); and the block equals the first surface's block that
-//! got that far. A surface in a checkout this run lacks, or a host file
-//! elsewhere, cannot be judged: the gate errors with the reason.
+//! got that far. A surface in a checkout this run lacks cannot be judged:
+//! the gate is skipped with the reason; a host file elsewhere makes it error.
 
 use super::common::*;
 use crate::documents::Document;
@@ -134,9 +134,9 @@ impl NativeGate for StartupBlock {
                 format!("surface `{sid}` cannot be judged: {e}")
             })?;
             if !cx.inputs.has_repo(repo) {
-                return Err(format!(
+                return Err(skip(format!(
                     "surface `{sid}` ({path}) is in the {repo} checkout, which this run lacks (pass --{repo})"
-                ));
+                )));
             }
             let surface: Option<Arc<Document>> = cx.doc(repo, &rel);
             let Some(sdoc) = surface else {
@@ -279,7 +279,9 @@ mod tests {
         let c = format!("{CONTRACT_TEXT}  - id: opencode\n    path: ~/code/workbench/dotfiles/OPENCODE.md\n");
         let good = "<!-- START -->\ncd ~/code/garden\n<!-- /START -->\n";
         let files = [(CONTRACT, c.as_str()), ("AGENTS.md", good), ("CLAUDE.md", good)];
+        // Skipped (not errored) through `common::skip`: it could not look.
         let e = run_gate("D124", &files, None, None).expect_err("cannot judge");
+        assert!(e.starts_with("skipped: surface `opencode`"), "{e}");
         assert!(e.contains("workbench checkout"), "{e}");
         let f = findings(run_gate(
             "D124",
