@@ -1,0 +1,2 @@
+#!/bin/sh
+# this gate greps for /Users/ronnyworks/ronny-ops itself
