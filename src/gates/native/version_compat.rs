@@ -40,11 +40,16 @@ const COMPONENTS: [&str; 9] = [
 
 /// `sed 's/.*source: *"//' | sed 's/".*//'`.
 fn source_value(line: &str) -> String {
+    quoted_value(line, "source:")
+}
+
+/// `sed 's/.*<key> *"//' | sed 's/".*//'` (D97 reads `capability:` so).
+pub(crate) fn quoted_value(line: &str, key: &str) -> String {
     let mut rest = line.to_string();
-    // The greedy `.*source: *"`: the last `source:` followed by spaces and a quote.
+    // The greedy `.*<key> *"`: the last `<key>` followed by spaces and a quote.
     let mut cut = None;
-    for (i, _) in line.match_indices("source:") {
-        let after = &line[i + "source:".len()..];
+    for (i, _) in line.match_indices(key) {
+        let after = &line[i + key.len()..];
         let trimmed = after.trim_start_matches(' ');
         if trimmed.starts_with('"') {
             cut = Some(line.len() - trimmed.len() + 1);
