@@ -40,7 +40,12 @@ d = json.load(sys.stdin)
 print(",".join(g["id"] for g in d["gates"] if g["mode"] == "in-process"))')
 n=$(tr ',' '\n' <<<"$ids" | grep -c .)
 
-median() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(f"{r[\"median\"]*1000:.0f} ms (min {r[\"min\"]*1000:.0f}, max {r[\"max\"]*1000:.0f})")' "$1"; }
+median() { python3 - "$1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+print("%.0f ms (min %.0f, max %.0f)" % (r["median"] * 1000, r["min"] * 1000, r["max"] * 1000))
+PY
+}
 check=("$dg" check --spine "$clone" --no-exec --format short)
 
 # Cold: an empty parse cache every run (the binary's own cache is
