@@ -455,6 +455,20 @@ fn driftgate_cmd(dir: &Path) -> std::process::Command {
     .env_remove("DRIFTGATE_SPINE")
     .stdout(std::process::Stdio::null())
     .stderr(std::process::Stdio::null());
+    // driftgate keeps an inherited "ignore SIGINT" (as under nohup, or in a
+    // background job of a non-interactive shell, where the test runner may
+    // itself run): give the child the default disposition, so the tests
+    // below test the handler, not how they were launched.
+    // SAFETY: signal() is async-signal-safe, as pre_exec requires.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        c.pre_exec(|| {
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            Ok(())
+        });
+    }
     c
 }
 
