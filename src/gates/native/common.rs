@@ -58,13 +58,15 @@ pub fn spine_doc(cx: &GateContext<'_>, path: &str) -> Option<Arc<Document>> {
     cx.doc(RepoId::Spine, path)
 }
 
+/// A finding about a whole spine file (no line), its subject the file.
+pub fn file_finding(cx: &GateContext<'_>, path: &str, message: impl Into<String>) -> Finding {
+    cx.finding_at(Location::file(RepoId::Spine, path), message)
+        .with_subject(format!("file:{path}"))
+}
+
 /// A finding for a binding the gate needs but the spine does not have.
 pub fn missing_file(cx: &GateContext<'_>, path: &str, why: &str) -> Finding {
-    cx.finding_at(
-        Location::file(RepoId::Spine, path),
-        format!("{path} not found: {why}"),
-    )
-    .with_subject(format!("file:{path}"))
+    file_finding(cx, path, format!("{path} not found: {why}"))
 }
 
 /// Marks a native gate's `Err` as a skip: its data names evidence the run

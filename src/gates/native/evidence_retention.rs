@@ -157,22 +157,10 @@ impl NativeGate for EvidenceRetention {
             .repo(RepoId::Spine)
             .is_some_and(|r| r.paths().any(|p| p.starts_with("receipts/")));
         if !receipts {
-            out.push(
-                cx.finding_at(
-                    Location::file(RepoId::Spine, "receipts"),
-                    "the spine has no receipts/ directory",
-                )
-                .with_subject("file:receipts".to_string()),
-            );
+            out.push(super::common::file_finding(cx, "receipts", "the spine has no receipts/ directory"));
         }
         if !cx.inputs.has(RepoId::Spine, PRODUCT_DOC) {
-            out.push(
-                cx.finding_at(
-                    Location::file(RepoId::Spine, PRODUCT_DOC),
-                    format!("{PRODUCT_DOC} does not exist"),
-                )
-                .with_subject(format!("file:{PRODUCT_DOC}")),
-            );
+            out.push(super::common::file_finding(cx, PRODUCT_DOC, format!("{PRODUCT_DOC} does not exist")));
         }
         Ok(out)
     }

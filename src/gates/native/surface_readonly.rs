@@ -175,13 +175,7 @@ impl NativeGate for SurfaceReadonly {
             );
         }
         if !cx.inputs.has(RepoId::Spine, PRODUCT_DOC) {
-            out.push(
-                cx.finding_at(
-                    Location::file(RepoId::Spine, PRODUCT_DOC),
-                    format!("{PRODUCT_DOC} does not exist"),
-                )
-                .with_subject(format!("file:{PRODUCT_DOC}")),
-            );
+            out.push(super::common::file_finding(cx, PRODUCT_DOC, format!("{PRODUCT_DOC} does not exist")));
         }
         Ok(out)
     }
